@@ -1,0 +1,47 @@
+# Outlet Hub — the two commands a fresh machine needs are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+# Debian packages the tests drive for real: broker, promtool, browser, image tools.
+APT_PACKAGES := mosquitto prometheus chromium nodejs iproute2
+
+# Each area adds its own targets in mk/<area>.mk: `EXTRA_TESTS += test-x`, `APT_PACKAGES += pkg`.
+EXTRA_TESTS :=
+.DEFAULT_GOAL := venv
+-include mk/*.mk
+
+.PHONY: venv deps demo test test-py test-ui lint clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Installs the system packages the suite uses, only when one is missing.
+deps: venv
+	@bash scripts/ensure-apt.sh $(APT_PACKAGES)
+
+demo: venv
+	$(PY) -m scripts.demo
+
+lint: venv
+	$(VENV)/bin/ruff check hub central tests bench scripts
+	$(VENV)/bin/mypy
+
+test-py: deps
+	$(VENV)/bin/pytest -q
+
+test-ui:
+	@if ls ui/tests/*.test.mjs >/dev/null 2>&1; then node --test ui/tests/; fi
+
+test: deps lint test-ui test-py $(EXTRA_TESTS)
+	@echo "make test: all tiers passed"
+
+clean:
+	rm -rf $(VENV) var build dist *.egg-info

@@ -1,0 +1,198 @@
+"""One loader, one precedence for the hub's configuration: TOML file < environment < CLI flags.
+
+IT writes `outlet.toml`/`hub.toml` once; systemd or a shell may override with environment
+variables; a flag wins over both. Every value is checked here so a bad config fails at
+start with a message that names the key, not deep inside a handler at lunch time.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+# Loopback, RFC 1918, link-local and IPv6 ULA: the networks an outlet LAN can be on.
+DEFAULT_ALLOWED_NETWORKS = (
+    "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
+    "169.254.0.0/16", "fe80::/10", "fc00::/7",
+)
+
+# Environment names that do not follow the HUB_<KEY> pattern, kept from the seed server.
+_ENV_ALIASES = {"ws_port": "WS_PORT", "http_port": "HTTP_PORT"}
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or wrong; the message names the key."""
+
+
+@dataclass(frozen=True)
+class HubConfig:
+    """Everything the hub needs to know at start; immutable once loaded."""
+
+    outlet_id: int = 1
+    hub_id: str = ""
+    outlet_name: str = ""
+    data_dir: Path = Path("var/hub")
+    bind: str = "0.0.0.0"
+    ws_port: int = 3001
+    http_port: int = 3002
+    mqtt_url: str = "mqtt://127.0.0.1:1883"
+    mqtt_username: str = ""
+    mqtt_password: str = field(default="", repr=False)
+    central_url: str = ""
+    enrollment_token: str = field(default="", repr=False)
+    websocket_url: str = ""
+    zeroconf: bool = True
+    allowed_networks: tuple[str, ...] = DEFAULT_ALLOWED_NETWORKS
+    allowed_origins: tuple[str, ...] = ()
+    client_token: str = field(default="", repr=False)
+    retention_days: int = 30
+    heartbeat_seconds: float = 15.0
+    log_level: str = "info"
+    ui_dir: str = ""
+
+    @property
+    def mqtt_enabled(self) -> bool:
+        return self.mqtt_url.lower() not in ("", "none", "off", "disabled")
+
+    @property
+    def central_enabled(self) -> bool:
+        return bool(self.central_url)
+
+    @property
+    def effective_hub_id(self) -> str:
+        return self.hub_id or f"hub-outlet-{self.outlet_id}"
+
+    @property
+    def db_path(self) -> Path:
+        return self.data_dir / "hub.sqlite3"
+
+    def networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(n, strict=False) for n in self.allowed_networks]
+
+
+_FIELD_TYPES = {f.name: f.type for f in fields(HubConfig)}
+
+
+def _coerce(key: str, raw: Any) -> Any:
+    kind = _FIELD_TYPES[key]
+    try:
+        if kind == "int":
+            if isinstance(raw, bool):
+                raise ValueError
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if kind == "Path":
+            return Path(str(raw))
+        if kind == "tuple[str, ...]":
+            items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
+            return tuple(str(i).strip() for i in items if str(i).strip())
+        if kind == "str":
+            if isinstance(raw, dict | list):
+                raise ValueError
+            return str(raw)
+    except ValueError:
+        raise ConfigError(f"{key}: cannot read {raw!r} as {kind}") from None
+    raise ConfigError(f"{key}: unsupported type {kind}")  # pragma: no cover - all fields covered
+
+
+def env_name(key: str) -> str:
+    """The environment variable that sets `key`."""
+    return _ENV_ALIASES.get(key, "HUB_" + key.upper())
+
+
+def from_file(path: Path) -> dict[str, Any]:
+    """Read a TOML file; keys may sit at top level or under a `[hub]` table."""
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    table = data.get("hub", data)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [hub] must be a table")
+    unknown = sorted(k for k in table if k not in _FIELD_TYPES and k != "hub")
+    if unknown:
+        raise ConfigError(f"{path}: unknown key(s): {', '.join(unknown)}")
+    return {k: v for k, v in table.items() if k in _FIELD_TYPES}
+
+
+def from_env(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Values set in the environment (HUB_OUTLET_ID, WS_PORT, …)."""
+    out: dict[str, Any] = {}
+    for key in _FIELD_TYPES:
+        name = env_name(key)
+        if name in environ and environ[name] != "":
+            out[key] = environ[name]
+    return out
+
+
+def load(path: str | Path | None = None, environ: Mapping[str, str] | None = None,
+         overrides: Mapping[str, Any] | None = None) -> HubConfig:
+    """Build the config: file (`path` or HUB_CONFIG) < environment < overrides (CLI flags)."""
+    env = os.environ if environ is None else environ
+    raw: dict[str, Any] = {}
+    file_path = path or env.get("HUB_CONFIG")
+    if file_path:
+        raw |= from_file(Path(file_path))
+    raw |= from_env(env)
+    raw |= {k: v for k, v in (overrides or {}).items() if v is not None}
+    values = {k: _coerce(k, v) for k, v in raw.items()}
+    return validate(replace(HubConfig(), **values))
+
+
+def validate(cfg: HubConfig) -> HubConfig:
+    """Check ranges and formats; raise ConfigError naming the first bad key."""
+    if cfg.outlet_id < 1:
+        raise ConfigError("outlet_id: must be a positive integer")
+    for key in ("ws_port", "http_port"):
+        port = getattr(cfg, key)
+        if not 0 <= port <= 65535:
+            raise ConfigError(f"{key}: {port} is not a TCP port")
+    if cfg.ws_port == cfg.http_port and cfg.ws_port != 0:
+        raise ConfigError("http_port: must differ from ws_port")
+    if cfg.mqtt_enabled:
+        parts = urlsplit(cfg.mqtt_url)
+        if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:
+            raise ConfigError(f"mqtt_url: expected mqtt://host:port or 'none', got {cfg.mqtt_url!r}")
+    for key in ("central_url", "websocket_url"):
+        value = getattr(cfg, key)
+        if value:
+            parts = urlsplit(value)
+            allowed = ("http", "https") if key == "central_url" else ("ws", "wss")
+            if parts.scheme not in allowed or not parts.hostname:
+                raise ConfigError(f"{key}: expected {'/'.join(allowed)}://host…, got {value!r}")
+    for net in cfg.allowed_networks:
+        try:
+            ipaddress.ip_network(net, strict=False)
+        except ValueError:
+            raise ConfigError(f"allowed_networks: {net!r} is not a network (CIDR)") from None
+    for origin in cfg.allowed_origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"allowed_origins: {origin!r} is not an origin like http://host:port")
+    if cfg.retention_days < 1:
+        raise ConfigError("retention_days: keep orders at least 1 day")
+    if cfg.heartbeat_seconds <= 0:
+        raise ConfigError("heartbeat_seconds: must be positive")
+    if cfg.log_level.lower() not in ("debug", "info", "warning", "error"):
+        raise ConfigError("log_level: one of debug, info, warning, error")
+    if len(cfg.hub_id) > 64 or any(c.isspace() for c in cfg.hub_id):
+        raise ConfigError("hub_id: at most 64 characters, no spaces")
+    return cfg

@@ -1,0 +1,202 @@
+"""Real processes for tests: Mosquitto, the hub and central, each on free loopback ports.
+
+Every test that needs a broker or a service starts the real program from a generated
+config, so it can SIGKILL it, restart it and watch what survives — the way Mosquitto's
+own suite tests the broker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 10.0) -> None:
+    """Block until something accepts TCP connections on host:port."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.2):
+            return
+        time.sleep(0.02)
+    raise TimeoutError(f"nothing listening on {host}:{port} after {timeout}s")
+
+
+def http_json(url: str, method: str = "GET", body: Any = None,
+              headers: Mapping[str, str] | None = None, timeout: float = 5.0) -> tuple[int, Any]:
+    """Small blocking JSON client for tests; returns (status, decoded body or text)."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("Content-Type", "application/json")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - loopback only
+            raw = resp.read()
+            status = resp.status
+    except urllib.error.HTTPError as exc:
+        raw = exc.read()
+        status = exc.code
+    try:
+        return status, json.loads(raw) if raw else None
+    except ValueError:
+        return status, raw.decode(errors="replace")
+
+
+def wait_for_http(url: str, timeout: float = 15.0, ok: tuple[int, ...] = (200,)) -> None:
+    """Block until GET url answers with one of the ok statuses."""
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            status, _ = http_json(url, timeout=1.0)
+            if status in ok:
+                return
+            last = status
+        except OSError as exc:
+            last = exc
+        time.sleep(0.05)
+    raise TimeoutError(f"{url} not ready after {timeout}s (last: {last!r})")
+
+
+class Process:
+    """A child process with its log captured to a file, killed for sure at the end."""
+
+    def __init__(self, name: str, argv: list[str], env: Mapping[str, str] | None, log_dir: Path,
+                 cwd: Path | None = None) -> None:
+        self.name = name
+        self.argv = argv
+        self.env = dict(os.environ) | dict(env or {})
+        self.log_path = log_dir / f"{name}.log"
+        self.cwd = cwd or ROOT
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(self.argv, env=self.env, cwd=self.cwd, stdout=log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+
+    @property
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL: the crash the hub must survive."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def terminate(self, timeout: float = 15.0) -> int | None:
+        """SIGTERM and wait; returns the exit code."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                return self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise
+        return self.proc.returncode if self.proc else None
+
+    def log(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+
+MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+
+
+class Mosquitto(Process):
+    """A real Mosquitto broker from a generated config on a free loopback port."""
+
+    def __init__(self, workdir: Path, port: int | None = None, extra_conf: str = "") -> None:
+        self.port = port or free_port()
+        workdir.mkdir(parents=True, exist_ok=True)
+        conf = workdir / f"mosquitto-{self.port}.conf"
+        conf.write_text(
+            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+            f"log_dest stdout\nlog_type error\nlog_type warning\n{extra_conf}"
+        )
+        super().__init__(f"mosquitto-{self.port}", [MOSQUITTO, "-c", str(conf)], None, workdir)
+
+    @property
+    def url(self) -> str:
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        super().start()
+        wait_for_port(self.port)
+
+
+class Hub(Process):
+    """The real hub (`python -m hub run`) as a subprocess on free ports."""
+
+    def __init__(self, workdir: Path, outlet_id: int = 1, env: Mapping[str, str] | None = None,
+                 name: str = "hub", ws_port: int | None = None, http_port: int | None = None) -> None:
+        self.ws_port = ws_port or free_port()
+        self.http_port = http_port or free_port()
+        self.data_dir = workdir / f"{name}-data"
+        base = {
+            "HUB_DATA_DIR": str(self.data_dir),
+            "HUB_OUTLET_ID": str(outlet_id),
+            "HUB_ID": f"{name}-test",
+            "WS_PORT": str(self.ws_port),
+            "HTTP_PORT": str(self.http_port),
+            "HUB_BIND": "127.0.0.1",
+            "HUB_MQTT_URL": "none",
+            "HUB_ZEROCONF": "off",
+            "HUB_LOG_LEVEL": "info",
+        }
+        super().__init__(name, [sys.executable, "-m", "hub", "run"], base | dict(env or {}), workdir)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.ws_port}"
+
+    @property
+    def ops(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.ws_port}/ws"
+
+    def start(self, wait: bool = True) -> None:
+        super().start()
+        if wait:
+            try:
+                wait_for_http(f"{self.ops}/health", timeout=20)
+            except TimeoutError:
+                raise TimeoutError(f"hub did not come up; log:\n{self.log()}") from None
+
+
+@contextlib.contextmanager
+def running(proc: Process) -> Iterator[Process]:
+    """Start proc, yield it, and make sure it is gone afterwards."""
+    proc.start()
+    try:
+        yield proc
+    finally:
+        proc.kill()
