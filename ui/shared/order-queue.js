@@ -1,0 +1,73 @@
+// The kiosk's durable outbox. An order is written here (and committed) BEFORE the screen
+// says it was sent; it leaves the "waiting" set only when the hub (or central) acked it.
+// States: queued → sent (acked, kept 24 h for the receipt list) | rejected (the server
+// refused its content: kept for staff, never retried, never silently dropped).
+
+const SENT_KEEP_MS = 24 * 3600 * 1000;
+
+export class OrderQueue {
+  constructor(store, { now = () => Date.now() } = {}) {
+    this.store = store;
+    this.now = now;
+    this.listeners = new Set();
+    this.n = 0; // orders enqueued in the same millisecond keep their order
+  }
+
+  onChange(fn) { this.listeners.add(fn); return () => this.listeners.delete(fn); }
+  #changed() { for (const fn of this.listeners) fn(); }
+
+  /** Persist new orders; resolves only after the storage committed every one. */
+  async enqueue(orders) {
+    const t = this.now();
+    for (const order of orders) {
+      const existing = await this.store.get(order.uuid);
+      if (existing) continue; // same uuid twice is the same order
+      await this.store.put({ uuid: order.uuid, order, state: 'queued', attempts: 0,
+        queued_at: t, seq: t * 1000 + (this.n++ % 1000), last_error: null, ack: null, via: null });
+    }
+    this.#changed();
+  }
+
+  /** Orders not yet acked, oldest first. */
+  async waiting() {
+    const all = await this.store.getAll();
+    return all.filter((e) => e.state === 'queued').sort((a, b) => a.seq - b.seq);
+  }
+
+  async count() { return (await this.waiting()).length; }
+
+  async all() { return (await this.store.getAll()).sort((a, b) => a.seq - b.seq); }
+
+  async markSent(uuid, ack, via) {
+    const e = await this.store.get(uuid);
+    if (!e) return;
+    Object.assign(e, { state: 'sent', ack, via, sent_at: this.now(), last_error: null });
+    await this.store.put(e);
+    this.#changed();
+  }
+
+  async markAttemptFailed(uuid, error) {
+    const e = await this.store.get(uuid);
+    if (!e || e.state !== 'queued') return;
+    e.attempts += 1;
+    e.last_error = String(error?.message || error);
+    await this.store.put(e);
+    this.#changed();
+  }
+
+  async markRejected(uuid, error) {
+    const e = await this.store.get(uuid);
+    if (!e) return;
+    Object.assign(e, { state: 'rejected', last_error: `${error.code || 'error'}: ${error.message || ''}` });
+    await this.store.put(e);
+    this.#changed();
+  }
+
+  /** Forget acked orders older than a day; waiting and rejected ones are never pruned. */
+  async prune() {
+    const cutoff = this.now() - SENT_KEEP_MS;
+    for (const e of await this.store.getAll()) {
+      if (e.state === 'sent' && (e.sent_at ?? 0) < cutoff) await this.store.delete(e.uuid);
+    }
+  }
+}

@@ -1,0 +1,158 @@
+// Drains the kiosk's OrderQueue: WebSocket first (wait for the ack), then HTTP POST, then —
+// when the hub itself is down but central answers — central's public order endpoint.
+// The same uuid every time; one drain at a time; backoff while nothing answers.
+
+import { backoffDelay } from './backoff.js';
+import { SubmitError, REJECT_CODES } from './sync-client.js';
+
+/** POST an order to the hub's HTTP API; resolves with the ack body or throws SubmitError. */
+export async function httpSubmit(order, { fetchImpl = globalThis.fetch, base = '', timeoutMs = 8000 } = {}) {
+  let res;
+  try {
+    res = await fetchImpl(`${base}/api/orders`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(order),
+      signal: AbortSignal.timeout(timeoutMs), cache: 'no-store',
+    });
+  } catch (err) {
+    throw new SubmitError('unreachable', 'network', String(err?.message || err));
+  }
+  return readAck(res);
+}
+
+async function readAck(res) {
+  let body = null;
+  try { body = await res.json(); } catch { /* not JSON: a proxy or a dying server */ }
+  if (res.ok) return body || {};
+  const code = body?.error?.code || `http_${res.status}`;
+  const message = body?.error?.message || res.statusText;
+  const kind = (REJECT_CODES.has(code) || (res.status >= 400 && res.status < 500 && ![408, 425, 429].includes(res.status)))
+    ? 'rejected' : 'unreachable';
+  throw new SubmitError(kind, code, message);
+}
+
+/**
+ * Send orders of one checkout to central when the hub is down (PROTOCOL §6 order-groups).
+ * Central returns per-order results; a duplicate counts as accepted.
+ */
+export async function centralSubmit(orders, { fetchImpl = globalThis.fetch, centralUrl, timeoutMs = 10000 }) {
+  if (!centralUrl) throw new SubmitError('unreachable', 'no_central', 'central address unknown');
+  const first = orders[0];
+  let res;
+  try {
+    res = await fetchImpl(`${centralUrl.replace(/\/$/, '')}/api/public/order-groups/`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ group_id: first.group_id || first.uuid, outlet_id: first.outlet_id, orders }),
+      signal: AbortSignal.timeout(timeoutMs), cache: 'no-store', mode: 'cors',
+    });
+  } catch (err) {
+    throw new SubmitError('unreachable', 'network', String(err?.message || err));
+  }
+  return readAck(res);
+}
+
+export class OrderSender {
+  constructor(queue, { socket = null, submitHttp, submitCentral = null, timers = globalThis,
+    random = Math.random, backoff = { baseMs: 1000, capMs: 30000 }, onResult = () => {},
+    centralAfterMs = 30000, now = () => Date.now() }) {
+    // A hub restart takes seconds; only a hub that stays down this long sends orders via central,
+    // so that a short blip does not detour the kitchen through the internet.
+    this.centralAfterMs = centralAfterMs;
+    this.now = now;
+    this.hubDownSince = null;
+    this.queue = queue;
+    this.socket = socket;
+    this.submitHttp = submitHttp;
+    this.submitCentral = submitCentral;
+    this.timers = timers;
+    this.random = random;
+    this.backoffOpts = backoff;
+    this.onResult = onResult;
+    this.running = null;
+    this.again = false;
+    this.failures = 0;
+    this.timer = null;
+    this.hubReachable = null; // last verdict: true, false, or null before the first try
+  }
+
+  /** Drain now; concurrent calls coalesce into one more pass after the current one. */
+  drain() {
+    if (this.running) { this.again = true; return this.running; }
+    this.timers.clearTimeout(this.timer);
+    this.timer = null;
+    this.running = this.#pass().finally(() => {
+      this.running = null;
+      if (this.again) { this.again = false; this.drain(); }
+    });
+    return this.running;
+  }
+
+  async #sendOne(order) {
+    if (this.socket?.isOpen) {
+      try { return { ack: await this.socket.submitOrder(order), via: 'ws' }; } catch (err) {
+        if (err.kind === 'rejected') throw err;
+      }
+    }
+    return { ack: await this.submitHttp(order), via: 'http' };
+  }
+
+  async #pass() {
+    const waiting = await this.queue.waiting();
+    if (waiting.length === 0) { this.failures = 0; return; }
+    for (let i = 0; i < waiting.length; i++) {
+      const entry = waiting[i];
+      try {
+        const { ack, via } = await this.#sendOne(entry.order);
+        this.hubReachable = true;
+        this.hubDownSince = null;
+        await this.queue.markSent(entry.uuid, ack, via);
+        this.onResult({ uuid: entry.uuid, ok: true, via, ack });
+      } catch (err) {
+        if (err.kind === 'rejected') {
+          this.hubReachable = true;
+          await this.queue.markRejected(entry.uuid, err);
+          this.onResult({ uuid: entry.uuid, ok: false, rejected: true, error: err });
+          continue;
+        }
+        this.hubReachable = false;
+        this.hubDownSince ??= this.now();
+        // Hub unreachable both ways: the rest would fail the same; try central with all of them.
+        const rest = waiting.slice(i);
+        const longDown = this.now() - this.hubDownSince >= this.centralAfterMs;
+        if (this.submitCentral && longDown && await this.#tryCentral(rest)) return;
+        await this.queue.markAttemptFailed(entry.uuid, err);
+        this.failures += 1;
+        this.#schedule();
+        return;
+      }
+    }
+    this.failures = 0;
+  }
+
+  async #tryCentral(entries) {
+    try {
+      const res = await this.submitCentral(entries.map((e) => e.order));
+      const results = new Map((res?.results || res?.orders || []).map((r) => [r.uuid, r]));
+      for (const e of entries) {
+        const r = results.get(e.uuid);
+        const result = r?.result ?? r?.status ?? (results.size === 0 ? 'created' : undefined);
+        if (result === 'created' || result === 'duplicate' || (r && r.id != null && !r.error)) {
+          await this.queue.markSent(e.uuid, { ...(r || {}), uuid: e.uuid }, 'central');
+          this.onResult({ uuid: e.uuid, ok: true, via: 'central' });
+        } else if (r) {
+          await this.queue.markRejected(e.uuid, { code: result || 'invalid', message: r.error || '' });
+        }
+      }
+      this.failures = 0;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  #schedule() {
+    if (this.timer) return;
+    const delay = backoffDelay(this.failures - 1, this.backoffOpts, this.random);
+    this.nextRetryAt = this.now() + delay;
+    this.timer = this.timers.setTimeout(() => { this.timer = null; this.drain(); }, delay);
+  }
+}
