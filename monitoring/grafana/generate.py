@@ -1,0 +1,369 @@
+#!/usr/bin/env python3
+"""Write the Outlet Hub Grafana dashboards as JSON: the code here is their one source.
+
+    python3 monitoring/grafana/generate.py            # rewrite monitoring/grafana/dashboards/
+    python3 monitoring/grafana/generate.py --out DIR  # write elsewhere (the test compares)
+
+Standard library only, deterministic output (same input, same bytes), so the committed
+JSON can be checked against a fresh run. Queries use only the names in docs/metrics.md
+and the recording rules in monitoring/prometheus/rules/recording.yml.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+DATASOURCE = {"type": "prometheus", "uid": "outlet-hub-prometheus"}
+OUTLET = 'outlet_id="$outlet_id"'
+# Grafana's width grid is 24 columns.
+GRID_WIDTH = 24
+
+
+@dataclass
+class Query:
+    """One PromQL target of a panel."""
+
+    expr: str
+    legend: str = ""
+    instant: bool = False
+    table: bool = False
+
+
+@dataclass
+class Panel:
+    """A panel before layout: kind, title, queries, unit, size."""
+
+    kind: str  # "stat", "timeseries", "table"
+    title: str
+    queries: list[Query]
+    description: str = ""
+    unit: str = "short"
+    width: int = 8
+    height: int = 8
+    thresholds: list[tuple[float | None, str]] = field(
+        default_factory=lambda: [(None, "green")])
+    overrides: list[dict[str, Any]] = field(default_factory=list)
+    transformations: list[dict[str, Any]] = field(default_factory=list)
+
+
+def stat(title: str, expr: str, description: str, unit: str = "short",
+         thresholds: list[tuple[float | None, str]] | None = None, width: int = 4,
+         legend: str = "") -> Panel:
+    """A single big number."""
+    return Panel("stat", title, [Query(expr, legend=legend, instant=True)], description, unit,
+                 width, 4, thresholds or [(None, "green")])
+
+
+def timeseries(title: str, queries: list[Query], description: str, unit: str = "short",
+               width: int = 12, height: int = 8) -> Panel:
+    """A graph over the dashboard's time range."""
+    return Panel("timeseries", title, queries, description, unit, width, height)
+
+
+def _thresholds(steps: list[tuple[float | None, str]]) -> dict[str, Any]:
+    return {"mode": "absolute",
+            "steps": [{"color": color, "value": value} for value, color in steps]}
+
+
+def _target(query: Query, ref: str) -> dict[str, Any]:
+    target: dict[str, Any] = {
+        "datasource": DATASOURCE,
+        "editorMode": "code",
+        "expr": query.expr,
+        "legendFormat": query.legend or "__auto",
+        "range": not query.instant,
+        "instant": query.instant,
+        "refId": ref,
+    }
+    if query.table:
+        target["format"] = "table"
+    return target
+
+
+def _render_panel(panel: Panel, panel_id: int, x: int, y: int) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": panel_id,
+        "type": panel.kind,
+        "title": panel.title,
+        "description": panel.description,
+        "datasource": DATASOURCE,
+        "gridPos": {"h": panel.height, "w": panel.width, "x": x, "y": y},
+        "targets": [_target(q, chr(ord("A") + i)) for i, q in enumerate(panel.queries)],
+        "fieldConfig": {
+            "defaults": {
+                "unit": panel.unit,
+                "thresholds": _thresholds(panel.thresholds),
+                "color": {"mode": "thresholds" if panel.kind != "timeseries"
+                          else "palette-classic"},
+            },
+            "overrides": panel.overrides,
+        },
+    }
+    if panel.kind == "stat":
+        out["options"] = {"colorMode": "background", "graphMode": "area",
+                          "reduceOptions": {"calcs": ["lastNotNull"], "fields": "",
+                                            "values": False},
+                          "textMode": "auto"}
+    elif panel.kind == "timeseries":
+        out["options"] = {"legend": {"displayMode": "table", "placement": "bottom",
+                                     "calcs": ["lastNotNull", "max"]},
+                          "tooltip": {"mode": "multi", "sort": "desc"}}
+    elif panel.kind == "table":
+        out["options"] = {"showHeader": True,
+                          "sortBy": [{"desc": False, "displayName": "outlet_id"}]}
+    if panel.transformations:
+        out["transformations"] = panel.transformations
+    return out
+
+
+def _layout(panels: list[Panel]) -> list[dict[str, Any]]:
+    """Place panels left to right, wrapping at Grafana's 24 columns."""
+    rendered, x, y, row_height = [], 0, 0, 0
+    for panel_id, panel in enumerate(panels, start=1):
+        if x + panel.width > GRID_WIDTH:
+            x, y, row_height = 0, y + row_height, 0
+        rendered.append(_render_panel(panel, panel_id, x, y))
+        x += panel.width
+        row_height = max(row_height, panel.height)
+    return rendered
+
+
+def dashboard(uid: str, title: str, description: str, panels: list[Panel],
+              variables: list[dict[str, Any]] | None = None,
+              links: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A complete dashboard model, ready for Grafana's file provisioning."""
+    return {
+        "uid": uid,
+        "title": title,
+        "description": description,
+        "tags": ["outlet-hub"],
+        "timezone": "browser",
+        "editable": False,
+        "graphTooltip": 1,
+        "refresh": "30s",
+        "schemaVersion": 39,
+        "version": 1,
+        "time": {"from": "now-6h", "to": "now"},
+        "templating": {"list": variables or []},
+        "annotations": {"list": [{
+            "builtIn": 1, "datasource": {"type": "grafana", "uid": "-- Grafana --"},
+            "enable": True, "hide": True, "iconColor": "rgba(0, 211, 255, 1)",
+            "name": "Annotations & Alerts", "type": "dashboard"}]},
+        "links": links or [],
+        "panels": _layout(panels),
+    }
+
+
+def _outlet_table() -> Panel:
+    """One row per outlet, one column per fact HQ asks about first."""
+    columns = [
+        ("Name", "max by (outlet_id, outlet_name) (outlet_central_outlet_info)"),
+        ("Has hub", "max by (outlet_id) (outlet_central_outlet_has_hub)"),
+        ("Hub up", "max by (outlet_id) (outlet_central_hub_up)"),
+        ("Backlog", "max by (outlet_id) (outlet_central_hub_outbox_pending)"),
+        ("Oldest unsynced", "max by (outlet_id) (outlet_central_hub_oldest_unsynced_age_seconds)"),
+        ("Kitchens", "max by (outlet_id) (outlet_central_hub_kitchens_connected)"),
+        ("Orders/min", "outlet_id:outlet_hub_orders_received:rate5m * 60"),
+        ("Menu version", "max by (outlet_id) (outlet_central_hub_menu_version)"),
+    ]
+    queries = [Query(expr, instant=True, table=True) for _, expr in columns]
+    rename = {f"Value #{chr(ord('A') + i)}": name for i, (name, _) in enumerate(columns)}
+    rename["Value #A"] = "info"
+    return Panel(
+        "table", "Outlets", queries,
+        "Every outlet central knows, with its hub's last heartbeat facts. Orders/min needs "
+        "the hub's own metrics (agent or VPN scrape).",
+        width=24, height=10,
+        transformations=[
+            {"id": "merge", "options": {}},
+            {"id": "organize", "options": {
+                "excludeByName": {"Time": True, "info": True},
+                "renameByName": rename,
+                "indexByName": {"outlet_id": 0, "outlet_name": 1}}},
+        ],
+        overrides=[
+            {"matcher": {"id": "byName", "options": "Hub up"},
+             "properties": [{"id": "mappings", "value": [{"type": "value", "options": {
+                 "0": {"text": "DOWN", "color": "red"}, "1": {"text": "up", "color": "green"}}}]},
+                 {"id": "custom.cellOptions", "value": {"type": "color-background"}}]},
+            {"matcher": {"id": "byName", "options": "Oldest unsynced"},
+             "properties": [{"id": "unit", "value": "s"}]},
+            {"matcher": {"id": "byName", "options": "Orders/min"},
+             "properties": [{"id": "decimals", "value": 1}]},
+        ],
+    )
+
+
+def fleet_overview() -> dict[str, Any]:
+    """Every outlet at a glance: up, backlog, kitchens, orders/min, menu version."""
+    panels = [
+        stat("Hubs up", "sum(outlet_central_hub_up)",
+             "Hubs whose heartbeats reach central."),
+        stat("Hubs down", "count(outlet_central_hub_up == 0) or vector(0)",
+             "Hubs central marked offline after 3 missed heartbeats.",
+             thresholds=[(None, "green"), (1, "red")]),
+        stat("Outlets without hub", "count(outlet_central_outlet_has_hub == 0) or vector(0)",
+             "Outlets no hub ever registered for.", thresholds=[(None, "green"), (1, "orange")]),
+        stat("Orders / min", "sum(outlet_id:outlet_hub_orders_received:rate5m) * 60",
+             "Orders stored by hubs that push or are scraped, fleet-wide, 5 minute rate."),
+        stat("Central menu version", "max(outlet_central_menu_version)",
+             "The master-data version hubs should have."),
+        stat("Orders ingested / min",
+             'sum(rate(outlet_central_orders_ingested_total{result="created"}[5m])) * 60',
+             "New orders central stored from hubs, 5 minute rate."),
+        _outlet_table(),
+        timeseries("Orders per minute by outlet", [Query(
+            "sum by (outlet_id) (rate(outlet_hub_orders_received_total[$__rate_interval])) * 60",
+            "outlet {{outlet_id}}")], "Orders stored at each hub (not duplicates)."),
+        timeseries("Outbox backlog by outlet", [Query(
+            "max by (outlet_id) (outlet_central_hub_outbox_pending)", "outlet {{outlet_id}}")],
+            "Change-feed entries each hub still has to send to central (heartbeat view)."),
+        timeseries("Oldest unsynced order by outlet", [Query(
+            "max by (outlet_id) (outlet_central_hub_oldest_unsynced_age_seconds)",
+            "outlet {{outlet_id}}")],
+            "Age of the oldest order not yet confirmed by central; HubNotSyncing at 10 min.",
+            unit="s"),
+        timeseries("Kitchen screens connected by outlet", [Query(
+            "max by (outlet_id) (outlet_central_hub_kitchens_connected)", "outlet {{outlet_id}}")],
+            "Live kitchen displays per outlet; zero in trading hours pages the on-call."),
+        timeseries("Hubs up", [Query("max by (outlet_id) (outlet_central_hub_up)",
+                                     "outlet {{outlet_id}}")],
+                   "1 while a hub's heartbeats arrive at central."),
+        timeseries("Menu version by outlet", [
+            Query("max by (outlet_id) (outlet_central_hub_menu_version)", "outlet {{outlet_id}}"),
+            Query("max(outlet_central_menu_version)", "central")],
+            "The menu version each hub has against central's current one."),
+    ]
+    return dashboard(
+        "outlet-fleet", "Outlet Hub / Fleet overview",
+        "Every outlet: hub up, sync backlog, kitchens connected, orders per minute, menu version.",
+        panels,
+        links=[{"title": "Outlet detail", "type": "link", "url": "/d/outlet-detail",
+                "icon": "dashboard"}],
+    )
+
+
+def _quantiles(metric: str, by: str = "") -> list[Query]:
+    group = f"le{', ' + by if by else ''}"
+    return [Query(f"histogram_quantile({q}, sum by ({group}) "
+                  f"(rate({metric}_bucket{{{OUTLET}}}[$__rate_interval])))",
+                  f"p{int(q * 100)}{' {{' + by + '}}' if by else ''}")
+            for q in (0.5, 0.99)]
+
+
+def outlet_detail() -> dict[str, Any]:
+    """One outlet in depth: latency, clients, orders, sync history."""
+    variables = [{
+        "name": "outlet_id", "label": "Outlet", "type": "query",
+        "datasource": DATASOURCE,
+        "query": {"query": "label_values(outlet_central_outlet_info, outlet_id)",
+                  "refId": "outlet_id"},
+        "definition": "label_values(outlet_central_outlet_info, outlet_id)",
+        "refresh": 2, "sort": 3, "includeAll": False, "multi": False,
+    }]
+    panels = [
+        stat("Hub up", f"max(outlet_central_hub_up{{{OUTLET}}})",
+             "1 while heartbeats reach central.", thresholds=[(None, "red"), (1, "green")]),
+        stat("Hub version", f"max by (version) (outlet_hub_build_info{{{OUTLET}}})",
+             "Software version the hub runs.", legend="{{version}}"),
+        stat("Menu version", f"max(outlet_hub_menu_version{{{OUTLET}}})",
+             "Master-data version cached at the hub."),
+        stat("Kitchens connected", f"sum(outlet_hub_kitchens_connected{{{OUTLET}}})",
+             "Kitchen screens live right now.", thresholds=[(None, "red"), (1, "green")]),
+        stat("Since last central sync",
+             f"time() - max(outlet_hub_central_last_sync_timestamp_seconds{{{OUTLET}}})",
+             "Seconds since the hub last talked to central successfully.", unit="s",
+             thresholds=[(None, "green"), (300, "orange"), (600, "red")]),
+        stat("Disk free", f"min(outlet_hub_data_dir_free_bytes{{{OUTLET}}})",
+             "Free space where the hub's SQLite database lives.", unit="bytes",
+             thresholds=[(None, "red"), (268435456, "orange"), (1073741824, "green")]),
+        timeseries("Fan-out latency (commit to kitchen socket)",
+                   _quantiles("outlet_hub_fanout_latency_seconds"),
+                   "From the SQLite commit to the message handed to a client socket.", unit="s"),
+        timeseries("Order ack latency by transport",
+                   _quantiles("outlet_hub_order_ack_latency_seconds", "transport"),
+                   "From order received to durable ack sent.", unit="s"),
+        timeseries("Orders per minute by source", [Query(
+            f"sum by (source) (rate(outlet_hub_orders_received_total{{{OUTLET}}}"
+            "[$__rate_interval])) * 60", "{{source}}")],
+            "Orders stored, by where they came from."),
+        timeseries("Duplicates and rejections per minute", [
+            Query(f"sum by (transport) (rate(outlet_hub_orders_duplicate_total{{{OUTLET}}}"
+                  "[$__rate_interval])) * 60", "duplicate {{transport}}"),
+            Query(f"sum by (code) (rate(outlet_hub_orders_rejected_total{{{OUTLET}}}"
+                  "[$__rate_interval])) * 60", "rejected {{code}}")],
+            "Resubmissions answered with the stored ack, and refused submissions by code."),
+        timeseries("Clients by type and transport", [Query(
+            f"sum by (client_type, transport) (outlet_hub_clients{{{OUTLET}}})",
+            "{{client_type}} ({{transport}})")],
+            "Connected browsers and devices; poll clients count when seen in the last 30 s."),
+        timeseries("Kitchen screens by tenant", [Query(
+            f"sum by (tenant) (outlet_hub_kitchens_connected{{{OUTLET}}})", "{{tenant}}")],
+            "Live kitchen displays per food-court tenant (\"all\": no tenant filter)."),
+        timeseries("Messages to clients per minute", [
+            Query(f"sum by (client_type) (rate(outlet_hub_kitchen_deliveries_total{{{OUTLET}}}"
+                  "[$__rate_interval])) * 60", "{{client_type}}"),
+            Query(f"sum by (status) (rate(outlet_hub_order_status_changes_total{{{OUTLET}}}"
+                  "[$__rate_interval])) * 60", "status -> {{status}}")],
+            "Order and status messages written to client sockets, and status changes stored."),
+        timeseries("Outbox backlog by sink", [Query(
+            f"max by (sink) (outlet_hub_outbox_pending{{{OUTLET}}})", "{{sink}}")],
+            "Change-feed entries not yet confirmed by central or MQTT."),
+        timeseries("Sync history", [
+            Query(f"max by (sink) (outlet_hub_outbox_oldest_age_seconds{{{OUTLET}}})",
+                  "oldest unsynced ({{sink}})"),
+            Query(f"time() - max(outlet_hub_central_last_sync_timestamp_seconds{{{OUTLET}}})",
+                  "since last central sync"),
+            Query(f"time() - max(outlet_central_hub_last_heartbeat_timestamp_seconds"
+                  f"{{{OUTLET}}})", "since last heartbeat at central")],
+            "Ages that grow while the outlet cannot reach central.", unit="s"),
+        timeseries("Links: central, MQTT", [
+            Query(f"max(outlet_hub_central_up{{{OUTLET}}})", "central reachable"),
+            Query(f"max(outlet_hub_mqtt_connected{{{OUTLET}}})", "MQTT connected"),
+            Query(f"max(outlet_central_hub_up{{{OUTLET}}})", "heartbeats arrive")],
+            "1 = up. The hub keeps working when any of them is down."),
+        timeseries("SQLite group commit", [
+            *_quantiles("outlet_hub_db_commit_seconds"),
+            Query(f"sum(rate(outlet_hub_db_commit_seconds_count{{{OUTLET}}}"
+                  "[$__rate_interval]))", "commits/s")],
+            "Time of one group commit including fsync.", unit="s"),
+        timeseries("Clock skew and change feed", [
+            Query(f"max(outlet_central_hub_clock_skew_seconds{{{OUTLET}}})", "clock skew (s)"),
+            Query(f"max(outlet_hub_last_rev{{{OUTLET}}})", "last rev")],
+            "Hub clock minus central clock at the last heartbeat; newest change-feed revision."),
+    ]
+    return dashboard(
+        "outlet-detail", "Outlet Hub / Outlet detail",
+        "One outlet: fan-out latency, clients, orders by source, kitchens by tenant, sync history.",
+        panels, variables=variables,
+        links=[{"title": "Fleet overview", "type": "link", "url": "/d/outlet-fleet",
+                "icon": "dashboard"}],
+    )
+
+
+DASHBOARDS = {"fleet-overview.json": fleet_overview, "outlet-detail.json": outlet_detail}
+
+
+def render(name: str) -> str:
+    """The exact bytes (as text) of one dashboard file."""
+    return json.dumps(DASHBOARDS[name](), indent=2, ensure_ascii=False) + "\n"
+
+
+def main() -> None:
+    """Write every dashboard into --out (default: dashboards/ beside this script)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=HERE / "dashboards")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    for name in DASHBOARDS:
+        (args.out / name).write_text(render(name), encoding="utf-8")
+        print(args.out / name)
+
+
+if __name__ == "__main__":
+    main()
