@@ -1,0 +1,169 @@
+// The kiosk/POS page: wires the menu cache, cart, durable queue, hub socket and sender.
+// Order of events on checkout: split → write to IndexedDB (committed) → show "saved" →
+// send (ws → http → central) → show "sent" only on an ack.
+
+import { openStores } from '../shared/idb.js';
+import { MenuCache } from '../shared/menu-cache.js';
+import { Cart, splitCartIntoOrders, repriceCart } from '../shared/cart.js';
+import { bestPrice } from '../shared/promotions.js';
+import { OrderQueue } from '../shared/order-queue.js';
+import { OrderSender, httpSubmit, centralSubmit } from '../shared/order-sender.js';
+import { HubSocket, hubSocketUrl } from '../shared/sync-client.js';
+import { OrderNumberAllocator } from '../shared/order-number.js';
+import { statusModel, renderStatusBar } from '../shared/status-bar.js';
+import { loadOutlet, HubStatusWatcher } from '../shared/hub-link.js';
+import { uuid4 } from '../shared/uuid.js';
+import { h, mount, registerServiceWorker } from '../shared/dom.js';
+import { renderCategories, renderMenu, renderCart, receiptRows, moneyFormatter, askOptions } from './kiosk-view.js';
+
+const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
+const CLIENT_ID_KEY = 'outlet-hub.kiosk-id';
+
+async function main() {
+  registerServiceWorker();
+  const stores = await openStores();
+  const { outlet } = await loadOutlet();
+  const clientId = localStorage.getItem(CLIENT_ID_KEY) || `kiosk-${uuid4().slice(0, 8)}`;
+  localStorage.setItem(CLIENT_ID_KEY, clientId);
+  const numbers = new OrderNumberAllocator(localStorage, { prefix: params.get('device') });
+  const menu = await new MenuCache(stores.menu).load();
+  const queue = new OrderQueue(stores.queue);
+  const cart = new Cart();
+  const state = { outlet, activeCategory: null, orderType: 'dine_in', receipt: null };
+  let money = moneyFormatter(outlet);
+
+  const socket = new HubSocket({ url: hubSocketUrl(), hello: () => ({ client_type: 'pos', client_id: clientId, outlet_id: state.outlet.outlet_id }) });
+  const sender = new OrderSender(queue, {
+    socket, submitHttp: (o) => httpSubmit(o),
+    submitCentral: (orders) => centralSubmit(orders, { centralUrl: state.outlet.central_url }),
+    onResult: () => { renderReceipt(); },
+  });
+  const watcher = new HubStatusWatcher({ socket, onChange: () => onHubChange() });
+
+  const tenantsById = () => new Map([...(state.outlet.tenants || []), ...menu.items('tenants')].map((t) => [t.id, t]));
+  const sortByOrder = (a, b) => (a.sort_order ?? a.position ?? 0) - (b.sort_order ?? b.position ?? 0) || String(a.name).localeCompare(String(b.name));
+
+  function drawMenu() {
+    const categories = menu.items('categories').filter((c) => c.active !== false).sort(sortByOrder);
+    renderCategories($('categories'), categories, state.activeCategory, (id) => { state.activeCategory = id; drawMenu(); });
+    renderMenu($('menu'), { products: menu.sellable().sort(sortByOrder), categories, promotions: menu.items('promotions'),
+      tenantsById: tenantsById(), activeCategory: state.activeCategory, cart, money, onAdd: addProduct });
+  }
+
+  function drawCart() {
+    renderCart($('cart-lines'), { cart, tenantsById: tenantsById(), money, onQty: (k, q) => { cart.setQty(k, q); drawCart(); drawMenu(); } });
+    $('cart-total').textContent = money(cart.totalCents);
+    $('savings').textContent = cart.savingsCents > 0 ? `You save ${money(cart.savingsCents)}` : '';
+    $('checkout').disabled = cart.count === 0;
+  }
+
+  async function addProduct(p) {
+    let opts = { modifiers: [], notes: '' };
+    if (Array.isArray(p.modifiers) && p.modifiers.length) {
+      opts = await askOptions($('sheet'), p);
+      if (!opts) return;
+    }
+    cart.add(p, { ...opts, priced: bestPrice(p, menu.items('promotions')) });
+    drawCart(); drawMenu();
+  }
+
+  async function drawStatus() {
+    const hubMenuAt = Date.parse(watcher.status?.menu_synced_at || '') || null;
+    const menuAt = [menu.fetchedAt, hubMenuAt].filter(Boolean);
+    renderStatusBar($('status-bar'), statusModel({ hubReachable: watcher.hubReachable, central: watcher.central,
+      waiting: await queue.count(), menuFetchedAt: menuAt.length ? Math.min(...menuAt) : null }));
+  }
+
+  let lastMenuVersion = null;
+  async function refreshMenu() {
+    try {
+      if (await menu.refresh()) { repriceCart(cart, new Map(menu.items('products').map((p) => [p.id, p])), menu.items('promotions')); drawMenu(); drawCart(); }
+      else if (!$('menu').querySelector('.product')) drawMenu();
+    } catch (err) { console.warn('menu refresh failed, selling from the saved menu:', err.message); }
+    drawStatus();
+  }
+
+  async function onHubChange() {
+    drawStatus();
+    if (watcher.hubReachable) {
+      if (await queue.count()) sender.drain();
+      const v = watcher.status?.menu_version;
+      if (v != null && v !== lastMenuVersion) { lastMenuVersion = v; refreshMenu(); }
+      if (!state.outlet.outlet_id) { const r = await loadOutlet(); if (r.fresh) { state.outlet = r.outlet; money = moneyFormatter(r.outlet); $('outlet-name').textContent = r.outlet.name || 'Order here'; } }
+    }
+  }
+
+  async function checkout() {
+    if (!cart.count) return;
+    $('checkout').disabled = true;
+    const orders = splitCartIntoOrders(cart, {
+      outletId: state.outlet.outlet_id ?? null, tenantsById: tenantsById(), newUuid: uuid4,
+      nextNumber: () => numbers.next(), meta: { order_type: state.orderType, table: $('table').value.trim() },
+      source: params.get('source') === 'pos' ? 'pos' : 'kiosk', groupId: uuid4(),
+    });
+    try {
+      await queue.enqueue(orders); // committed to IndexedDB before anything says "sent"
+    } catch (err) {
+      alert(`This order could not be saved on this device: ${err.message}. Please ask staff.`);
+      $('checkout').disabled = false;
+      return;
+    }
+    cart.clear(); $('table').value = '';
+    drawCart(); drawMenu();
+    state.receipt = orders.map((o) => o.uuid);
+    await renderReceipt();
+    sender.drain();
+  }
+
+  async function renderReceipt() {
+    drawStatus();
+    const sheet = $('sheet');
+    if (!state.receipt) return;
+    const all = new Map((await queue.all()).map((e) => [e.uuid, e]));
+    const entries = state.receipt.map((u) => all.get(u)).filter(Boolean);
+    mount(sheet, h('div.sheet', { dataset: { testid: 'receipt' } },
+      h('h2', {}, entries.length > 1 ? 'Your order numbers' : 'Your order number'),
+      h('p.muted', {}, 'Watch the board for your number. Each stall prepares its part.'),
+      h('div.receipt', {}, receiptRows(entries)),
+      h('div.actions', {}, h('button.primary', { dataset: { testid: 'new-order' }, onclick: () => { state.receipt = null; sheet.classList.add('hidden'); } }, 'New order'))));
+    sheet.classList.remove('hidden');
+  }
+
+  async function showHistory() {
+    const all = (await queue.all()).reverse().slice(0, 30);
+    const sheet = $('sheet');
+    mount(sheet, h('div.sheet', { dataset: { testid: 'history-sheet' } },
+      h('h2', {}, 'Orders from this device'),
+      h('div.receipt', {}, all.length ? receiptRows(all) : h('p.muted', {}, 'No orders yet.')),
+      h('div.actions', {}, h('button.ghost', { onclick: () => sender.drain() }, 'Send now'),
+        h('button.primary', { onclick: () => sheet.classList.add('hidden') }, 'Close'))));
+    sheet.classList.remove('hidden');
+  }
+
+  $('outlet-name').textContent = outlet.name || 'Order here';
+  $('checkout').addEventListener('click', checkout);
+  $('history-btn').addEventListener('click', showHistory);
+  for (const b of $('order-type').querySelectorAll('button')) {
+    b.addEventListener('click', () => {
+      state.orderType = b.dataset.type;
+      for (const o of $('order-type').querySelectorAll('button')) o.classList.toggle('on', o === b);
+    });
+  }
+  queue.onChange(() => drawStatus());
+  window.addEventListener('online', () => { socket.reconnectNow(); sender.drain(); });
+  drawMenu(); drawCart(); drawStatus();
+  socket.start();
+  watcher.start();
+  refreshMenu();
+  setInterval(refreshMenu, 5 * 60000);
+  setInterval(() => queue.prune(), 3600000);
+  sender.drain();
+  // For end-to-end tests and support staff: the queue as data.
+  window.outletKiosk = { queue, sender, socket, watcher, menu, persistent: stores.persistent };
+}
+
+main().catch((err) => {
+  console.error(err);
+  document.body.prepend(Object.assign(document.createElement('pre'), { textContent: `Kiosk failed to start: ${err.message}` }));
+});

@@ -1,0 +1,75 @@
+// Drawing kitchen tickets. Ticket elements are reused while their rev is unchanged so a
+// cook's tap never lands on a node that was just replaced; timers tick in place.
+
+import { h, mount } from '../shared/dom.js';
+import { ticketAgeMs, timerLevel, formatAge } from '../shared/ticket-timer.js';
+
+const TYPE_TEXT = { dine_in: 'Dine in', takeaway: 'Takeaway', delivery: 'Delivery' };
+
+/** The buttons a ticket offers in its status. */
+export function actionsFor(status) {
+  switch (status) {
+    case 'pending': return [['start', 'Start', 'preparing'], ['ready', 'Ready', 'ready'], ['cancel', '✕', 'cancelled']];
+    case 'preparing': return [['ready', 'Ready', 'ready'], ['cancel', '✕', 'cancelled']];
+    case 'ready': return [['bump', 'Bump ✓', 'completed']];
+    default: return [];
+  }
+}
+
+function ticketEl(t, { onAction, showTenant }) {
+  const meta = [
+    h('span.status', {}, t.status === 'pending' ? 'New' : t.status),
+    h(`span.tag.${t.order_type || 'dine_in'}`, {}, TYPE_TEXT[t.order_type] || t.order_type || 'Dine in'),
+    t.table ? h('span.tag', {}, `Table ${t.table}`) : null,
+    t.customer_name ? h('span.tag', {}, t.customer_name) : null,
+    showTenant && t.tenant_name ? h('span', {}, t.tenant_name) : null,
+  ];
+  return h('article.ticket', { dataset: { testid: 'ticket', uuid: t.uuid, number: t.order_number, status: t.status, rev: String(t.rev), created: t.created_at || '' } },
+    h('div.th', {}, h('span.num', {}, t.order_number), h('span.timer', {}, '')),
+    h('div.meta', {}, meta),
+    h('ul', {}, (t.items || []).map((i) => h('li', {},
+      h('span.q', {}, `${i.qty}×`), i.name,
+      ...(i.modifiers || []).map((m) => h('span.mod', {}, `+ ${typeof m === 'string' ? m : m.name}`)),
+      i.notes ? h('span.note', {}, `“${i.notes}”`) : null))),
+    t.notes ? h('div.onote', {}, t.notes) : null,
+    h('div.acts', {}, actionsFor(t.status).map(([cls, label, status]) =>
+      h(`button.${cls}`, { dataset: { testid: `action-${cls}` }, onclick: (ev) => { ev.currentTarget.disabled = true; onAction(t.uuid, status); } }, label))));
+}
+
+export class TicketBoard {
+  constructor(root, { onAction, thresholds }) {
+    this.root = root;
+    this.onAction = onAction;
+    this.thresholds = thresholds;
+    this.els = new Map(); // uuid → {rev, status, el}
+  }
+
+  render(tickets, { showTenant, emptyText }) {
+    const next = new Map();
+    const list = tickets.map((t) => {
+      const prev = this.els.get(t.uuid);
+      const el = prev && prev.rev === t.rev && prev.status === t.status && prev.n === t.items.length ? prev.el : ticketEl(t, { onAction: this.onAction, showTenant });
+      next.set(t.uuid, { rev: t.rev, status: t.status, n: t.items.length, el });
+      return el;
+    });
+    this.els = next;
+    if (list.length) mount(this.root, list); else mount(this.root, h('div.empty-k', { dataset: { testid: 'no-tickets' } }, emptyText));
+    this.tick();
+  }
+
+  /** Update every timer and colour; called each second. */
+  tick(now = Date.now()) {
+    for (const { el } of this.els.values()) {
+      const age = ticketAgeMs({ created_at: el.dataset.created }, now);
+      el.querySelector('.timer').textContent = formatAge(age);
+      el.dataset.level = el.dataset.status === 'ready' || el.dataset.status === 'cancelled' ? 'done' : timerLevel(age, this.thresholds);
+    }
+  }
+
+  flash(uuid) { this.els.get(uuid)?.el.classList.add('fresh-flash'); }
+}
+
+export function renderAllDay(el, rows) {
+  mount(el, h('h2', {}, 'All day'), rows.length ? rows.map(([name, n]) => h('div.row', { dataset: { testid: 'allday-row' } }, h('span', {}, name), h('b', {}, n)))
+    : h('p.muted', {}, 'Nothing open.'));
+}

@@ -1,0 +1,132 @@
+// The kitchen display page: settings → socket + feed → ticket store → board.
+// Tickets and the last rev are saved on every change, so a reload shows the open
+// tickets at once and the socket resumes exactly where the screen left off.
+
+import { HubSocket, hubSocketUrl } from '../shared/sync-client.js';
+import { KitchenFeed } from '../shared/kitchen-feed.js';
+import { TicketStore } from '../shared/ticket-store.js';
+import { loadOutlet } from '../shared/hub-link.js';
+import { uuid4 } from '../shared/uuid.js';
+import { registerServiceWorker } from '../shared/dom.js';
+import { TicketBoard, renderAllDay } from './kitchen-view.js';
+import { TicketAlerts } from './alerts.js';
+import { loadSettings, saveSettings, editSettings } from './kitchen-settings.js';
+
+const $ = (id) => document.getElementById(id);
+const MODE_TEXT = { live: 'Live', polling: 'Polling', offline: 'Offline', central: 'Central', connecting: 'Connecting' };
+const CLIENT_KEY = 'outlet-hub.kitchen-id';
+
+function stateKey(settings) { return `outlet-hub.kitchen.state:${[...settings.tenantIds].sort().join(',') || 'all'}`; }
+
+function loadStore(settings) {
+  try { return TicketStore.fromJSON(JSON.parse(localStorage.getItem(stateKey(settings)) || 'null')); } catch { return new TicketStore(); }
+}
+
+async function main() {
+  registerServiceWorker();
+  const settings = loadSettings();
+  const { outlet } = await loadOutlet();
+  const clientId = localStorage.getItem(CLIENT_KEY) || `kitchen-${uuid4().slice(0, 8)}`;
+  localStorage.setItem(CLIENT_KEY, clientId);
+  const store = loadStore(settings);
+  store.prune();
+  const acked = new Set(store.tickets.keys());
+  const alerts = new TicketAlerts();
+  const tenants = outlet.tenants || [];
+  const filter = () => ({ tenantIds: settings.tenantIds.length ? settings.tenantIds : null, stations: settings.stations.length ? settings.stations : null });
+
+  const socket = new HubSocket({ url: hubSocketUrl(), hello: () => ({
+    client_type: 'kitchen', client_id: clientId, outlet_id: outlet.outlet_id, tenant_ids: settings.tenantIds, since_rev: store.lastRev,
+  }) });
+  const board = new TicketBoard($('tickets'), { thresholds: settings, onAction: (uuid, status) => act(uuid, status) });
+  const central = outlet.central_url && outlet.display_token ? { url: outlet.central_url, token: outlet.display_token } : null;
+  const feed = new KitchenFeed({ socket, store, outletId: outlet.outlet_id, tenantIds: settings.tenantIds, central,
+    isHidden: () => document.hidden, onMode: showMode, onTickets: ({ newUuids, changed }) => { if (changed || newUuids.length) redraw(newUuids); } });
+
+  let saveTimer = null;
+  function persist() {
+    clearTimeout(saveTimer);
+    saveTimer = setTimeout(() => localStorage.setItem(stateKey(settings), JSON.stringify(store)), 200);
+  }
+
+  function redraw(newUuids = []) {
+    const visible = store.visible(filter());
+    const names = settings.tenantIds.map((id) => tenants.find((t) => t.id === id)?.name).filter(Boolean);
+    $('station-name').textContent = names.length ? names.join(' · ') : (outlet.name ? `${outlet.name} kitchen` : 'Kitchen');
+    const open = visible.filter((t) => t.status !== 'cancelled').length;
+    $('open-count').textContent = `${open} open`;
+    board.render(visible, { showTenant: settings.tenantIds.length !== 1, emptyText: 'No open orders' });
+    renderAllDay($('allday'), store.allDay(filter()));
+    $('recall').disabled = !store.lastBumped();
+    const fresh = visible.filter((t) => newUuids.includes(t.uuid) && t.status === 'pending');
+    if (fresh.length) {
+      alerts.beep();
+      alerts.notify(fresh);
+      for (const t of fresh) board.flash(t.uuid);
+    }
+    ackShown(visible);
+    persist();
+  }
+
+  function ackShown(visible) {
+    if (!socket.isOpen) return;
+    for (const t of visible) {
+      if (acked.has(t.uuid) || t.status !== 'pending') continue;
+      if (socket.send('ack_order', { uuid: t.uuid, order_number: t.order_number })) acked.add(t.uuid);
+    }
+  }
+
+  function showMode(mode) {
+    const el = $('conn');
+    el.dataset.mode = mode;
+    el.textContent = MODE_TEXT[mode] || mode;
+    if (mode === 'live') ackShown(store.visible(filter()));
+  }
+
+  async function act(uuid, status) {
+    try {
+      await feed.setStatus(uuid, status);
+    } catch (err) {
+      toast(err.code === 'invalid_transition' ? 'Someone else already changed this order' : `Could not update: ${err.message}`);
+      redraw();
+    }
+  }
+
+  function toast(text) {
+    const el = $('toast');
+    el.textContent = text;
+    el.classList.remove('hidden');
+    clearTimeout(toast.t);
+    toast.t = setTimeout(() => el.classList.add('hidden'), 4000);
+  }
+
+  $('recall').addEventListener('click', () => {
+    const t = store.lastBumped();
+    if (t) act(t.uuid, 'recall');
+  });
+  $('allday-btn').addEventListener('click', () => $('allday').classList.toggle('hidden'));
+  $('settings-btn').addEventListener('click', async () => {
+    const stations = [...new Set([...tenants.flatMap((t) => t.stations || []),
+      ...[...store.tickets.values()].flatMap((t) => (t.items || []).map((i) => i.station))].filter(Boolean))].sort();
+    const next = await editSettings($('settings-sheet'), settings, { tenants, stations,
+      onAskNotifications: () => Notification.requestPermission() });
+    if (!next) return;
+    saveSettings(next);
+    location.search = ''; // reload with the new filter: the socket hello and saved state follow it
+  });
+  if (!alerts.ready) $('sound-hint').classList.remove('hidden');
+  document.addEventListener('pointerdown', () => { if (alerts.unlock()) $('sound-hint').classList.add('hidden'); }, { once: false });
+  document.addEventListener('visibilitychange', () => { if (!document.hidden) feed.kick(); });
+  window.addEventListener('online', () => { socket.reconnectNow(); feed.kick(); });
+  setInterval(() => { board.tick(); $('clock').textContent = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }); }, 1000);
+  setInterval(() => { store.prune(); redraw(); }, 60000);
+
+  redraw();
+  feed.start();
+  window.outletKitchen = { store, feed, socket, settings };
+}
+
+main().catch((err) => {
+  console.error(err);
+  document.body.prepend(Object.assign(document.createElement('pre'), { textContent: `Kitchen display failed to start: ${err.message}` }));
+});

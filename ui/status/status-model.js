@@ -1,0 +1,45 @@
+// Turns the hub's /api/outlet, /api/status and /health answers into what the IT page shows. Pure.
+
+const LEVEL = { ok: 'ok', connected: 'ok', disabled: 'muted', unreachable: 'bad', disconnected: 'bad', degraded: 'warn' };
+
+export function levelOf(v) { return LEVEL[v] || (v ? 'warn' : 'muted'); }
+
+export function ageText(seconds) {
+  if (seconds == null || !Number.isFinite(Number(seconds))) return '—';
+  const s = Math.round(Number(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  if (s < 172800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86400)} days`;
+}
+
+/** Counts of connected clients by type from /clients or a {type: n} map. */
+export function clientsByType(src) {
+  if (!src) return null;
+  if (Array.isArray(src.clients)) {
+    const out = {};
+    for (const c of src.clients) out[c.type || 'display'] = (out[c.type || 'display'] || 0) + 1;
+    return out;
+  }
+  if (typeof src === 'object') return { ...src };
+  return null;
+}
+
+/** Overall verdict shown at the top: hub is fine / degraded and why / not answering. */
+export function overall({ status, health, reachable }) {
+  if (!reachable) return { level: 'bad', text: 'Hub not answering' };
+  const why = [];
+  if (status?.central === 'unreachable') why.push('central unreachable');
+  if (status?.mqtt === 'disconnected') why.push('MQTT down');
+  if (health?.status === 'degraded' && !why.length) why.push('degraded');
+  return why.length ? { level: 'warn', text: `Working offline: ${why.join(', ')}` } : { level: 'ok', text: 'All systems normal' };
+}
+
+/** Enrollment: explicit `enrolled`, else inferred from central being configured and answering. */
+export function enrollment(outlet, status) {
+  if (outlet?.enrolled === true) return 'enrolled';
+  if (outlet?.enrolled === false) return status?.central === 'disabled' ? 'standalone' : 'not enrolled';
+  if (status?.central === 'disabled') return 'standalone';
+  if (status?.central === 'ok') return 'enrolled';
+  return 'unknown';
+}

@@ -1,0 +1,61 @@
+// The hub's home page for IT: what this hub is, whether it reaches central and MQTT,
+// who is connected, what waits to sync. Refreshes every 5 s.
+
+import { h, mount } from '../shared/dom.js';
+import { levelOf, ageText, clientsByType, overall, enrollment } from './status-model.js';
+
+const $ = (id) => document.getElementById(id);
+
+async function getJson(path) {
+  try {
+    const res = await fetch(path, { cache: 'no-store', signal: AbortSignal.timeout(4000) });
+    if (!res.ok) return null;
+    return await res.json();
+  } catch { return null; }
+}
+
+const row = (k, v, level) => [h('dt', {}, k), h('dd', { dataset: { testid: `status-${k.toLowerCase().replace(/\W+/g, '-')}` } },
+  level ? h('span', { class: `dot ${level}` }) : null, v ?? '—')];
+
+async function refresh() {
+  const [outlet, status, health, clients] = await Promise.all([getJson('/api/outlet'), getJson('/api/status'), getJson('/health'), getJson('/clients')]);
+  const reachable = !!(outlet || status);
+  const o = outlet || {};
+  const s = { ...(health || {}), ...(status || {}) };
+  const verdict = overall({ status: s, health, reachable });
+  $('overall').dataset.level = verdict.level;
+  $('overall').textContent = verdict.text;
+  $('outlet-title').textContent = o.name || (o.outlet_id != null ? `Outlet ${o.outlet_id}` : 'This hub');
+  $('outlet-sub').textContent = [o.hub_id && `hub ${o.hub_id}`, o.outlet_id != null && `outlet #${o.outlet_id}`].filter(Boolean).join(' · ');
+  const enr = enrollment(o, s);
+  const byType = clientsByType(s.clients_by_type || clients || (typeof s.clients === 'object' ? s.clients : null));
+  const tenants = o.tenants || [];
+  mount($('cards'),
+    h('section.card', {}, h('h2', {}, 'Connections'), h('dl.kv', {},
+      row('Central', s.central, levelOf(s.central)),
+      row('MQTT', s.mqtt, levelOf(s.mqtt)),
+      row('LAN', s.lan || (reachable ? 'ok' : 'down'), levelOf(s.lan || (reachable ? 'ok' : 'unreachable'))),
+      row('Enrollment', enr, enr === 'enrolled' ? 'ok' : enr === 'standalone' ? 'muted' : 'warn'))),
+    h('section.card', {}, h('h2', {}, 'Sync'), h('dl.kv', {},
+      row('Orders waiting', String(s.pending_sync ?? s.outbox_pending ?? '—'), (s.pending_sync ?? 0) > 0 ? 'warn' : 'ok'),
+      row('Oldest waiting', ageText(s.oldest_unsynced_age_seconds ?? s.oldest_pending_age_seconds)),
+      row('Menu version', s.menu_version ?? o.menu_version),
+      row('Last order rev', s.last_rev ?? health?.last_rev))),
+    h('section.card', {}, h('h2', {}, 'Screens connected'), byType && Object.keys(byType).length
+      ? h('dl.kv', {}, Object.entries(byType).map(([t, n]) => row(t, String(n))))
+      : h('p.muted', {}, 'No screens connected right now.')),
+    h('section.card', {}, h('h2', {}, 'This hub'), h('dl.kv', {},
+      row('Hub id', o.hub_id),
+      row('Software', s.version || o.version),
+      row('Uptime', s.uptime != null ? ageText(s.uptime) : null),
+      row('Kitchen URL', o.websocket_url),
+      row('Stalls', tenants.length ? tenants.map((t) => t.name).join(', ') : 'single kitchen'))),
+    enr === 'enrolled' || enr === 'standalone' ? null : h('section.card', {}, h('h2', {}, 'How to enroll'), h('div.howto', {},
+      h('p', {}, 'In the central admin panel open the outlet and create an enrollment token (or run ', h('code', {}, 'outlet-central enroll --outlet N'), ').'),
+      h('p', {}, 'Put it in this hub\'s config as ', h('code', {}, 'enrollment_token'), ' with ', h('code', {}, 'central_url'), ', or set ', h('code', {}, 'HUB_ENROLLMENT_TOKEN'), ', and restart the hub. It registers itself and its kitchen URL appears in the admin panel.'))),
+  );
+  $('foot').textContent = `Updated ${new Date().toLocaleTimeString()}`;
+}
+
+refresh();
+setInterval(refresh, 5000);
