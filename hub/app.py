@@ -1,0 +1,242 @@
+"""The one place that wires the hub together: two aiohttp apps, one context, one resource each.
+
+Port WS_PORT serves browsers (WebSocket, HTTP API, the apps); HTTP_PORT serves ops
+(/health, /clients, /metrics). Every resource — database, MQTT, mDNS, central link,
+background tasks — is opened and closed by its own cleanup_ctx generator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
+
+from aiohttp import web
+
+from hub import __version__, systemd
+from hub.config import HubConfig
+from hub.context import CTX, HubContext
+from hub.core.messages import build
+from hub.discovery import Advertiser, advertised_addresses, websocket_url_for
+from hub.fanout import Client, Fanout
+from hub.http_api import add_routes as add_http_routes
+from hub.http_api import protocol_errors
+from hub.intake import OrderIntake
+from hub.metrics import HubMetrics
+from hub.ops import add_routes as add_ops_routes
+from hub.security import MAX_BODY, make_allowlist_middleware
+from hub.state import HubState
+from hub.store import CommitStats, OrderStore, migrate
+from hub.ui_static import add_routes as add_ui_routes
+from hub.ui_static import status_page
+from hub.ws import websocket_handler
+
+log = logging.getLogger(__name__)
+
+OBSERVE_EVERY = 2.0
+RETENTION_EVERY = 3600.0
+
+
+def build_context(cfg: HubConfig) -> HubContext:
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    store = OrderStore(cfg.db_path)
+    metrics = HubMetrics(__version__, cfg.effective_hub_id, cfg.outlet_id, cfg.data_dir)
+
+    def delivered(client: Client, stamp: float | None) -> None:
+        metrics.deliveries.labels(client.client_type).inc()
+        if stamp is not None:
+            metrics.fanout_latency.observe(time.perf_counter() - stamp)
+
+    fanout = Fanout(on_delivered=delivered)
+    intake = OrderIntake(cfg, store, fanout, metrics)
+    state = HubState(central="disabled" if not cfg.central_enabled else "unreachable",
+                     mqtt="disabled" if not cfg.mqtt_enabled else "disconnected")
+    addresses = advertised_addresses(cfg)
+    ctx = HubContext(cfg, store, fanout, metrics, intake, state, addresses=addresses,
+                     websocket_url=websocket_url_for(cfg, addresses),
+                     ws_refuse_flag=os.environ.get("HUB_TEST_REFUSE_WS", ""))
+    return ctx
+
+
+async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
+    ctx = app[CTX]
+    await asyncio.to_thread(migrate, ctx.cfg.db_path)
+    ctx.store.start(asyncio.get_running_loop())
+    ctx.store.listeners.append(ctx.fanout.publish)
+
+    def observe_commit(stats: CommitStats) -> None:
+        ctx.metrics.commit_seconds.observe(stats.seconds)
+        ctx.metrics.commit_batch.observe(stats.batch)
+
+    ctx.store.commit_observers.append(observe_commit)
+    version = await ctx.store.read(lambda c: OrderStore.get_meta(c, "menu_version"))
+    ctx.state.menu_version = int(version or 0)
+    ctx.state.listeners.append(
+        lambda snap: ctx.fanout.broadcast(build("hub_status", snap)))
+    yield
+    await ctx.store.close()
+
+
+def _sinks(cfg: HubConfig) -> list[str]:
+    sinks = []
+    if cfg.mqtt_enabled:
+        sinks.append("mqtt")
+    if cfg.central_enabled:
+        sinks.append("central")
+    return sinks
+
+
+async def _observe_backlog(ctx: HubContext) -> None:
+    """Outbox depth and age → metrics and hub_status; a cheap indexed count every 2 s."""
+    while True:
+        now = datetime.now(UTC)
+        for sink in _sinks(ctx.cfg):
+            count, oldest = await ctx.store.read(partial(OrderStore.backlog, sink=sink))
+            age = 0.0
+            if oldest:
+                age = max(0.0, (now - datetime.fromisoformat(oldest.replace("Z", "+00:00")))
+                          .total_seconds())
+            ctx.metrics.outbox_pending.labels(sink).set(count)
+            ctx.metrics.outbox_age.labels(sink).set(age)
+            if sink == "central":
+                ctx.state.update(pending_sync=count, oldest_unsynced_age=round(age, 1))
+            else:
+                ctx.state.update(mqtt_pending=count)
+        await asyncio.sleep(OBSERVE_EVERY)
+
+
+async def _retention(ctx: HubContext) -> None:
+    """Delete orders older than retention_days that every sink has confirmed, hourly."""
+    while True:
+        cutoff = (datetime.now(UTC) - timedelta(days=ctx.cfg.retention_days)).isoformat()
+        try:
+            removed = await ctx.store.purge(cutoff.replace("+00:00", "Z"), _sinks(ctx.cfg))
+            if removed:
+                log.info("retention: removed %d orders older than %d days", removed,
+                         ctx.cfg.retention_days)
+        except Exception:
+            log.exception("retention purge failed; will retry")
+        await asyncio.sleep(RETENTION_EVERY)
+
+
+async def _watchdog(ctx: HubContext, interval: float) -> None:
+    while True:
+        if ctx.store.healthy:
+            systemd.notify("WATCHDOG=1")
+        await asyncio.sleep(interval)
+
+
+def _task_ctx(name: str, factory: Callable[[HubContext], Coroutine[Any, Any, None]]
+              ) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def ctx_gen(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(factory(app[CTX]), name=name)
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    return ctx_gen
+
+
+async def _mqtt_ctx(app: web.Application) -> AsyncIterator[None]:
+    ctx = app[CTX]
+    if not ctx.cfg.mqtt_enabled:
+        yield
+        return
+    from hub.mqtt_bridge import MqttBridge
+    bridge = MqttBridge(ctx)
+    await bridge.start()
+    yield
+    await bridge.stop()
+
+
+async def _zeroconf_ctx(app: web.Application) -> AsyncIterator[None]:
+    ctx = app[CTX]
+    if not ctx.cfg.zeroconf:
+        yield
+        return
+    advertiser = Advertiser(ctx.cfg, ctx.version, ctx.addresses)
+    await advertiser.start()
+    yield
+    await advertiser.stop()
+
+
+async def _central_ctx(app: web.Application) -> AsyncIterator[None]:
+    ctx = app[CTX]
+    if not ctx.cfg.central_enabled:
+        yield
+        return
+    from hub.central_link import CentralLink
+    link = CentralLink(ctx)
+    await link.start()
+    yield
+    await link.stop()
+
+
+async def root(request: web.Request) -> web.StreamResponse:
+    """`/` is the seed clients' WebSocket address and, for a browser, the hub status page."""
+    if request.headers.get("Upgrade", "").lower() == "websocket":
+        return await websocket_handler(request)
+    return await status_page(request)
+
+
+def build_apps(ctx: HubContext) -> tuple[web.Application, web.Application]:
+    allow = make_allowlist_middleware(ctx.cfg)
+    main = web.Application(client_max_size=MAX_BODY, middlewares=[allow, protocol_errors])
+    main[CTX] = ctx
+    main.router.add_get("/ws", websocket_handler)
+    main.router.add_get("/", root)
+    add_http_routes(main)
+    add_ui_routes(main)
+    main.cleanup_ctx.append(_store_ctx)
+    main.on_shutdown.append(lambda _app: ctx.fanout.close_all())
+    main.cleanup_ctx.append(_task_ctx("backlog", _observe_backlog))
+    main.cleanup_ctx.append(_task_ctx("retention", _retention))
+    main.cleanup_ctx.append(_mqtt_ctx)
+    main.cleanup_ctx.append(_central_ctx)
+    main.cleanup_ctx.append(_zeroconf_ctx)
+    interval = systemd.watchdog_interval()
+    if interval:
+        main.cleanup_ctx.append(_task_ctx("watchdog", lambda c: _watchdog(c, interval)))
+    ops = web.Application(middlewares=[allow])
+    ops[CTX] = ctx
+    add_ops_routes(ops)
+    return main, ops
+
+
+async def serve(cfg: HubConfig, stop: asyncio.Event | None = None) -> None:
+    """Run until SIGTERM/SIGINT (or `stop`), then shut down within 10 s."""
+    ctx = build_context(cfg)
+    main, ops = build_apps(ctx)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    main_runner = web.AppRunner(main, handle_signals=False, shutdown_timeout=5.0,
+                                access_log=None)
+    ops_runner = web.AppRunner(ops, handle_signals=False, shutdown_timeout=2.0, access_log=None)
+    await main_runner.setup()
+    await ops_runner.setup()
+    try:
+        await web.TCPSite(main_runner, cfg.bind, cfg.ws_port, reuse_address=True).start()
+        await web.TCPSite(ops_runner, cfg.bind, cfg.http_port, reuse_address=True).start()
+        log.info("hub %s for outlet %d: ws %s, http %s:%d/health", cfg.effective_hub_id,
+                 cfg.outlet_id, ctx.websocket_url, cfg.bind, cfg.http_port)
+        systemd.notify("READY=1\nSTATUS=serving orders")
+        await stop.wait()
+        log.info("shutting down: closing sockets with 1001, finishing writes")
+        systemd.notify("STOPPING=1")
+    finally:
+        await asyncio.wait_for(_cleanup(main_runner, ops_runner), 9.0)
+
+
+async def _cleanup(*runners: web.AppRunner) -> None:
+    for runner in runners:
+        await runner.cleanup()

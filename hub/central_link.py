@@ -1,0 +1,342 @@
+"""The hub's link to HQ (PROTOCOL.md §6): enroll/register, heartbeat, order outbox, menu, online orders.
+
+Everything here is store-and-forward: the internet may be down for days. Orders and
+status changes leave through a durable cursor over the change feed that moves only after
+central answered, in rev order; the menu is cached in SQLite; online orders from central
+enter through the same intake as local ones, deduplicated by uuid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import random
+import time
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from hub.context import HubContext
+from hub.core.errors import ProtocolError
+from hub.core.orders import utc_now_iso
+from hub.core.outbox import Backoff
+from hub.discovery import advertised_addresses, websocket_url_for
+from hub.store import Change, OrderStore
+
+log = logging.getLogger(__name__)
+
+SINK = "central"
+BATCH = 100
+MENU_KINDS = ("tenants", "categories", "products", "promotions")
+TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
+
+
+class CentralRefused(Exception):
+    """Central answered, but no: bad or revoked credentials, or a request it will never accept."""
+
+
+class CentralLink:
+    """Keeps the hub known to central and central up to date with the hub, whatever the network."""
+
+    def __init__(self, ctx: HubContext) -> None:
+        self.ctx = ctx
+        self.base = ctx.cfg.central_url.rstrip("/")
+        self.token_path = Path(ctx.cfg.data_dir) / "hub_token"
+        self.token = ""
+        self.session: aiohttp.ClientSession | None = None
+        self.tasks: list[asyncio.Task[None]] = []
+        self.outbox_wake = asyncio.Event()
+        self.menu_wake = asyncio.Event()
+        self.registered = asyncio.Event()
+        self.backoff = Backoff(initial=1.0, maximum=30.0)
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        self.session = aiohttp.ClientSession(timeout=TIMEOUT)
+        if self.token_path.exists():
+            self.token = self.token_path.read_text().strip()
+        self.ctx.state.update(enrolled=bool(self.token))
+        self.ctx.store.listeners.append(lambda _changes: self.outbox_wake.set())
+        self.tasks = [asyncio.create_task(self._register_loop(), name="central-register"),
+                      asyncio.create_task(self._outbox_loop(), name="central-outbox"),
+                      asyncio.create_task(self._menu_loop(), name="central-menu"),
+                      asyncio.create_task(self._online_orders_loop(), name="central-orders")]
+
+    async def stop(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        for task in self.tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self.session is not None:
+            await self.session.close()
+
+    # -- HTTP ------------------------------------------------------------------------------
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    async def _call(self, method: str, path: str, body: Any = None,
+                    params: dict[str, str] | None = None) -> Any:
+        assert self.session is not None
+        try:
+            async with self.session.request(method, self.base + path, json=body, params=params,
+                                            headers=self._headers()) as resp:
+                text = await resp.text()
+                if resp.status in (401, 403):
+                    raise CentralRefused(f"{method} {path}: {resp.status} {text[:200]}")
+                if resp.status >= 400:
+                    raise ConnectionError(f"{method} {path}: HTTP {resp.status} {text[:200]}")
+                result = json.loads(text) if text else None
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise ConnectionError(f"{method} {path}: {exc}") from exc
+        self._reachable()
+        return result
+
+    def _reachable(self) -> None:
+        self.ctx.state.update(central="ok", central_error="")
+        self.ctx.metrics.central_last_sync.set(time.time())
+
+    def _unreachable(self, exc: BaseException) -> None:
+        if self.ctx.state.central != "unreachable":
+            log.warning("central unreachable: %s", exc)
+        self.ctx.state.update(central="unreachable", central_error=str(exc)[:200])
+
+    # -- registration + heartbeat ----------------------------------------------------------
+    def _save_token(self, token: str) -> None:
+        tmp = self.token_path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(token)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.token_path)
+        self.token = token
+
+    async def register(self) -> None:
+        cfg, ctx = self.ctx.cfg, self.ctx
+        body: dict[str, Any] = {
+            "hub_id": cfg.effective_hub_id, "outlet_id": cfg.outlet_id,
+            "websocket_url": ctx.websocket_url,
+            "http_url": f"http://{ctx.addresses[0] if ctx.addresses else '127.0.0.1'}:{cfg.http_port}",
+            "addresses": ctx.addresses, "version": ctx.version,
+        }
+        if self.token:
+            body["hub_token"] = self.token
+        elif cfg.enrollment_token:
+            body["enrollment_token"] = cfg.enrollment_token
+        else:
+            ctx.state.update(central="unenrolled", enrolled=False)
+            raise CentralRefused("no hub token and no enrollment token")
+        answer = await self._call("POST", "/api/hubs/register", body)
+        if isinstance(answer, dict):
+            if answer.get("hub_token") and not self.token:
+                self._save_token(str(answer["hub_token"]))
+                log.info("enrolled with central as %s", cfg.effective_hub_id)
+            if answer.get("display_token"):
+                ctx.display_token = str(answer["display_token"])
+            self._note_menu_version(answer.get("menu_version"))
+        ctx.state.update(enrolled=True)
+        log.info("registered with central: websocket_url %s", ctx.websocket_url)
+        self.registered.set()
+
+    def _note_menu_version(self, version: Any) -> None:
+        if isinstance(version, int) and version > self.ctx.state.menu_version:
+            self.menu_wake.set()
+
+    async def heartbeat(self) -> None:
+        ctx = self.ctx
+        counts = ctx.client_counts()
+        body = {
+            "hub_id": ctx.cfg.effective_hub_id, "outlet_id": ctx.cfg.outlet_id,
+            "version": ctx.version, "time": utc_now_iso(), "uptime_seconds": round(ctx.uptime(), 1),
+            "clients": {t: counts.get(t, 0) for t in ("kitchen", "pos", "display", "board", "device")},
+            "kitchens_connected": counts.get("kitchen", 0),
+            "outbox_pending": ctx.state.pending_sync,
+            "oldest_unsynced_age_seconds": ctx.state.oldest_unsynced_age,
+            "mqtt": ctx.state.mqtt, "menu_version": ctx.state.menu_version,
+            "last_rev": ctx.store.last_rev, "websocket_url": ctx.websocket_url,
+            "addresses": ctx.addresses,
+        }
+        answer = await self._call("POST", "/api/hubs/heartbeat", body)
+        if isinstance(answer, dict):
+            self._note_menu_version(answer.get("menu_version"))
+
+    def _addresses_changed(self) -> bool:
+        current = advertised_addresses(self.ctx.cfg)
+        if current == self.ctx.addresses:
+            return False
+        log.info("LAN address changed %s -> %s; registering again", self.ctx.addresses, current)
+        self.ctx.addresses = current
+        self.ctx.websocket_url = websocket_url_for(self.ctx.cfg, current)
+        return True
+
+    async def _register_loop(self) -> None:
+        attempt = 0
+        need_register = True
+        while True:
+            try:
+                if need_register or self._addresses_changed():
+                    await self.register()
+                    need_register = False
+                await self.heartbeat()
+                attempt = 0
+                await asyncio.sleep(self.ctx.cfg.heartbeat_seconds)
+            except CentralRefused as exc:
+                log.error("central refused this hub: %s", exc)
+                if self.ctx.state.central != "unenrolled":
+                    self.ctx.state.update(central="unreachable", central_error=str(exc)[:200])
+                need_register = True
+                await asyncio.sleep(30)
+            except ConnectionError as exc:
+                self._unreachable(exc)
+                need_register = need_register or not self.registered.is_set()
+                await asyncio.sleep(self.backoff.delay(attempt, random.random()))  # noqa: S311
+                attempt += 1
+
+    # -- the order outbox ------------------------------------------------------------------
+    async def _send_batch(self, changes: list[Change]) -> None:
+        created = [ch.order for ch in changes if ch.kind == "created"]
+        events = [{"uuid": ch.order["uuid"], "rev": ch.rev, "status": ch.order["status"],
+                   "from_status": ch.from_status, "at": ch.at, "by": ch.by}
+                  for ch in changes if ch.kind == "status"]
+        if created:
+            answer = await self._call("POST", "/api/hubs/orders", {"orders": created})
+            for result in (answer or {}).get("results", []):
+                if result.get("result") in ("conflict", "invalid"):
+                    log.error("central refused order %s: %s %s", result.get("uuid"),
+                              result.get("result"), result.get("error", ""))
+        if events:
+            answer = await self._call("POST", "/api/hubs/order-events", {"events": events})
+            for result in (answer or {}).get("results", []):
+                if result.get("result") in ("unknown_order", "invalid"):
+                    log.warning("central could not apply event %s@%s: %s", result.get("uuid"),
+                                result.get("rev"), result.get("result"))
+
+    async def _outbox_loop(self) -> None:
+        await self.registered.wait()
+        store = self.ctx.store
+        cursor = await store.read(partial(OrderStore.cursor, sink=SINK))
+        await store.set_cursor(SINK, cursor)
+        attempt = 0
+        while True:
+            changes = await store.read(partial(OrderStore.changes_after, rev=cursor, limit=BATCH))
+            if not changes:
+                self.outbox_wake.clear()
+                await self.outbox_wake.wait()
+                continue
+            try:
+                await self._send_batch(changes)
+            except (ConnectionError, CentralRefused) as exc:
+                self._unreachable(exc)
+                await asyncio.sleep(self.backoff.delay(attempt, random.random()))  # noqa: S311
+                attempt += 1
+                continue
+            attempt = 0
+            cursor = changes[-1].rev
+            await store.set_cursor(SINK, cursor)
+
+    # -- the menu --------------------------------------------------------------------------
+    async def sync_menu(self) -> None:
+        """Pull what changed since the cached version, kind by kind, page by page."""
+        store = self.ctx.store
+        newest = self.ctx.state.menu_version
+        for kind in MENU_KINDS:
+            raw = await store.read(partial(OrderStore.get_meta, key=f"menu_version:{kind}"))
+            since = int(raw or 0)
+            while True:
+                body = await self._call("GET", f"/api/{kind}/", params={"since_version": str(since),
+                                                                         "limit": "5000"})
+                items, deleted, current, has_more = _menu_page(body, kind)
+                newest = max(newest, current)
+                versions = [int(i["version"]) for i in items if isinstance(i.get("version"), int)]
+                page_version = max(versions) if has_more and versions else current
+                await store.apply_menu(kind, items, deleted, page_version)
+                since = max(since, page_version)
+                await store.set_meta(f"menu_version:{kind}", str(since))
+                if not has_more or (not items and not deleted):
+                    break
+        await store.set_meta("menu_version", str(newest))
+        self.ctx.state.update(menu_version=newest)
+
+    async def _menu_loop(self) -> None:
+        await self.registered.wait()
+        self.menu_wake.set()
+        attempt = 0
+        while True:
+            await self.menu_wake.wait()
+            self.menu_wake.clear()
+            try:
+                await self.sync_menu()
+                attempt = 0
+            except (ConnectionError, CentralRefused) as exc:
+                self._unreachable(exc)
+                await asyncio.sleep(self.backoff.delay(attempt, random.random()))  # noqa: S311
+                attempt += 1
+                self.menu_wake.set()
+
+    # -- online orders from central --------------------------------------------------------
+    async def _take_online_order(self, order: Any) -> None:
+        if isinstance(order, dict):
+            order = dict(order)
+            for key in ("id", "rev", "status", "received_at", "updated_at", "acknowledged_by"):
+                order.pop(key, None)
+        try:
+            await self.ctx.intake.submit(order, transport="central", source="central",
+                                         authorized=True)
+        except ProtocolError as exc:
+            log.error("online order from central refused: %s %s", exc.code, exc.message)
+
+    async def _catch_up(self) -> None:
+        store = self.ctx.store
+        since = int(await store.read(partial(OrderStore.get_meta, key="central_since_id")) or 0)
+        while True:
+            body = await self._call("GET", "/api/orders/", params={
+                "outlet_id": str(self.ctx.cfg.outlet_id), "since_id": str(since),
+                "origin": "central", "limit": "500"})
+            orders = body.get("orders", []) if isinstance(body, dict) else (body or [])
+            for order in orders:
+                await self._take_online_order(order)
+                since = max(since, int(order.get("central_id", order.get("id", since))))
+            await store.set_meta("central_since_id", str(since))
+            if len(orders) < 500:
+                return
+
+    async def _online_orders_loop(self) -> None:
+        await self.registered.wait()
+        assert self.session is not None
+        ws_base = "ws" + self.base[4:] if self.base.startswith("http") else self.base
+        url = f"{ws_base}/ws/outlet/{self.ctx.cfg.outlet_id}/"
+        attempt = 0
+        while True:
+            try:
+                async with self.session.ws_connect(url, headers=self._headers(),
+                                                   heartbeat=30) as ws:
+                    await self._catch_up()
+                    attempt = 0
+                    async for msg in ws:
+                        if msg.type != aiohttp.WSMsgType.TEXT:
+                            break
+                        data = json.loads(msg.data)
+                        if isinstance(data, dict) and data.get("event") == "new_order":
+                            await self._take_online_order(data.get("data"))
+            except (aiohttp.ClientError, ConnectionError, CentralRefused, TimeoutError,
+                    ValueError) as exc:
+                log.info("central order channel down: %s", exc)
+            await asyncio.sleep(self.backoff.delay(attempt, random.random()))  # noqa: S311
+            attempt += 1
+
+
+def _menu_page(body: Any, kind: str) -> tuple[list[dict[str, Any]], list[Any], int, bool]:
+    """(items, deleted ids, current version, has_more) from central's menu answer."""
+    if isinstance(body, list):
+        return [i for i in body if isinstance(i, dict)], [], 0, False
+    if not isinstance(body, dict):
+        return [], [], 0, False
+    items = body.get(kind) or body.get("results") or []
+    return ([i for i in items if isinstance(i, dict) and "id" in i], list(body.get("deleted", [])),
+            int(body.get("current_version") or 0), bool(body.get("has_more")))

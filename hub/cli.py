@@ -1,0 +1,85 @@
+"""`outlet-hub`: run the hub, check a config, migrate the database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from hub import __version__
+from hub.config import ConfigError, HubConfig, load
+
+# CLI flags that map 1:1 onto config keys (the highest-precedence layer).
+_FLAGS: dict[str, tuple[str, type]] = {
+    "--outlet-id": ("outlet_id", int), "--hub-id": ("hub_id", str),
+    "--data-dir": ("data_dir", str), "--bind": ("bind", str), "--ws-port": ("ws_port", int),
+    "--http-port": ("http_port", int), "--mqtt-url": ("mqtt_url", str),
+    "--central-url": ("central_url", str), "--websocket-url": ("websocket_url", str),
+    "--log-level": ("log_level", str),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="outlet-hub", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"outlet-hub {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("run", "serve the outlet (WebSocket, HTTP, MQTT, ops)"),
+                       ("check-config", "validate a configuration and print it (secrets hidden)"),
+                       ("migrate", "apply database migrations and exit")):
+        cmd = sub.add_parser(name, help=text)
+        cmd.add_argument("--config", "-c", help="TOML file (default: $HUB_CONFIG)")
+        for flag, (_key, kind) in _FLAGS.items():
+            cmd.add_argument(flag, type=kind)
+    return parser
+
+
+def _load(args: argparse.Namespace) -> HubConfig:
+    overrides: dict[str, Any] = {key: getattr(args, flag[2:].replace("-", "_"))
+                                 for flag, (key, _k) in _FLAGS.items()}
+    return load(args.config, overrides=overrides)
+
+
+def _describe(cfg: HubConfig) -> str:
+    hidden = {"mqtt_password", "enrollment_token", "client_token"}
+    lines = []
+    for key, value in sorted(vars(cfg).items()):
+        if key in hidden:
+            value = "(set)" if value else "(not set)"
+        lines.append(f"  {key} = {value}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        cfg = _load(args)
+    except ConfigError as exc:
+        print(f"outlet-hub: configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=cfg.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if args.command == "check-config":
+        print(f"configuration OK for outlet {cfg.outlet_id} ({cfg.effective_hub_id}):")
+        print(_describe(cfg))
+        return 0
+    if args.command == "migrate":
+        from hub.store import migrate
+        cfg.data_dir.mkdir(parents=True, exist_ok=True)
+        migrate(cfg.db_path)
+        print(f"database at {cfg.db_path} is up to date")
+        return 0
+    from hub.app import serve
+    try:
+        asyncio.run(serve(cfg))
+    except OSError as exc:
+        logging.getLogger("hub").error("cannot start: %s", exc)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

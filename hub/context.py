@@ -1,0 +1,86 @@
+"""Everything one running hub shares between its adapters, behind one typed app key."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from hub import __version__
+from hub.config import HubConfig
+from hub.fanout import Fanout
+from hub.intake import OrderIntake
+from hub.metrics import HubMetrics
+from hub.state import HubState
+from hub.store import OrderStore
+
+POLL_CLIENT_TTL = 30.0
+
+
+@dataclass
+class Poller:
+    """An HTTP-polling client, remembered for 30 s after its last poll."""
+
+    id: str
+    client_type: str
+    remote: str
+    tenant_ids: list[int]
+    first_seen: float
+    last_seen: float
+
+    def describe(self) -> dict[str, Any]:
+        return {"id": self.id, "type": self.client_type,
+                "connectedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.first_seen)),
+                "remote": self.remote, "tenant_ids": self.tenant_ids, "transport": "poll"}
+
+
+@dataclass
+class HubContext:
+    cfg: HubConfig
+    store: OrderStore
+    fanout: Fanout
+    metrics: HubMetrics
+    intake: OrderIntake
+    state: HubState
+    started: float = field(default_factory=time.monotonic)
+    version: str = __version__
+    websocket_url: str = ""
+    addresses: list[str] = field(default_factory=list)
+    pollers: dict[str, Poller] = field(default_factory=dict)
+    display_token: str = ""
+    # Diagnostic switch: while this file exists, WebSocket upgrades are refused so IT (and
+    # the browser tests) can check that screens fall back to polling and come back.
+    ws_refuse_flag: str = ""
+
+    def ws_refused(self) -> bool:
+        return bool(self.ws_refuse_flag) and os.path.exists(self.ws_refuse_flag)
+
+    def seen_poller(self, client_id: str, client_type: str, remote: str,
+                    tenant_ids: list[int]) -> None:
+        now = time.time()
+        known = self.pollers.get(client_id)
+        if known is None:
+            self.pollers[client_id] = Poller(client_id, client_type, remote, tenant_ids, now, now)
+        else:
+            known.last_seen, known.tenant_ids = now, tenant_ids
+
+    def live_pollers(self) -> list[Poller]:
+        cutoff = time.time() - POLL_CLIENT_TTL
+        for key in [k for k, p in self.pollers.items() if p.last_seen < cutoff]:
+            del self.pollers[key]
+        return list(self.pollers.values())
+
+    def client_counts(self) -> dict[str, int]:
+        counts = self.fanout.counts()
+        for p in self.live_pollers():
+            counts[p.client_type] = counts.get(p.client_type, 0) + 1
+        return counts
+
+    def uptime(self) -> float:
+        return time.monotonic() - self.started
+
+
+CTX: web.AppKey[HubContext] = web.AppKey("hub_context", HubContext)

@@ -1,0 +1,198 @@
+"""The live client registry: who is connected, what they follow, and one bounded queue each.
+
+A committed change is serialised once per message kind and the same string is queued to
+every client whose filter wants it. Each client has its own sender task and a bounded
+queue: a slow screen is disconnected (it resumes from its last rev) instead of growing
+the hub's memory or delaying the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from hub.core.feed import NEW_ORDER, STATUS_UPDATE, ClientFilter, status_update_payload
+from hub.core.messages import build, dumps
+from hub.store import Change
+
+log = logging.getLogger(__name__)
+
+# Enough for a long lunch-rush replay burst, small enough that 200 clients stay < 100 MB.
+MAX_QUEUE = 5000
+
+
+class Socket(Protocol):
+    """What the registry needs from a WebSocket (aiohttp's WebSocketResponse fits)."""
+
+    async def send_str(self, data: str) -> None: ...
+
+    async def close(self, *, code: int = ..., message: bytes = ...) -> bool: ...
+
+
+@dataclass(eq=False)
+class Client:
+    """One connected screen, POS or device."""
+
+    id: str
+    filter: ClientFilter
+    socket: Socket
+    remote: str
+    transport: str = "ws"
+    connected_at: float = field(default_factory=time.time)
+    authorized: bool = False
+    queue: deque[tuple[str, float | None]] = field(default_factory=deque)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    replaying: bool = False
+    held: list[tuple[int, str, float | None]] = field(default_factory=list)
+    closed: bool = False
+    task: asyncio.Task[None] | None = None
+
+    @property
+    def client_type(self) -> str:
+        return self.filter.client_type
+
+    def push(self, frame: str, stamp: float | None = None) -> bool:
+        """Queue a frame; False if the client is too far behind and must be dropped."""
+        if self.closed:
+            return False
+        if len(self.queue) >= MAX_QUEUE:
+            return False
+        self.queue.append((frame, stamp))
+        self.wake.set()
+        return True
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "type": self.client_type,
+            "connectedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.connected_at)),
+            "remote": self.remote, "tenant_ids": sorted(self.filter.tenant_ids),
+            "transport": self.transport,
+        }
+
+
+class Fanout:
+    """Registry of live clients and delivery of committed changes to them, in rev order."""
+
+    def __init__(self, on_delivered: Callable[[Client, float | None], None] | None = None) -> None:
+        self.clients: set[Client] = set()
+        self._on_delivered = on_delivered
+        self.on_change: list[Callable[[], None]] = []
+
+    # -- membership ------------------------------------------------------------------------
+    def add(self, client: Client) -> None:
+        self.clients.add(client)
+        client.task = asyncio.create_task(self._sender(client), name=f"send-{client.id}")
+        self._changed()
+
+    async def remove(self, client: Client) -> None:
+        client.closed = True
+        self.clients.discard(client)
+        if client.task is not None and client.task is not asyncio.current_task():
+            client.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await client.task
+        self._changed()
+
+    def refilter(self, client: Client, flt: ClientFilter) -> None:
+        client.filter = flt
+        self._changed()
+
+    def _changed(self) -> None:
+        for cb in self.on_change:
+            cb()
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for c in self.clients:
+            out[c.client_type] = out.get(c.client_type, 0) + 1
+        return out
+
+    # -- delivery --------------------------------------------------------------------------
+    def send(self, client: Client, message: dict[str, Any]) -> None:
+        """Queue one message for one client (replies, errors, hello answers)."""
+        if not client.push(dumps(message)):
+            self._overflow(client)
+
+    def publish(self, changes: list[Change]) -> None:
+        """Called once per commit, on the loop, with the batch's changes in rev order."""
+        stamp = time.perf_counter()
+        for ch in changes:
+            tenant = ch.order.get("tenant_id")
+            frames: dict[str, str] = {}
+            for client in tuple(self.clients):
+                kind = NEW_ORDER if ch.kind == "created" else STATUS_UPDATE
+                if not client.filter.wants(kind, tenant):
+                    continue
+                frame = frames.get(kind)
+                if frame is None:
+                    payload = ch.order if kind == NEW_ORDER else status_update_payload(ch.order,
+                                                                                       ch.by)
+                    frame = frames[kind] = dumps(build(kind, payload))
+                if client.replaying:
+                    client.held.append((ch.rev, frame, stamp))
+                elif not client.push(frame, stamp):
+                    self._overflow(client)
+
+    def broadcast(self, message: dict[str, Any], *, types: frozenset[str] | None = None) -> None:
+        """Send one message to every client (optionally only some client types)."""
+        frame = dumps(message)
+        for client in tuple(self.clients):
+            if (types is None or client.client_type in types) and not client.push(frame):
+                self._overflow(client)
+
+    def finish_replay(self, client: Client, upto_rev: int) -> None:
+        """Release changes held during a replay, skipping those the replay already covered."""
+        held, client.held = client.held, []
+        client.replaying = False
+        for rev, frame, stamp in held:
+            if rev > upto_rev and not client.push(frame, stamp):
+                self._overflow(client)
+                return
+
+    def _overflow(self, client: Client) -> None:
+        if client.closed:
+            return
+        log.warning("client %s fell %d messages behind; disconnecting so it resumes by rev",
+                    client.id, MAX_QUEUE)
+        client.closed = True
+        client.queue.clear()
+        asyncio.get_running_loop().create_task(self._close(client, 1013, b"too far behind"))
+
+    async def _close(self, client: Client, code: int, reason: bytes) -> None:
+        with contextlib.suppress(Exception):
+            await client.socket.close(code=code, message=reason)
+        await self.remove(client)
+
+    async def _sender(self, client: Client) -> None:
+        try:
+            while True:
+                await client.wake.wait()
+                client.wake.clear()
+                while client.queue:
+                    frame, stamp = client.queue.popleft()
+                    await client.socket.send_str(frame)
+                    if self._on_delivered is not None:
+                        self._on_delivered(client, stamp)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the socket died under us; the reader side cleans up
+            log.info("send to %s failed: %s", client.id, exc)
+            client.closed = True
+
+    async def close_all(self, code: int = 1001, reason: bytes = b"hub shutting down") -> None:
+        """Flush what is queued (briefly) and close every socket — used on SIGTERM."""
+        clients = tuple(self.clients)
+        deadline = time.monotonic() + 2.0
+        while any(c.queue for c in clients) and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+        await asyncio.gather(*(self._close(c, code, reason) for c in clients),
+                             return_exceptions=True)
+
+
+AsyncCallback = Callable[[], Awaitable[None]]

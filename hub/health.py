@@ -1,0 +1,29 @@
+"""The hub's health object: `/health` on the ops port and the retained MQTT `hub/health`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.context import HubContext
+from hub.core.orders import utc_now_iso
+
+
+def health_body(ctx: HubContext) -> dict[str, Any]:
+    """The `/health` object (also published retained on MQTT `hub/health`)."""
+    reasons = ctx.state.degraded_reasons()
+    db_ok = ctx.store.healthy
+    if not db_ok:
+        reasons.insert(0, "database cannot commit")
+    counts = ctx.client_counts()
+    return {
+        "status": "ok" if db_ok and not reasons else ("degraded" if db_ok else "down"),
+        "reasons": reasons, "timestamp": utc_now_iso(), "uptime": round(ctx.uptime(), 3),
+        "connections": len(ctx.fanout.clients), "clients": counts,
+        "websocket": f"ws://0.0.0.0:{ctx.cfg.ws_port}/ws", "websocket_url": ctx.websocket_url,
+        "hub_id": ctx.cfg.effective_hub_id, "outlet_id": ctx.cfg.outlet_id,
+        "version": ctx.version, "db": "ok" if db_ok else "error", "mqtt": ctx.state.mqtt,
+        "central": ctx.state.central, "outbox_pending": ctx.state.pending_sync,
+        "oldest_unsynced_age_seconds": ctx.state.oldest_unsynced_age,
+        "last_id": ctx.store.last_id, "last_rev": ctx.store.last_rev,
+        "menu_version": ctx.state.menu_version,
+    }

@@ -1,0 +1,193 @@
+"""HTTP adapter on the WebSocket port (PROTOCOL.md §3): polling, the change feed, writes, outlet info."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from hub.context import CTX, HubContext
+from hub.core.errors import ProtocolError
+from hub.core.feed import CLIENT_TYPES, parse_tenant_ids
+from hub.intake import token_matches
+from hub.security import presented_token
+from hub.store import OrderStore
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LIMIT, MAX_LIMIT = 500, 1000
+MENU_KINDS = ("products", "categories", "promotions", "tenants")
+
+
+def error_response(exc: ProtocolError) -> web.Response:
+    return web.json_response({"error": exc.to_payload()}, status=exc.http_status)
+
+
+@web.middleware
+async def protocol_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Every refusal is `{"error": {code, message, field}}` with a fitting status."""
+    try:
+        response: web.StreamResponse = await handler(request)
+        return response
+    except ProtocolError as exc:
+        return error_response(exc)
+    except web.HTTPRequestEntityTooLarge:
+        return error_response(ProtocolError("too_large", "request body over 256 KiB"))
+
+
+def _query_int(request: web.Request, name: str, default: int | None = None) -> int | None:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise ProtocolError("validation_failed", f"{name} must be a non-negative integer", name)
+    return int(raw)
+
+
+def _tenants(request: web.Request) -> frozenset[int]:
+    try:
+        return parse_tenant_ids(request.query.getall("tenant_id", []) +
+                                request.query.getall("tenant_ids", []))
+    except ValueError as exc:
+        raise ProtocolError("validation_failed", str(exc), "tenant_id") from None
+
+
+def _check_outlet(ctx: HubContext, request: web.Request) -> None:
+    outlet = _query_int(request, "outlet_id")
+    if outlet is not None and outlet != ctx.cfg.outlet_id:
+        raise ProtocolError("outlet_mismatch",
+                            f"this hub serves outlet {ctx.cfg.outlet_id}, not {outlet}", "outlet_id")
+
+
+async def _json_body(request: web.Request) -> Any:
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise ProtocolError("too_large", "request body over 256 KiB") from None
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise ProtocolError("invalid_json", "body is not valid JSON") from None
+
+
+def _authorized(ctx: HubContext, request: web.Request) -> bool:
+    token = presented_token(request)
+    return bool(token) and token_matches(token, ctx.cfg.client_token)
+
+
+async def list_orders(request: web.Request) -> web.Response:
+    """Seed polling (`since_id`) and the change feed (`since_rev`, with `X-Last-Rev`)."""
+    ctx = request.app[CTX]
+    _check_outlet(ctx, request)
+    tenants = _tenants(request)
+    limit = min(_query_int(request, "limit", DEFAULT_LIMIT) or DEFAULT_LIMIT, MAX_LIMIT)
+    client_type = request.query.get("client_type", "kitchen")
+    if client_type not in CLIENT_TYPES:
+        raise ProtocolError("validation_failed", "unknown client_type", "client_type")
+    client_id = (request.query.get("client_id") or f"poll-{request.remote}")[:100]
+    ctx.seen_poller(client_id, client_type, request.remote or "?", sorted(tenants))
+    ctx.metrics.polls.inc()
+    since_rev = _query_int(request, "since_rev")
+    if since_rev is not None:
+        rows, last = await ctx.store.read(
+            lambda c: OrderStore.orders_since_rev(c, since_rev, tenants, limit))
+        return web.json_response(rows, headers={"X-Last-Rev": str(last),
+                                                "Cache-Control": "no-store"})
+    since_id = _query_int(request, "since_id", 0) or 0
+    rows = await ctx.store.read(lambda c: OrderStore.orders_since_id(c, since_id, tenants, limit))
+    return web.json_response(rows, headers={"X-Last-Rev": str(ctx.store.last_rev),
+                                            "Cache-Control": "no-store"})
+
+
+def unwrap_order(body: Any) -> Any:
+    """Accept the order itself, `{order: …}`, `{payload: …}` or `{data: …}` (seed clients vary)."""
+    if isinstance(body, dict):
+        for key in ("order", "payload", "data"):
+            if isinstance(body.get(key), dict) and "order_number" not in body:
+                return body[key]
+    return body
+
+
+async def post_order(request: web.Request) -> web.Response:
+    ctx = request.app[CTX]
+    body = unwrap_order(await _json_body(request))
+    ack = await ctx.intake.submit(body, transport="http", source="http",
+                                  authorized=_authorized(ctx, request))
+    return web.json_response(ack, status=200 if ack["duplicate"] else 201)
+
+
+async def patch_order(request: web.Request) -> web.Response:
+    ctx = request.app[CTX]
+    body = await _json_body(request)
+    if not isinstance(body, dict):
+        raise ProtocolError("validation_failed", "body must be an object", "status")
+    body = dict(body, uuid=request.match_info["key"])
+    by = request.query.get("client_id") or body.get("by") or f"http-{request.remote}"
+    result = await ctx.intake.update(body, by=str(by)[:100], authorized=_authorized(ctx, request))
+    order = result["order"]
+    order["unchanged"] = result["unchanged"]
+    return web.json_response(order)
+
+
+async def get_order(request: web.Request) -> web.Response:
+    ctx = request.app[CTX]
+    key = request.match_info["key"]
+    order = await ctx.store.read(lambda c: OrderStore.order_by_key(c, key))
+    if order is None:
+        raise ProtocolError("not_found", f"no order {key}", "uuid")
+    return web.json_response(order)
+
+
+async def outlet_info(request: web.Request) -> web.Response:
+    ctx = request.app[CTX]
+    tenants, _, _ = await ctx.store.read(lambda c: OrderStore.menu_since(c, "tenants", 0, 10000))
+    body: dict[str, Any] = {
+        "outlet_id": ctx.cfg.outlet_id, "name": ctx.cfg.outlet_name or f"Outlet {ctx.cfg.outlet_id}",
+        "hub_id": ctx.cfg.effective_hub_id, "websocket_url": ctx.websocket_url,
+        "tenants": tenants, "menu_version": ctx.state.menu_version, "version": ctx.version,
+        "enrolled": ctx.state.enrolled, "central_url": ctx.cfg.central_url or None,
+        "central": ctx.state.central, "addresses": ctx.addresses,
+    }
+    if ctx.display_token:
+        body["display_token"] = ctx.display_token
+    return web.json_response(body)
+
+
+async def hub_status(request: web.Request) -> web.Response:
+    ctx = request.app[CTX]
+    body = ctx.state.snapshot() | {
+        "outlet_id": ctx.cfg.outlet_id, "hub_id": ctx.cfg.effective_hub_id, "version": ctx.version,
+        "clients": ctx.client_counts(), "last_rev": ctx.store.last_rev,
+        "oldest_unsynced_age_seconds": ctx.state.oldest_unsynced_age,
+        "enrolled": ctx.state.enrolled, "reasons": ctx.state.degraded_reasons(),
+        "uptime": round(ctx.uptime(), 3),
+    }
+    return web.json_response(body, headers={"Cache-Control": "no-store"})
+
+
+async def master_data(request: web.Request) -> web.Response:
+    """The menu cached from central, in central's own shape, so kiosks sell offline."""
+    ctx = request.app[CTX]
+    kind = request.match_info["kind"]
+    if kind not in MENU_KINDS:
+        raise ProtocolError("not_found", f"no master data called {kind}", "kind")
+    since = _query_int(request, "since_version", 0) or 0
+    items, deleted, has_more = await ctx.store.read(
+        lambda c: OrderStore.menu_since(c, kind, since, 20000))
+    if kind == "promotions" and request.query.get("active") in ("1", "true"):
+        items = [p for p in items if p.get("is_active", p.get("active", True))]
+    return web.json_response({kind: items, "deleted": deleted,
+                              "current_version": ctx.state.menu_version, "has_more": has_more})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/orders", list_orders)
+    app.router.add_post("/api/orders", post_order)
+    app.router.add_post("/emit", post_order)
+    app.router.add_get("/api/orders/{key}", get_order)
+    app.router.add_patch("/api/orders/{key}", patch_order)
+    app.router.add_get("/api/outlet", outlet_info)
+    app.router.add_get("/api/status", hub_status)
+    app.router.add_get("/api/master-data/{kind}", master_data)

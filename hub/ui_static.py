@@ -1,0 +1,69 @@
+"""The browser apps, served by the hub itself so a kitchen tablet needs only the hub's address."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from hub.context import CTX
+
+# Only these folders of ui/ are served by the hub; admin belongs to central, tests to nobody.
+APPS = ("kiosk", "kitchen", "board", "status", "shared")
+
+
+def default_ui_dir() -> Path:
+    return Path(__file__).resolve().parents[1] / "ui"
+
+
+def _ui_dir(request: web.Request) -> Path:
+    configured = request.app[CTX].cfg.ui_dir
+    return Path(configured) if configured else default_ui_dir()
+
+
+def _serve(root: Path, relative: str) -> web.StreamResponse:
+    base = root.resolve()
+    target = (base / relative).resolve()
+    if not target.is_relative_to(base):
+        raise web.HTTPNotFound()
+    if target.is_dir():
+        target = target / "index.html"
+    if not target.is_file():
+        raise web.HTTPNotFound()
+    headers = {"Cache-Control": "no-cache"}
+    if target.suffix in (".js", ".mjs"):
+        headers["Content-Type"] = "text/javascript; charset=utf-8"
+    return web.FileResponse(target, headers=headers)
+
+
+async def app_file(request: web.Request) -> web.StreamResponse:
+    app = request.match_info["app"]
+    if app not in APPS:
+        raise web.HTTPNotFound()
+    return _serve(_ui_dir(request), f"{app}/{request.match_info.get('path', '')}")
+
+
+async def app_root_redirect(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound(f"/{request.match_info['app']}/")
+
+
+async def service_worker(request: web.Request) -> web.StreamResponse:
+    response = _serve(_ui_dir(request), "sw.js")
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+async def manifest(request: web.Request) -> web.StreamResponse:
+    return _serve(_ui_dir(request), "manifest.webmanifest")
+
+
+async def status_page(request: web.Request) -> web.StreamResponse:
+    return _serve(_ui_dir(request), "status/index.html")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/sw.js", service_worker)
+    app.router.add_get("/manifest.webmanifest", manifest)
+    for name in APPS:
+        app.router.add_get(f"/{name}", app_root_redirect)
+    app.router.add_get("/{app}/{path:.*}", app_file)

@@ -1,0 +1,325 @@
+"""WebSocket adapter (PROTOCOL.md §2): identity, hello, replay, and the message handlers.
+
+Handlers are registered in a table with their message type, not an if/elif ladder; every
+refusal is an `error` message built in one place, and the connection stays open unless
+the client abuses it (flood, oversize frame, wrong token).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid as uuidlib
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from hub.context import CTX, HubContext
+from hub.core.errors import ProtocolError
+from hub.core.feed import (
+    CLIENT_TYPES,
+    NEW_ORDER,
+    ClientFilter,
+    parse_tenant_ids,
+    replay_kind,
+    status_update_payload,
+)
+from hub.core.messages import Envelope, build, parse
+from hub.core.orders import utc_now_iso
+from hub.core.ratelimit import TokenBucket
+from hub.fanout import Client
+from hub.intake import token_matches
+from hub.security import MAX_FRAME, origin_allowed, presented_token
+from hub.store import OrderStore
+
+log = logging.getLogger(__name__)
+
+# A POS draining 50 queued orders bursts; a kitchen acks each ticket. 1,000 messages at
+# once and 200/s sustained is far above any honest client and far below a flood.
+RATE, BURST = 200.0, 1000.0
+MAX_REFUSALS = 2000          # refused messages before the connection is closed (1008)
+REPLAY_PAGE = 1000
+MAX_IN_FLIGHT = 256          # concurrent writes per connection
+
+Handler = Callable[["Session", Envelope], Awaitable[None]]
+HANDLERS: dict[str, Handler] = {}
+KNOWN_TYPES = frozenset({"hello", "ping", "new_order", "order_update", "ack_order"})
+
+
+def handles(kind: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        HANDLERS[kind] = fn
+        return fn
+    return register
+
+
+class Session:
+    """One WebSocket connection: its client record, limits and in-flight writes."""
+
+    def __init__(self, ctx: HubContext, ws: web.WebSocketResponse, client: Client) -> None:
+        self.ctx = ctx
+        self.ws = ws
+        self.client = client
+        self.bucket = TokenBucket(RATE, BURST)
+        self.inflight: set[asyncio.Task[None]] = set()
+        self.slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self.replay_task: asyncio.Task[None] | None = None
+
+    def send(self, kind: str, payload: Any, ref: str | None = None, **extra: Any) -> None:
+        self.ctx.fanout.send(self.client, build(kind, payload, ref=ref, **extra))
+
+    def error(self, exc: ProtocolError, ref: str | None = None) -> None:
+        self.send("error", exc.to_payload(ref), ref=ref)
+
+    def connected(self) -> None:
+        c, ctx = self.client, self.ctx
+        self.send("connected", {
+            "client_id": c.id, "client_type": c.client_type, "hub_id": ctx.cfg.effective_hub_id,
+            "outlet_id": ctx.cfg.outlet_id, "last_id": ctx.store.last_id,
+            "last_rev": ctx.store.last_rev, "server_time": utc_now_iso(), "protocol": 1,
+            "tenant_ids": sorted(c.filter.tenant_ids), "hub_status": ctx.state.snapshot()})
+
+    # -- replay ----------------------------------------------------------------------------
+    def start_replay(self, since_rev: int | None, since_id: int | None) -> None:
+        """Hold live changes, send what the client missed, then release the held ones."""
+        if self.replay_task is not None and not self.replay_task.done():
+            self.replay_task.cancel()
+        self.client.replaying = True
+        self.client.held = []
+        self.replay_task = asyncio.create_task(self._replay(since_rev, since_id))
+
+    async def _replay(self, since_rev: int | None, since_id: int | None) -> None:
+        store, flt = self.ctx.store, self.client.filter
+        upto = store.last_rev
+        try:
+            if since_rev is not None:
+                position = since_rev
+                while True:
+                    rows, upto = await store.read(
+                        partial(OrderStore.orders_since_rev, since_rev=position,
+                                tenant_ids=flt.tenant_ids, limit=REPLAY_PAGE))
+                    for order in rows:
+                        kind = replay_kind(order["created_rev"], since_rev)
+                        if flt.wants(kind, order.get("tenant_id")):
+                            payload = order if kind == NEW_ORDER else status_update_payload(order)
+                            self.send(kind, payload, replay=True)
+                    if len(rows) < REPLAY_PAGE:
+                        break
+                    position = rows[-1]["rev"]
+            else:
+                position_id = since_id or 0
+                while True:
+                    rows = await store.read(
+                        partial(OrderStore.orders_since_id, since_id=position_id,
+                                tenant_ids=flt.tenant_ids, limit=REPLAY_PAGE))
+                    upto = max([upto, *(o["rev"] for o in rows)])
+                    for order in rows:
+                        if flt.wants(NEW_ORDER, order.get("tenant_id")):
+                            self.send(NEW_ORDER, order, replay=True)
+                    if len(rows) < REPLAY_PAGE:
+                        break
+                    position_id = rows[-1]["id"]
+            self.send("replay_done", {"last_rev": upto})
+        finally:
+            self.ctx.fanout.finish_replay(self.client, upto)
+
+    # -- the read loop ---------------------------------------------------------------------
+    async def run(self) -> None:
+        async for msg in self.ws:
+            if msg.type == WSMsgType.TEXT:
+                if not self.bucket.allow(time.monotonic()):
+                    self.error(ProtocolError("rate_limited", "too many messages; slow down"))
+                    if self.bucket.refused > MAX_REFUSALS:
+                        await self.ws.close(code=1008, message=b"flood")
+                        break
+                    continue
+                self.dispatch(msg.data)
+            elif msg.type == WSMsgType.BINARY:
+                self.error(ProtocolError("invalid_message", "binary frames are not supported"))
+            elif msg.type == WSMsgType.ERROR:
+                log.info("websocket %s closed with error: %s", self.client.id, self.ws.exception())
+                break
+
+    def dispatch(self, text: str) -> None:
+        try:
+            env = parse(text)
+        except ProtocolError as exc:
+            self.ctx.metrics.ws_messages.labels("invalid").inc()
+            self.error(exc)
+            return
+        handler = HANDLERS.get(env.type)
+        self.ctx.metrics.ws_messages.labels(env.type if env.type in KNOWN_TYPES else "unknown").inc()
+        if handler is None:
+            self.error(ProtocolError("unknown_type", f"unknown message type {env.type!r}", "type"),
+                       env.id)
+            return
+        # Writes run as tasks so one POS's queue drains through group commit; tasks start
+        # in arrival order and enqueue their store operation before yielding, so the
+        # store sees a client's messages in the order it sent them.
+        task = asyncio.create_task(self._run_handler(handler, env))
+        self.inflight.add(task)
+        task.add_done_callback(self.inflight.discard)
+
+    async def _run_handler(self, handler: Handler, env: Envelope) -> None:
+        async with self.slots:
+            try:
+                await handler(self, env)
+            except ProtocolError as exc:
+                self.error(exc, env.id)
+            except Exception:
+                log.exception("handler for %s failed", env.type)
+                self.error(ProtocolError("unavailable", "internal error; retry"), env.id)
+
+
+def _int_param(value: Any, field: str) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ProtocolError("validation_failed", f"{field} must be a non-negative integer", field)
+    if isinstance(value, int) and value >= 0:
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    raise ProtocolError("validation_failed", f"{field} must be a non-negative integer", field)
+
+
+def _identity(ctx: HubContext, fields: dict[str, Any], current: ClientFilter) -> ClientFilter:
+    ctype = fields.get("client_type") or current.client_type
+    if ctype not in CLIENT_TYPES:
+        raise ProtocolError("validation_failed",
+                            f"client_type must be one of {', '.join(CLIENT_TYPES)}", "client_type")
+    outlet = _int_param(fields.get("outlet_id"), "outlet_id")
+    if outlet is not None and outlet != ctx.cfg.outlet_id:
+        raise ProtocolError("outlet_mismatch",
+                            f"this hub serves outlet {ctx.cfg.outlet_id}, not {outlet}", "outlet_id")
+    tenants_raw = fields.get("tenant_ids", fields.get("tenant_id"))
+    if tenants_raw is None:
+        tenants = current.tenant_ids
+    else:
+        values = tenants_raw if isinstance(tenants_raw, list) else [tenants_raw]
+        try:
+            tenants = parse_tenant_ids(values)
+        except ValueError as exc:
+            raise ProtocolError("validation_failed", str(exc), "tenant_ids") from None
+    return ClientFilter(ctype, tenants)
+
+
+def _check_token(session: Session, token: Any) -> None:
+    expected = session.ctx.cfg.client_token
+    if token is None or not expected:
+        return
+    if not isinstance(token, str) or not token_matches(token, expected):
+        raise ProtocolError("unauthorized", "wrong client token", "token")
+    session.client.authorized = True
+
+
+@handles("hello")
+async def on_hello(s: Session, env: Envelope) -> None:
+    fields = env.payload if isinstance(env.payload, dict) else None
+    if fields is None:
+        raise ProtocolError("invalid_message", "hello payload must be an object", "payload")
+    try:
+        _check_token(s, fields.get("token"))
+    except ProtocolError as exc:
+        s.error(exc, env.id)
+        await asyncio.sleep(0.05)        # let the error frame leave before closing
+        await s.ws.close(code=1008, message=b"unauthorized")
+        return
+    flt = _identity(s.ctx, fields, s.client.filter)
+    since_rev = _int_param(fields.get("since_rev"), "since_rev")
+    since_id = _int_param(fields.get("since_id"), "since_id")
+    client_id = fields.get("client_id")
+    if isinstance(client_id, str) and 0 < len(client_id) <= 100:
+        s.client.id = client_id
+    s.ctx.fanout.refilter(s.client, flt)
+    s.connected()
+    if since_rev is not None or since_id is not None:
+        s.start_replay(since_rev, since_id)
+
+
+@handles("ping")
+async def on_ping(s: Session, env: Envelope) -> None:
+    stamp = env.payload.get("timestamp") if isinstance(env.payload, dict) else None
+    s.send("pong", {"timestamp": stamp, "server_time": utc_now_iso()}, env.id)
+
+
+@handles("new_order")
+async def on_new_order(s: Session, env: Envelope) -> None:
+    raw = env.payload
+    if isinstance(raw, dict) and isinstance(raw.get("order"), dict):
+        raw = raw["order"]
+    source = "pos" if s.client.client_type == "pos" else "kiosk"
+    ack = await s.ctx.intake.submit(raw, transport="ws", source=source,
+                                    authorized=s.client.authorized)
+    s.send("ack", ack, env.id)
+
+
+@handles("order_update")
+async def on_order_update(s: Session, env: Envelope) -> None:
+    ack = await s.ctx.intake.update(env.payload, by=s.client.id, authorized=s.client.authorized)
+    ack.pop("order", None)
+    s.send("ack", ack, env.id)
+
+
+@handles("ack_order")
+async def on_ack_order(s: Session, env: Envelope) -> None:
+    note = await s.ctx.intake.acknowledge(env.payload, client_id=s.client.id,
+                                          authorized=s.client.authorized)
+    s.send("ack", {"uuid": note["uuid"], "order_number": note["order_number"],
+                   "acknowledged": True}, env.id)
+
+
+async def websocket_handler(request: web.Request) -> web.StreamResponse:
+    """Upgrade, identify, replay if asked, then serve messages until the client leaves."""
+    ctx = request.app[CTX]
+    if not origin_allowed(request.headers.get("Origin"), request.headers.get("Host"), ctx.cfg):
+        log.warning("refused websocket from %s: foreign Origin %s", request.remote,
+                    request.headers.get("Origin"))
+        return web.json_response({"error": {"code": "forbidden", "message": "origin not allowed"}},
+                                 status=403)
+    if ctx.ws_refused():
+        return web.json_response({"error": {"code": "unavailable",
+                                            "message": "websocket disabled; poll /api/orders"}},
+                                 status=503)
+    q = request.query
+    token = presented_token(request)
+    if token is not None and ctx.cfg.client_token and not token_matches(token, ctx.cfg.client_token):
+        return web.json_response({"error": {"code": "unauthorized", "message": "wrong token"}},
+                                 status=401)
+    fields: dict[str, Any] = {
+        "client_type": q.get("client_type") or request.headers.get("client-type"),
+        "outlet_id": q.get("outlet_id"),
+    }
+    if "tenant_id" in q or "tenant_ids" in q:
+        fields["tenant_ids"] = q.getall("tenant_id", []) + q.getall("tenant_ids", [])
+    try:
+        flt = _identity(ctx, fields, ClientFilter())
+        since_rev = _int_param(q.get("since_rev"), "since_rev")
+        since_id = _int_param(q.get("since_id"), "since_id")
+    except ProtocolError as exc:
+        return web.json_response({"error": exc.to_payload()}, status=exc.http_status)
+    ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, heartbeat=30.0, compress=False)
+    await ws.prepare(request)
+    client_id = (q.get("client_id") or request.headers.get("client-id") or
+                 f"{flt.client_type}-{uuidlib.uuid4().hex[:8]}")[:100]
+    client = Client(client_id, flt, ws, request.remote or "?")
+    client.authorized = bool(token) and token_matches(token, ctx.cfg.client_token)
+    session = Session(ctx, ws, client)
+    ctx.fanout.add(client)
+    try:
+        session.connected()
+        if since_rev is not None or since_id is not None:
+            session.start_replay(since_rev, since_id)
+        await session.run()
+    finally:
+        for task in list(session.inflight):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(asyncio.shield(task), 5)
+        if session.replay_task is not None:
+            session.replay_task.cancel()
+        await ctx.fanout.remove(client)
+    return ws
