@@ -238,6 +238,22 @@ def fleet_overview() -> dict[str, Any]:
             Query("max by (outlet_id) (outlet_central_hub_menu_version)", "outlet {{outlet_id}}"),
             Query("max(outlet_central_menu_version)", "central")],
             "The menu version each hub has against central's current one."),
+        timeseries("Clients reported by outlet", [Query(
+            "sum by (outlet_id, client_type) (outlet_central_hub_clients)",
+            "outlet {{outlet_id}} {{client_type}}")],
+            "Browsers and devices each hub reported in its last heartbeat."),
+        timeseries("Central: orders and events ingested per minute", [
+            Query("sum by (result) (rate(outlet_central_orders_ingested_total"
+                  "[$__rate_interval])) * 60", "orders {{result}}"),
+            Query("sum by (result) (rate(outlet_central_order_events_ingested_total"
+                  "[$__rate_interval])) * 60", "events {{result}}")],
+            "What hubs forwarded to central, by outcome (duplicates are normal after outages)."),
+        timeseries("Central: p99 request time by route", [Query(
+            "histogram_quantile(0.99, sum by (le, route) "
+            "(rate(outlet_central_http_request_duration_seconds_bucket[$__rate_interval])))",
+            "{{route}}")], "Central's HTTP latency as hubs and admins see it.", unit="s"),
+        stat("Central version", "max by (version) (outlet_central_build_info)",
+             "Software version central runs.", legend="{{version}}", width=12),
     ]
     return dashboard(
         "outlet-fleet", "Outlet Hub / Fleet overview",
@@ -332,6 +348,14 @@ def outlet_detail() -> dict[str, Any]:
             Query(f"sum(rate(outlet_hub_db_commit_seconds_count{{{OUTLET}}}"
                   "[$__rate_interval]))", "commits/s")],
             "Time of one group commit including fsync.", unit="s"),
+        timeseries("Polls and WebSocket messages per minute", [
+            Query(f"sum(rate(outlet_hub_polls_total{{{OUTLET}}}[$__rate_interval])) * 60",
+                  "HTTP polls"),
+            Query(f"sum by (type) (rate(outlet_hub_ws_messages_total{{{OUTLET}}}"
+                  "[$__rate_interval])) * 60", "ws {{type}}")],
+            "Polling fallback load and WebSocket messages received by type."),
+        timeseries("Group commit batch size", _quantiles("outlet_hub_db_commit_batch_size"),
+                   "Operations per SQLite transaction: grows under load (group commit)."),
         timeseries("Clock skew and change feed", [
             Query(f"max(outlet_central_hub_clock_skew_seconds{{{OUTLET}}})", "clock skew (s)"),
             Query(f"max(outlet_hub_last_rev{{{OUTLET}}})", "last rev")],
