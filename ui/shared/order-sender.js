@@ -31,23 +31,47 @@ async function readAck(res) {
 }
 
 /**
- * Send orders of one checkout to central when the hub is down (PROTOCOL §6 order-groups).
- * Central returns per-order results; a duplicate counts as accepted.
+ * The cart(s) behind queued orders in central's `/api/public/order-groups/` shape: one cart per
+ * checkout (group_id), with `uuids` mapping each tenant to the uuid the kiosk already gave
+ * that tenant's order, so central stores the very same orders the hub would have. Central
+ * prices lines from its master data. Orders without a tenant cannot go this way.
  */
+export function centralCarts(orders) {
+  const groups = new Map();
+  for (const o of orders) {
+    if (o.tenant_id == null) continue;
+    const g = o.group_id || o.uuid;
+    if (!groups.has(g)) {
+      groups.set(g, { outlet_id: o.outlet_id, client_uuid: g, order_type: o.order_type, table: o.table || null,
+        customer_name: o.customer_name || '', notes: o.notes || '', items: [], uuids: {}, order_numbers: {} });
+    }
+    const cart = groups.get(g);
+    cart.uuids[o.tenant_id] = o.uuid;
+    cart.order_numbers[o.tenant_id] = o.order_number; // extra field: keep the number on the receipt
+    for (const i of o.items) cart.items.push({ product_id: i.product_id, qty: i.qty, modifiers: i.modifiers || [], notes: i.notes || '' });
+  }
+  return [...groups.values()];
+}
+
+/** Send queued orders to central while the hub is down; resolves with merged per-order results. */
 export async function centralSubmit(orders, { fetchImpl = globalThis.fetch, centralUrl, timeoutMs = 10000 }) {
   if (!centralUrl) throw new SubmitError('unreachable', 'no_central', 'central address unknown');
-  const first = orders[0];
-  let res;
-  try {
-    res = await fetchImpl(`${centralUrl.replace(/\/$/, '')}/api/public/order-groups/`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ group_id: first.group_id || first.uuid, outlet_id: first.outlet_id, orders }),
-      signal: AbortSignal.timeout(timeoutMs), cache: 'no-store', mode: 'cors',
-    });
-  } catch (err) {
-    throw new SubmitError('unreachable', 'network', String(err?.message || err));
+  const results = [];
+  for (const cart of centralCarts(orders)) {
+    let res;
+    try {
+      res = await fetchImpl(`${centralUrl.replace(/\/$/, '')}/api/public/order-groups/`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(cart),
+        signal: AbortSignal.timeout(timeoutMs), cache: 'no-store', mode: 'cors',
+      });
+    } catch (err) {
+      throw new SubmitError('unreachable', 'network', String(err?.message || err));
+    }
+    const body = await readAck(res);
+    const rows = body?.results || body?.orders || [];
+    results.push(...(rows.length ? rows : Object.values(cart.uuids).map((uuid) => ({ uuid, result: 'created' }))));
   }
-  return readAck(res);
+  return { results };
 }
 
 export class OrderSender {

@@ -1,7 +1,7 @@
 // Which promotions apply now and what they take off a line. Pure.
 // Promotion fields (central's master data; tolerant of the seed's shape):
 //   {id, name, active, start_date|starts_at, end_date|ends_at,
-//    discount_type: "percent"|"amount", discount|value,
+//    discount_percent (central) | discount_type: "percent"|"amount" with discount|value,
 //    product_ids?|product_id?, category_ids?|category_id?, tenant_id?}
 // A promotion with no product/category/tenant scope applies to every line.
 
@@ -39,8 +39,8 @@ export function promotionCovers(promo, product) {
 
 /** Discount in cents off one unit of `product` (price in cents) for one promotion. */
 export function unitDiscount(promo, product, unitCents) {
-  const type = String(promo.discount_type ?? promo.type ?? 'percent').toLowerCase();
-  const raw = promo.discount ?? promo.value ?? promo.discount_value ?? 0;
+  const type = promo.discount_percent != null ? 'percent' : String(promo.discount_type ?? promo.type ?? 'percent').toLowerCase();
+  const raw = promo.discount_percent ?? promo.discount ?? promo.value ?? promo.discount_value ?? 0;
   let off;
   if (type.startsWith('percent') || type === '%') {
     const pct = Math.min(100, Math.max(0, Number(raw)));

@@ -75,3 +75,10 @@ test('cart lines merge by product+modifiers, and repricing follows a new menu', 
   repriceCart(cart, new Map([[7, { ...pizza, price: '50000' }]]), [], NOW);
   assert.equal(cart.totalCents, 5000000);
 });
+
+test("central's promotion shape (discount_percent on a tenant) applies", () => {
+  const promo = { id: 9, name: 'Happy hour', discount_percent: '20.00', tenant_id: 3, is_active: true };
+  assert.equal(bestPrice(pizza, [promo], NOW).unitCents, 3600000);
+  assert.equal(bestPrice(burger, [promo], NOW).unitCents, 3000050);
+  assert.equal(bestPrice(pizza, [{ ...promo, is_active: false }], NOW).unitCents, 4500000);
+});

@@ -122,3 +122,17 @@ test('prune forgets acked orders after a day but never waiting ones', async () =
   await queue.prune();
   assert.deepEqual((await queue.all()).map((e) => e.uuid), ['u2']);
 });
+
+test('queued orders become one central cart per checkout, keeping each tenant uuid', async () => {
+  const { centralCarts } = await import('../shared/order-sender.js');
+  const a = { uuid: 'ua', group_id: 'g', outlet_id: 1, tenant_id: 3, order_number: 'K1-0001', order_type: 'takeaway',
+    items: [{ product_id: 7, qty: 2, modifiers: ['x'], notes: '' }] };
+  const b = { ...a, uuid: 'ub', tenant_id: 4, order_number: 'K1-0002', items: [{ product_id: 9, qty: 1 }] };
+  const c = { ...a, uuid: 'uc', group_id: 'g2' };
+  const carts = centralCarts([a, b, c]);
+  assert.equal(carts.length, 2);
+  assert.deepEqual(carts[0].uuids, { 3: 'ua', 4: 'ub' });
+  assert.equal(carts[0].client_uuid, 'g');
+  assert.deepEqual(carts[0].items.map((i) => [i.product_id, i.qty]), [[7, 2], [9, 1]]);
+  assert.equal(carts[0].order_type, 'takeaway');
+});

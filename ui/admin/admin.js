@@ -1,0 +1,173 @@
+// The central admin panel: login, outlets with their hubs, stalls and the menu.
+
+import { h, mount } from '../shared/dom.js';
+import { AdminApi } from './admin-api.js';
+import { KINDS, editDialog, catalogTable } from './admin-forms.js';
+
+const $ = (id) => document.getElementById(id);
+const api = new AdminApi();
+const refs = { outlets: [], tenants: [], categories: [], products: [] };
+let current = null;
+let refreshTimer = null;
+
+function flash(text, bad = false) {
+  const el = $('flash');
+  el.textContent = text;
+  el.classList.toggle('bad', bad);
+  el.classList.remove('hidden');
+  clearTimeout(flash.t);
+  flash.t = setTimeout(() => el.classList.add('hidden'), 6000);
+}
+
+function showLogin() {
+  clearInterval(refreshTimer);
+  $('app').classList.add('hidden');
+  $('login').classList.remove('hidden');
+}
+
+async function loadRefs() {
+  const [outlets, tenants, categories, products] = await Promise.all([
+    api.outlets(), api.tenants(), api.catalog('categories').then((r) => r.items).catch(() => []), api.catalog('products').then((r) => r.items).catch(() => []),
+  ]);
+  Object.assign(refs, { outlets, tenants, categories, products });
+}
+
+function ago(iso) {
+  if (!iso) return 'never';
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 172800) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} days ago`;
+}
+
+function outletRow(o) {
+  const hub = o.hub;
+  const src = o.websocket_url_source || 'default';
+  const stats = hub ? [
+    hub.outbox_pending != null ? `${hub.outbox_pending} waiting to sync` : null,
+    hub.kitchens_connected != null ? `${hub.kitchens_connected} kitchen${hub.kitchens_connected === 1 ? '' : 's'} connected` : null,
+  ].filter(Boolean) : [];
+  return h('tr', { dataset: { testid: 'outlet-row', outletId: o.id } },
+    h('td', {}, h('b', {}, o.name), h('div.sub', {}, `#${o.id}${o.address ? ` · ${o.address}` : ''}`)),
+    h('td', {}, hub
+      ? [h('span', { class: `badge ${hub.online ? 'on' : 'off'}`, dataset: { testid: 'hub-online' } }, hub.online ? 'online' : 'offline'),
+        h('div.sub', {}, `${hub.hub_id} · v${hub.version || '?'}`), h('div.sub', {}, `last seen ${ago(hub.last_seen)}`)]
+      : h('span.badge', {}, 'no hub yet')),
+    h('td', {}, o.websocket_url ? h('div.url', { dataset: { testid: 'websocket-url' } }, o.websocket_url) : h('span.muted', {}, 'not registered'),
+      h('div.sub', {}, h('span', { class: `badge src-${src}`, dataset: { testid: 'url-source' } }, src === 'hub' ? 'auto (hub)' : src === 'admin' ? 'pinned' : src))),
+    h('td', {}, stats.length ? stats.map((s) => h('div', {}, s)) : h('span.muted', {}, '—')),
+    h('td.actions', {},
+      h('button', { onclick: () => pinDialog(o) }, 'Pin URL'),
+      src === 'admin' ? h('button', { dataset: { testid: 'unpin' }, onclick: () => act(() => api.unpinUrl(o.id), 'URL unpinned; the hub\'s own URL applies again') }, 'Unpin') : null,
+      h('button', { dataset: { testid: 'enroll' }, onclick: () => enrollDialog(o) }, 'Enrollment token')));
+}
+
+async function act(fn, ok) {
+  try { await fn(); flash(ok); await render(); } catch (err) { flash(err.message, true); }
+}
+
+function pinDialog(o) {
+  const modal = $('modal');
+  const input = h('input', { name: 'url', value: o.websocket_url || '', placeholder: 'ws://10.0.0.5:3001/ws', dataset: { testid: 'pin-url' } });
+  const close = () => { modal.classList.add('hidden'); mount(modal); };
+  mount(modal, h('div.dialog', {}, h('h2', {}, `Pin the kitchen URL of ${o.name}`),
+    h('p.muted', {}, 'A pinned URL wins over the one the hub registers itself (e.g. behind a reverse proxy). Unpin to follow the hub again.'),
+    h('form', { onsubmit: (ev) => { ev.preventDefault(); close(); act(() => api.pinUrl(o.id, input.value.trim()), 'URL pinned'); } },
+      h('label', {}, 'WebSocket URL', input),
+      h('div.actions', {}, h('button.ghost', { type: 'button', onclick: close }, 'Cancel'), h('button.primary', { type: 'submit' }, 'Pin')))));
+  modal.classList.remove('hidden');
+}
+
+async function enrollDialog(o) {
+  const modal = $('modal');
+  const close = () => { modal.classList.add('hidden'); mount(modal); };
+  try {
+    const t = await api.enrollmentToken(o.id);
+    mount(modal, h('div.dialog', {}, h('h2', {}, `Enroll a hub for ${o.name}`),
+      h('p', {}, 'Single use. Put it in the hub\'s config as ', h('code', {}, 'enrollment_token'), '. It is shown only now.'),
+      h('div.token', { dataset: { testid: 'enrollment-token' } }, t.token),
+      h('p.sub', {}, t.expires_at ? `Expires ${new Date(t.expires_at).toLocaleString()}` : ''),
+      h('div.actions', {}, h('button.primary', { onclick: close }, 'Done'))));
+    modal.classList.remove('hidden');
+  } catch (err) { flash(err.message, true); }
+}
+
+async function renderOutlets() {
+  $('view-title').textContent = 'Outlets & hubs';
+  mount($('view-tools'), h('button.primary', { onclick: newOutlet }, 'New outlet'));
+  const outlets = await api.outlets();
+  refs.outlets = outlets;
+  mount($('view'), h('table.table', { dataset: { testid: 'outlets-table' } },
+    h('thead', {}, h('tr', {}, ['Outlet', 'Hub', 'Kitchen URL', 'Sync', ''].map((t) => h('th', {}, t)))),
+    h('tbody', {}, outlets.length ? outlets.map(outletRow) : h('tr', {}, h('td', { colSpan: 5, class: 'muted' }, 'No outlets yet.')))));
+}
+
+function newOutlet() {
+  const modal = $('modal');
+  const name = h('input', { name: 'name', required: true });
+  const address = h('input', { name: 'address' });
+  const close = () => { modal.classList.add('hidden'); mount(modal); };
+  mount(modal, h('div.dialog', {}, h('h2', {}, 'New outlet'),
+    h('form', { onsubmit: (ev) => { ev.preventDefault(); close(); act(() => api.createOutlet({ name: name.value.trim(), address: address.value.trim() }), 'Outlet created'); } },
+      h('label', {}, 'Name', name), h('label', {}, 'Address', address),
+      h('div.actions', {}, h('button.ghost', { type: 'button', onclick: close }, 'Cancel'), h('button.primary', { type: 'submit' }, 'Create')))));
+  modal.classList.remove('hidden');
+}
+
+async function renderCatalog(kind) {
+  await loadRefs();
+  const { items, version } = kind === 'tenants' ? { items: refs.tenants, version: null } : await api.catalog(kind);
+  $('view-title').replaceChildren(KINDS[kind].title, version != null ? h('span.version', { dataset: { testid: 'menu-version' } }, `menu version ${version}`) : '');
+  mount($('view-tools'), h('button.primary', { dataset: { testid: `new-${kind}` }, onclick: () => edit(kind, null) }, 'Add'));
+  mount($('view'), catalogTable(kind, items, refs, {
+    onEdit: (it) => edit(kind, it),
+    onDelete: (it) => { if (confirm(`Delete ${it.name}?`)) act(() => api.remove(kind, it.id), `${it.name} deleted`); },
+  }));
+}
+
+async function edit(kind, item) {
+  const body = await editDialog($('modal'), kind, item, refs);
+  if (!body) return;
+  await act(() => api.save(kind, item?.id != null ? { ...body, id: item.id } : body), item ? 'Saved — hubs pick up the new menu version' : 'Added');
+}
+
+async function render() {
+  const view = (location.hash || '#outlets').slice(1);
+  current = KINDS[view] || view === 'outlets' ? view : 'outlets';
+  for (const a of $('nav').querySelectorAll('a')) a.classList.toggle('on', a.dataset.view === current);
+  clearInterval(refreshTimer);
+  try {
+    if (current === 'outlets') {
+      await renderOutlets();
+      // Hubs register and heartbeat on their own: keep the list live so a new hub just appears.
+      refreshTimer = setInterval(() => { if (!$('modal').classList.contains('hidden')) return; renderOutlets().catch(() => {}); }, 5000);
+    } else {
+      await renderCatalog(current);
+    }
+  } catch (err) {
+    if (err.status !== 401) flash(err.message, true);
+  }
+}
+
+function showApp() {
+  $('login').classList.add('hidden');
+  $('app').classList.remove('hidden');
+  render();
+}
+
+$('login-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  const f = ev.currentTarget;
+  $('login-error').textContent = '';
+  try {
+    await api.login(f.username.value, f.password.value);
+    showApp();
+  } catch (err) {
+    $('login-error').textContent = err.status === 401 || err.status === 400 ? 'Wrong username or password' : err.message;
+  }
+});
+$('logout').addEventListener('click', () => { api.logout(); showLogin(); });
+api.onUnauthorized = showLogin;
+window.addEventListener('hashchange', render);
+if (api.token) showApp(); else showLogin();
