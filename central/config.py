@@ -1,0 +1,70 @@
+"""Central's configuration: one loader, environment < CLI flags, checked at start."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from central.store.database import default_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(ValueError):
+    """A configuration value is wrong; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class CentralConfig:
+    """Everything central needs at start; immutable once loaded."""
+
+    database_url: str
+    bind: str = "0.0.0.0"
+    port: int = 8000
+    # 3 missed heartbeats at the hub's default 15 s interval.
+    hub_offline_after: float = 45.0
+    enrollment_ttl: float = 24 * 3600.0
+    session_ttl: float = 12 * 3600.0
+    auth_failure_limit: int = 10
+    auth_failure_window: float = 60.0
+    sd_token: str | None = None
+    ui_dir: Path = ROOT / "ui"
+    log_level: str = "INFO"
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, integer: bool = False) -> Any:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def load(env: Mapping[str, str] | None = None, **flags: Any) -> CentralConfig:
+    """Read CENTRAL_* variables, then apply non-None flags (`port=`, `bind=`, …)."""
+    env = os.environ if env is None else env
+    port = _number(env, "CENTRAL_PORT", 8000, integer=True)
+    if port > 65535:
+        raise ConfigError("CENTRAL_PORT must be at most 65535")
+    cfg = CentralConfig(
+        database_url=env.get("CENTRAL_DATABASE_URL") or default_url(env.get("CENTRAL_DATA_DIR")),
+        bind=env.get("CENTRAL_BIND") or "0.0.0.0",
+        port=port,
+        hub_offline_after=_number(env, "CENTRAL_HUB_OFFLINE_AFTER", 45.0),
+        enrollment_ttl=_number(env, "CENTRAL_ENROLLMENT_TTL", 24 * 3600.0),
+        session_ttl=_number(env, "CENTRAL_SESSION_TTL", 12 * 3600.0),
+        auth_failure_limit=_number(env, "CENTRAL_AUTH_FAILURE_LIMIT", 10, integer=True),
+        auth_failure_window=_number(env, "CENTRAL_AUTH_FAILURE_WINDOW", 60.0),
+        sd_token=env.get("CENTRAL_SD_TOKEN") or None,
+        ui_dir=Path(env.get("CENTRAL_UI_DIR") or ROOT / "ui"),
+        log_level=(env.get("CENTRAL_LOG_LEVEL") or "INFO").upper(),
+    )
+    return replace(cfg, **{k: v for k, v in flags.items() if v is not None})

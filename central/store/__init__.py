@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy Core tables, the engine, migrations and the queries behind the API."""

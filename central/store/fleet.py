@@ -1,0 +1,247 @@
+"""Outlets, hubs and enrollment: who may talk for which outlet, and where its hub listens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from central.core import credentials, fleet
+from central.core.errors import ApiError
+from central.core.fields import iso
+from central.store.schema import enrollment_tokens, hubs, outlets
+
+
+@dataclass(frozen=True)
+class HubPrincipal:
+    """An authenticated hub: its id and the one outlet it may write to."""
+
+    hub_id: str
+    outlet_id: int
+
+
+def _unauthorized(message: str) -> ApiError:
+    return ApiError("unauthorized", message)
+
+
+class FleetStore:
+    """Queries for outlets, hubs, enrollment tokens, registration and heartbeats."""
+
+    def __init__(self, engine: Engine, offline_after: float) -> None:
+        self.engine = engine
+        self.offline_after = offline_after
+
+    # -- outlets ---------------------------------------------------------------------------
+
+    def outlet_json(self, conn: Connection, row: Any, now: float) -> dict[str, Any]:
+        """An outlet in the seed's shape plus `websocket_url_source` and its `hub`."""
+        hub = conn.execute(select(hubs).where(hubs.c.outlet_id == row.id)
+                           .order_by(hubs.c.last_seen.desc().nulls_last()).limit(1)).first()
+        return {
+            "id": row.id, "name": row.name, "address": row.address, "is_active": row.is_active,
+            "websocket_url": row.websocket_url,
+            "websocket_url_source": row.websocket_url_source,
+            "hub": None if hub is None else {
+                "hub_id": hub.hub_id,
+                "online": fleet.is_online(hub.last_seen, now, self.offline_after),
+                "last_seen": iso(hub.last_seen) if hub.last_seen else None,
+                "version": hub.version, "addresses": hub.addresses,
+            },
+        }
+
+    def list_outlets(self, now: float, only: int | None = None) -> list[dict[str, Any]]:
+        """Every outlet (or just `only`), ascending by id."""
+        with self.engine.connect() as conn:
+            q = select(outlets).order_by(outlets.c.id)
+            if only is not None:
+                q = q.where(outlets.c.id == only)
+            return [self.outlet_json(conn, r, now) for r in conn.execute(q)]
+
+    def get_outlet(self, outlet_id: int, now: float) -> dict[str, Any]:
+        """One outlet or ApiError not_found."""
+        found = self.list_outlets(now, only=outlet_id)
+        if not found:
+            raise ApiError("not_found", f"outlet {outlet_id} does not exist")
+        return found[0]
+
+    def create_outlet(self, values: dict[str, Any], pin: str | None, now: float,
+                      outlet_id: int | None = None) -> dict[str, Any]:
+        """A new outlet; `pin` is an admin-set websocket_url."""
+        row = dict(values, created_at=now, updated_at=now,
+                   websocket_url=pin or fleet.DEFAULT_WEBSOCKET_URL,
+                   websocket_url_source="admin" if pin else "default")
+        if outlet_id is not None:
+            row["id"] = outlet_id
+        with self.engine.begin() as conn:
+            new_id = conn.execute(insert(outlets).values(**row).returning(outlets.c.id)).scalar_one()
+            if outlet_id is not None and conn.dialect.name == "postgresql":
+                # An explicit id must not collide with the sequence later.
+                conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('outlets','id'), "
+                                     "(SELECT MAX(id) FROM outlets))")
+            return self.outlet_json(conn, conn.execute(
+                select(outlets).where(outlets.c.id == new_id)).one(), now)
+
+    def update_outlet(self, outlet_id: int, values: dict[str, Any],
+                      pin: tuple[bool, str | None], now: float) -> dict[str, Any]:
+        """Edit an outlet; pin (present, url): a url pins it (source admin), None unpins."""
+        changes = dict(values, updated_at=now)
+        present, url = pin
+        with self.engine.begin() as conn:
+            if present and url is not None:
+                changes |= {"websocket_url": url, "websocket_url_source": "admin"}
+            elif present:
+                changes |= self._unpinned_url(conn, outlet_id)
+            done = conn.execute(update(outlets).where(outlets.c.id == outlet_id).values(**changes))
+            if done.rowcount == 0:
+                raise ApiError("not_found", f"outlet {outlet_id} does not exist")
+            return self.outlet_json(conn, conn.execute(
+                select(outlets).where(outlets.c.id == outlet_id)).one(), now)
+
+    def _unpinned_url(self, conn: Connection, outlet_id: int) -> dict[str, Any]:
+        """After an unpin the URL follows the hub again: its last reported URL, else default."""
+        reported = conn.execute(select(hubs.c.websocket_url).where(hubs.c.outlet_id == outlet_id)
+                                .order_by(hubs.c.last_seen.desc().nulls_last()).limit(1)).scalar()
+        if reported:
+            return {"websocket_url": reported, "websocket_url_source": "hub"}
+        return {"websocket_url": fleet.DEFAULT_WEBSOCKET_URL, "websocket_url_source": "default"}
+
+    def outlet_exists(self, outlet_id: int) -> bool:
+        """True if the outlet exists."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(outlets.c.id).where(outlets.c.id == outlet_id)).first() \
+                is not None
+
+    # -- enrollment and registration ------------------------------------------------------
+
+    def create_enrollment_token(self, outlet_id: int, now: float, ttl: float) -> tuple[str, float]:
+        """A single-use token for one outlet: (token, expires_at). Only its digest is stored."""
+        if not self.outlet_exists(outlet_id):
+            raise ApiError("not_found", f"outlet {outlet_id} does not exist")
+        token = credentials.new_token(credentials.ENROLLMENT)
+        with self.engine.begin() as conn:
+            conn.execute(insert(enrollment_tokens).values(
+                outlet_id=outlet_id, token_digest=credentials.digest(token),
+                created_at=now, expires_at=now + ttl))
+        return token, now + ttl
+
+    def authenticate_hub(self, token: str) -> HubPrincipal | None:
+        """The hub a bearer token belongs to, or None."""
+        if not token.startswith(credentials.HUB):
+            return None
+        wanted = credentials.digest(token)
+        with self.engine.connect() as conn:
+            row = conn.execute(select(hubs.c.hub_id, hubs.c.outlet_id, hubs.c.token_digest)
+                               .where(hubs.c.token_digest == wanted)).first()
+        if row is None or not credentials.same(row.token_digest, wanted):
+            return None
+        return HubPrincipal(row.hub_id, row.outlet_id)
+
+    def register(self, reg: fleet.Registration, enrollment_token: str | None,
+                 hub_token: str | None, now: float) -> tuple[str | None, dict[str, Any]]:
+        """Enroll (first time) or re-register a hub; returns (new hub token or None, outlet)."""
+        new_token: str | None = None
+        with self.engine.begin() as conn:
+            if hub_token:
+                wanted = credentials.digest(hub_token)
+                hub = conn.execute(select(hubs).where(hubs.c.token_digest == wanted)).first()
+                if hub is None or not credentials.same(hub.token_digest, wanted):
+                    raise _unauthorized("unknown hub token")
+                if hub.outlet_id != reg.outlet_id or hub.hub_id != reg.hub_id:
+                    raise ApiError("forbidden", f"this hub token belongs to hub {hub.hub_id} "
+                                   f"of outlet {hub.outlet_id}", "outlet_id")
+            elif enrollment_token:
+                self._consume_enrollment(conn, enrollment_token, reg, now)
+                new_token = credentials.new_token(credentials.HUB)
+                self._enroll_hub(conn, reg, credentials.digest(new_token), now)
+            else:
+                raise _unauthorized("an enrollment_token or hub token is required")
+            seen: dict[str, Any] = {"version": reg.version, "addresses": reg.addresses,
+                                    "http_url": reg.http_url, "metrics_port": reg.metrics_port,
+                                    "last_seen": now}
+            if reg.websocket_url:
+                seen["websocket_url"] = reg.websocket_url
+            conn.execute(update(hubs).where(hubs.c.hub_id == reg.hub_id).values(**seen))
+            self._follow_hub_url(conn, reg.outlet_id, reg.websocket_url, now)
+            outlet = conn.execute(select(outlets).where(outlets.c.id == reg.outlet_id)).one()
+            return new_token, self.outlet_json(conn, outlet, now)
+
+    def _consume_enrollment(self, conn: Connection, token: str, reg: fleet.Registration,
+                            now: float) -> None:
+        row = conn.execute(select(enrollment_tokens).where(
+            enrollment_tokens.c.token_digest == credentials.digest(token))).first()
+        if row is None:
+            raise _unauthorized("unknown enrollment token")
+        if row.used_at is not None:
+            raise _unauthorized("enrollment token already used")
+        if row.expires_at <= now:
+            raise _unauthorized("enrollment token expired")
+        if row.outlet_id != reg.outlet_id:
+            raise ApiError("forbidden", f"enrollment token is for outlet {row.outlet_id}",
+                           "outlet_id")
+        # Conditional update: of two hubs racing with one token, exactly one wins.
+        won = conn.execute(update(enrollment_tokens).where(
+            enrollment_tokens.c.id == row.id, enrollment_tokens.c.used_at.is_(None)).values(
+            used_at=now, used_by_hub=reg.hub_id))
+        if won.rowcount != 1:
+            raise _unauthorized("enrollment token already used")
+
+    def _enroll_hub(self, conn: Connection, reg: fleet.Registration, token_digest: str,
+                    now: float) -> None:
+        existing = conn.execute(select(hubs.c.id).where(hubs.c.hub_id == reg.hub_id)).first()
+        if existing is None:
+            conn.execute(insert(hubs).values(
+                hub_id=reg.hub_id, outlet_id=reg.outlet_id, token_digest=token_digest,
+                version=reg.version, addresses=reg.addresses, registered_at=now))
+        else:
+            # Re-enrolling (a reflashed hub): the old token stops working.
+            conn.execute(update(hubs).where(hubs.c.id == existing.id).values(
+                outlet_id=reg.outlet_id, token_digest=token_digest, registered_at=now))
+
+    def _follow_hub_url(self, conn: Connection, outlet_id: int, url: str | None,
+                        now: float) -> None:
+        source = conn.execute(select(outlets.c.websocket_url_source)
+                              .where(outlets.c.id == outlet_id)).scalar_one()
+        new = fleet.next_websocket_url(source, url)
+        if new is not None:
+            conn.execute(update(outlets).where(
+                outlets.c.id == outlet_id,
+                (outlets.c.websocket_url != new) | (outlets.c.websocket_url_source != "hub"))
+                .values(websocket_url=new, websocket_url_source="hub", updated_at=now))
+
+    # -- heartbeats and the fleet view ----------------------------------------------------
+
+    def heartbeat(self, hub: HubPrincipal, snapshot: dict[str, Any], now: float) -> int | None:
+        """Store a heartbeat; returns the new kitchens_connected when it changed, else None."""
+        snap = dict(snapshot, received_at=now,
+                    clock_skew_seconds=fleet.clock_skew(snapshot.get("hub_time"), now))
+        with self.engine.begin() as conn:
+            prev = conn.execute(select(hubs.c.last_heartbeat)
+                                .where(hubs.c.hub_id == hub.hub_id)).scalar_one_or_none()
+            values: dict[str, Any] = {"last_seen": now, "last_heartbeat": snap}
+            if snapshot.get("version"):
+                values["version"] = snapshot["version"]
+            if snapshot.get("websocket_url"):
+                values["websocket_url"] = snapshot["websocket_url"]
+            if snapshot.get("addresses") is not None:
+                values["addresses"] = snapshot["addresses"]
+            conn.execute(update(hubs).where(hubs.c.hub_id == hub.hub_id).values(**values))
+            self._follow_hub_url(conn, hub.outlet_id, snapshot.get("websocket_url"), now)
+        before = (prev or {}).get("kitchens_connected")
+        after: int = snap["kitchens_connected"]
+        return after if before != after else None
+
+    def fleet_rows(self) -> tuple[list[Any], list[Any]]:
+        """(outlets, hubs) rows for /metrics and service discovery."""
+        with self.engine.connect() as conn:
+            outs = list(conn.execute(select(outlets.c.id, outlets.c.name).order_by(outlets.c.id)))
+            hub_rows = list(conn.execute(select(
+                hubs.c.hub_id, hubs.c.outlet_id, hubs.c.last_seen, hubs.c.last_heartbeat,
+                hubs.c.addresses, hubs.c.metrics_port, hubs.c.http_url, hubs.c.websocket_url)
+                .order_by(hubs.c.id)))
+        return outs, hub_rows
+
+    def count_outlets(self) -> int:
+        """How many outlets exist."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(outlets)).scalar_one())

@@ -1,0 +1,203 @@
+"""The tables, in SQLAlchemy Core; alembic migrations in central/migrations create them.
+
+Times central decides (expiry, last seen, received) are epoch seconds as floats: the same
+on SQLite and PostgreSQL, cheap to compare. Times that travel on the wire stay ISO strings
+inside the order body.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+# SQLite only autoincrements INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids for orders.
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+server_secrets = Table(
+    "server_secrets", metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", String(200), nullable=False),
+)
+
+menu_state = Table(
+    "menu_state", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
+
+outlets = Table(
+    "outlets", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("address", Text, nullable=False, default=""),
+    Column("is_active", Boolean, nullable=False, default=True),
+    Column("websocket_url", String(255), nullable=False),
+    Column("websocket_url_source", String(10), nullable=False, default="default"),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+
+def _versioned(name: str, *cols: Column[object]) -> Table:
+    """A master-data table: every write takes the next global version; deletes are tombstones."""
+    return Table(
+        name, metadata,
+        Column("id", Integer, primary_key=True),
+        *cols,
+        Column("version", BigInteger, nullable=False, index=True),
+        Column("deleted", Boolean, nullable=False, default=False),
+        Column("updated_at", Float, nullable=False),
+    )
+
+
+tenants = _versioned(
+    "tenants",
+    Column("outlet_id", Integer, ForeignKey("outlets.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("stations", JSON, nullable=False),
+    Column("is_active", Boolean, nullable=False, default=True),
+)
+
+categories = _versioned(
+    "categories",
+    Column("tenant_id", Integer, nullable=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("sort_order", Integer, nullable=False, default=0),
+)
+
+products = _versioned(
+    "products",
+    Column("tenant_id", Integer, nullable=False, index=True),
+    Column("category_id", Integer, nullable=True),
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("price", String(32), nullable=False),
+    Column("station", String(50), nullable=True),
+    Column("image", String(500), nullable=True),
+    Column("is_available", Boolean, nullable=False, default=True),
+)
+
+promotions = _versioned(
+    "promotions",
+    Column("name", String(200), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("discount_percent", String(16), nullable=False),
+    Column("product_id", Integer, nullable=True),
+    Column("tenant_id", Integer, nullable=True),
+    Column("start_date", String(40), nullable=True),
+    Column("end_date", String(40), nullable=True),
+    Column("is_active", Boolean, nullable=False, default=True),
+)
+
+hubs = Table(
+    "hubs", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("hub_id", String(64), nullable=False, unique=True),
+    Column("outlet_id", Integer, ForeignKey("outlets.id"), nullable=False, index=True),
+    Column("token_digest", String(64), nullable=False, unique=True),
+    Column("version", String(40), nullable=False, default=""),
+    Column("addresses", JSON, nullable=False),
+    Column("http_url", String(255), nullable=True),
+    Column("websocket_url", String(255), nullable=True),
+    Column("metrics_port", Integer, nullable=False, default=3002),
+    Column("registered_at", Float, nullable=False),
+    Column("last_seen", Float, nullable=True),
+    Column("last_heartbeat", JSON, nullable=True),
+)
+
+enrollment_tokens = Table(
+    "enrollment_tokens", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("outlet_id", Integer, ForeignKey("outlets.id"), nullable=False),
+    Column("token_digest", String(64), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+    Column("used_at", Float, nullable=True),
+    Column("used_by_hub", String(64), nullable=True),
+)
+
+admin_users = Table(
+    "admin_users", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+admin_sessions = Table(
+    "admin_sessions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("admin_users.id"), nullable=False),
+    Column("token_digest", String(64), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+orders = Table(
+    "orders", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("uuid", String(100), nullable=False, unique=True),
+    Column("outlet_id", Integer, nullable=False),
+    Column("tenant_id", Integer, nullable=True),
+    Column("order_number", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("origin", String(10), nullable=False),
+    Column("source", String(32), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("hub_id", String(64), nullable=True),
+    Column("hub_order_id", BigInteger, nullable=True),
+    Column("last_rev", BigInteger, nullable=True),
+    Column("total_amount", String(32), nullable=False),
+    Column("received_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index("ix_orders_outlet_id_id", "outlet_id", "id"),
+)
+
+order_events = Table(
+    "order_events", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("order_uuid", String(100), nullable=False),
+    Column("rev", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("from_status", String(16), nullable=True),
+    Column("at", String(40), nullable=False),
+    Column("by", String(100), nullable=True),
+    Column("reason", String(200), nullable=True),
+    Column("hub_id", String(64), nullable=True),
+    Column("received_at", Float, nullable=False),
+    UniqueConstraint("order_uuid", "rev", name="uq_order_events_uuid_rev"),
+)
+
+order_conflicts = Table(
+    "order_conflicts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uuid", String(100), nullable=False, index=True),
+    Column("outlet_id", Integer, nullable=False),
+    Column("hub_id", String(64), nullable=True),
+    Column("stored_fingerprint", String(64), nullable=False),
+    Column("incoming_fingerprint", String(64), nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("received_at", Float, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""aiohttp adapters: thin handlers that parse, authorise, call a store and answer JSON."""

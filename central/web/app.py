@@ -1,0 +1,110 @@
+"""The one place central is wired together: state, routes, one cleanup_ctx per resource."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+
+from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
+from aiohttp.web_request import BaseRequest
+
+from central.config import CentralConfig
+from central.core.credentials import FailureThrottle
+from central.metrics import CentralMetrics
+from central.realtime import Broadcaster
+from central.store import database
+from central.store.accounts import AccountStore
+from central.store.catalog import CatalogStore
+from central.store.fleet import FleetStore
+from central.store.orders import OrderStore
+from central.web import admin_api, admin_panel, hub_api, menu_api, ops, orders_api, outlet_ws
+from central.web.context import (
+    AUTH_CACHE,
+    BROADCASTER,
+    CONFIG,
+    METRICS,
+    STORES,
+    THROTTLE,
+    Stores,
+    errors_and_timing,
+)
+
+log = logging.getLogger("central")
+# Bulk menu imports: 10,000 products of JSON are ~2 MB.
+_MAX_BODY = 16 * 1024 * 1024
+
+
+class PathOnlyAccessLogger(AbstractAccessLogger):
+    """Access log without query strings: a `?token=` must never reach a log file."""
+
+    def log(self, request: BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info('%s "%s %s" %s %.1fms', request.remote, request.method, request.path,
+                         response.status, time * 1000)
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Engine, migrations to head, the stores; disposed at shutdown."""
+    cfg = app[CONFIG]
+    engine = database.make_engine(cfg.database_url)
+    await asyncio.to_thread(database.migrate, engine)
+    accounts = AccountStore(engine)
+    app[STORES] = Stores(
+        fleet=FleetStore(engine, cfg.hub_offline_after), accounts=accounts,
+        catalog=CatalogStore(engine), orders=OrderStore(engine),
+        display_secret=await asyncio.to_thread(accounts.secret, "display_token"))
+    log.info("database ready (%s)", engine.dialect.name)
+    yield
+    engine.dispose()
+
+
+async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
+    """LISTEN/NOTIFY on PostgreSQL, in-process fan-out on SQLite."""
+    cfg = app[CONFIG]
+    orders = app[STORES].orders
+    listen = (database.libpq_url(cfg.database_url) if database.is_postgres(cfg.database_url)
+              else None)
+
+    async def load(uuid: str) -> dict[str, object]:
+        return await asyncio.to_thread(orders.get_order, uuid)
+
+    broadcaster = Broadcaster(listen, load)
+    await broadcaster.start()
+    app[BROADCASTER] = broadcaster
+    yield
+    await broadcaster.stop()
+
+
+async def executor_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Worker threads for database calls, sized to the connection pool (10 + 10 overflow)."""
+    pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="central-db")
+    asyncio.get_running_loop().set_default_executor(pool)
+    yield
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def build_app(cfg: CentralConfig) -> web.Application:
+    """The aiohttp application for `cfg` (resources open when the app starts)."""
+    app = web.Application(middlewares=[errors_and_timing], client_max_size=_MAX_BODY)
+    app[CONFIG] = cfg
+    app[METRICS] = CentralMetrics()
+    app[THROTTLE] = FailureThrottle(cfg.auth_failure_limit, cfg.auth_failure_window)
+    app[AUTH_CACHE] = {}
+    app.cleanup_ctx.extend([executor_ctx, database_ctx, realtime_ctx])
+    app.add_routes(hub_api.routes)
+    app.add_routes(admin_api.routes)
+    app.add_routes(orders_api.routes)
+    app.add_routes(menu_api.menu_routes())
+    app.add_routes(outlet_ws.routes)
+    app.add_routes(ops.routes)
+    app.add_routes(admin_panel.routes)
+    return app
+
+
+def run(cfg: CentralConfig) -> None:
+    """Serve until SIGINT/SIGTERM."""
+    log.info("central listening on %s:%d", cfg.bind, cfg.port)
+    web.run_app(build_app(cfg), host=cfg.bind, port=cfg.port, print=None,
+                access_log_class=PathOnlyAccessLogger, shutdown_timeout=5)

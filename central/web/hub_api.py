@@ -1,0 +1,105 @@
+"""Hub ↔ central (PROTOCOL §6): register, heartbeat, forwarded orders and status events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from central.core import credentials, fleet
+from central.core import orders as rules
+from central.core.errors import ApiError
+from central.core.fields import iso
+from central.web.context import (
+    BROADCASTER,
+    CONFIG,
+    METRICS,
+    STORES,
+    bearer,
+    body_json,
+    check_throttle,
+    db,
+    now,
+    record_failure,
+    reply,
+    require_hub,
+)
+
+routes = web.RouteTableDef()
+
+
+@routes.post("/api/hubs/register")
+async def register(request: web.Request) -> web.Response:
+    """Enroll with a single-use token (answer carries hub_token once) or re-register."""
+    check_throttle(request)
+    body = await body_json(request)
+    reg = fleet.parse_registration(body)
+    enrollment = body.get("enrollment_token") if isinstance(body, dict) else None
+    hub_token = (body.get("hub_token") if isinstance(body, dict) else None) or bearer(request)
+    stores = request.app[STORES]
+    try:
+        new_token, outlet = await db(
+            stores.fleet.register, reg,
+            enrollment if isinstance(enrollment, str) else None,
+            hub_token if isinstance(hub_token, str) else None, now())
+    except ApiError as exc:
+        if exc.code in ("unauthorized", "forbidden"):
+            record_failure(request)
+        raise
+    answer: dict[str, Any] = {
+        "hub_id": reg.hub_id,
+        "outlet": outlet,
+        "menu_version": await db(stores.catalog.current_version),
+        "display_token": credentials.display_token(stores.display_secret, reg.outlet_id),
+        "heartbeat_interval_seconds": request.app[CONFIG].hub_offline_after / 3,
+        "server_time": iso(now()),
+    }
+    if new_token is not None:
+        answer["hub_token"] = new_token
+    return reply(answer)
+
+
+@routes.post("/api/hubs/heartbeat")
+async def heartbeat(request: web.Request) -> web.Response:
+    """Store the hub's health snapshot; answer with central's clock and menu version."""
+    hub = await require_hub(request)
+    snapshot = fleet.parse_heartbeat(await body_json(request))
+    if snapshot["hub_id"] not in (None, hub.hub_id):
+        raise ApiError("forbidden", "hub_id does not match the hub token", "hub_id")
+    stores = request.app[STORES]
+    received = now()
+    kitchens = await db(stores.fleet.heartbeat, hub, snapshot, received)
+    if kitchens is not None:
+        await request.app[BROADCASTER].publish([{
+            "outlet_id": hub.outlet_id, "event": "kitchen_status_changed", "origin_hub": None,
+            "data": {"outlet_id": hub.outlet_id, "hub_id": hub.hub_id,
+                     "kitchens_connected": kitchens,
+                     "status": "online" if kitchens else "offline",
+                     "timestamp": iso(received)}}])
+    return reply({"server_time": iso(now()),
+                  "menu_version": await db(stores.catalog.current_version)})
+
+
+@routes.post("/api/hubs/orders")
+async def hub_orders(request: web.Request) -> web.Response:
+    """Idempotent ingestion by uuid: created | duplicate | conflict | invalid per order."""
+    hub = await require_hub(request)
+    batch = rules.batch(await body_json(request), "orders")
+    outcome = await db(request.app[STORES].orders.ingest, hub.hub_id, hub.outlet_id, batch, now())
+    for result, n in outcome.counts.items():
+        request.app[METRICS].orders.labels(result).inc(n)
+    await request.app[BROADCASTER].publish(outcome.events)
+    return reply({"results": outcome.results})
+
+
+@routes.post("/api/hubs/order-events")
+async def hub_order_events(request: web.Request) -> web.Response:
+    """Idempotent by (uuid, rev): applied | duplicate | unknown_order | invalid per event."""
+    hub = await require_hub(request)
+    batch = rules.batch(await body_json(request), "events")
+    outcome = await db(request.app[STORES].orders.apply_events, hub.hub_id, hub.outlet_id,
+                       batch, now())
+    for result, n in outcome.counts.items():
+        request.app[METRICS].events.labels(result).inc(n)
+    await request.app[BROADCASTER].publish(outcome.events)
+    return reply({"results": outcome.results})
