@@ -12,7 +12,7 @@ export function listFrom(body, kind) {
 }
 
 export class AdminApi {
-  constructor({ fetchImpl = globalThis.fetch, storage = globalThis.sessionStorage, base = '' } = {}) {
+  constructor({ fetchImpl = (...a) => globalThis.fetch(...a), storage = globalThis.sessionStorage, base = '' } = {}) {
     this.fetch = fetchImpl;
     this.storage = storage;
     this.base = base;

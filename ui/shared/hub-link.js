@@ -4,7 +4,7 @@
 const OUTLET_KEY = 'outlet-hub.outlet';
 
 /** GET /api/outlet, remembered in localStorage so a reload with the hub down still knows it. */
-export async function loadOutlet({ fetchImpl = fetch, storage = localStorage } = {}) {
+export async function loadOutlet({ fetchImpl = (...a) => globalThis.fetch(...a), storage = localStorage } = {}) {
   try {
     const res = await fetchImpl('/api/outlet', { cache: 'no-store', signal: AbortSignal.timeout(4000) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
@@ -21,7 +21,7 @@ export async function loadOutlet({ fetchImpl = fetch, storage = localStorage } =
  * pushes win; an HTTP GET /api/status every `everyMs` doubles as the reachability probe.
  */
 export class HubStatusWatcher {
-  constructor({ socket, fetchImpl = fetch, everyMs = 10000, onChange = () => {} }) {
+  constructor({ socket, fetchImpl = (...a) => globalThis.fetch(...a), everyMs = 10000, onChange = () => {} }) {
     this.socket = socket;
     this.fetch = fetchImpl;
     this.everyMs = everyMs;

@@ -14,7 +14,7 @@ export function feedQuery({ sinceRev, outletId, tenantIds }) {
 }
 
 export class KitchenFeed {
-  constructor({ socket, store, fetchImpl = globalThis.fetch, base = '', timers = globalThis,
+  constructor({ socket, store, fetchImpl = (...a) => globalThis.fetch(...a), base = '', timers = globalThis,
     now = () => Date.now(), isHidden = () => false, outletId = null, tenantIds = [],
     central = null, onTickets = () => {}, onMode = () => {}, centralAfterFailures = 3 }) {
     this.socket = socket;

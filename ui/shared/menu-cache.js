@@ -12,7 +12,7 @@ export function mergeMasterData(existing, page, kind) {
 }
 
 export class MenuCache {
-  constructor(store, { fetchImpl = globalThis.fetch, base = '', now = () => Date.now() } = {}) {
+  constructor(store, { fetchImpl = (...a) => globalThis.fetch(...a), base = '', now = () => Date.now() } = {}) {
     this.store = store; // keyPath "kind": {kind, items, version, fetched_at}
     this.fetch = fetchImpl;
     this.base = base;

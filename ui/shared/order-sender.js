@@ -6,7 +6,7 @@ import { backoffDelay } from './backoff.js';
 import { SubmitError, REJECT_CODES } from './sync-client.js';
 
 /** POST an order to the hub's HTTP API; resolves with the ack body or throws SubmitError. */
-export async function httpSubmit(order, { fetchImpl = globalThis.fetch, base = '', timeoutMs = 8000 } = {}) {
+export async function httpSubmit(order, { fetchImpl = (...a) => globalThis.fetch(...a), base = '', timeoutMs = 8000 } = {}) {
   let res;
   try {
     res = await fetchImpl(`${base}/api/orders`, {
@@ -54,7 +54,7 @@ export function centralCarts(orders) {
 }
 
 /** Send queued orders to central while the hub is down; resolves with merged per-order results. */
-export async function centralSubmit(orders, { fetchImpl = globalThis.fetch, centralUrl, timeoutMs = 10000 }) {
+export async function centralSubmit(orders, { fetchImpl = (...a) => globalThis.fetch(...a), centralUrl, timeoutMs = 10000 }) {
   if (!centralUrl) throw new SubmitError('unreachable', 'no_central', 'central address unknown');
   const results = [];
   for (const cart of centralCarts(orders)) {

@@ -1,0 +1,77 @@
+"""End-to-end fixtures: real headless Chromium (Debian's) against real hub processes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.processes import ROOT, Hub
+from tests.ui.menu_fixture import seed_menu
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--autoplay-policy=no-user-gesture-required"]
+UI_DIR = str(ROOT / "ui")
+
+# Generous: the machine is shared; these bound waits, they do not time anything.
+WAIT_MS = 15000
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
+        return
+    skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM} (make deps installs it)")
+    for item in items:
+        if "tests/ui/" in str(item.fspath).replace(os.sep, "/"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
+    """Pages in their own contexts (own IndexedDB/localStorage = own device), closed after the test."""
+    contexts: list[Any] = []
+
+    def make(url: str | None = None, width: int = 1280, height: int = 800, **ctx_kwargs: Any) -> Any:
+        ctx = browser.new_context(viewport={"width": width, "height": height}, **ctx_kwargs)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        page.set_default_timeout(WAIT_MS)
+        page.on("console", lambda m: m.type == "error" and print(f"[console] {m.text}"))
+        if url:
+            page.goto(url)
+        return page
+
+    yield make
+    for c in contexts:
+        c.close()
+
+
+@pytest.fixture
+def menu_hub(hub_factory: Callable[..., Hub]) -> Callable[..., Hub]:
+    """A real hub serving ui/ with the test menu in its cache (started, stopped, seeded, restarted)."""
+
+    def make(**kwargs: Any) -> Hub:
+        env = {"HUB_UI_DIR": UI_DIR, **kwargs.pop("env", {})}
+        hub = hub_factory(env=env, **kwargs)
+        hub.terminate()
+        seed_menu(hub.data_dir / "hub.sqlite3")
+        hub.start()
+        return hub
+
+    return make
