@@ -21,7 +21,8 @@ HTTP_STATUS = {
 }
 
 
-@dataclass(frozen=True)
+# Not frozen: the interpreter sets __traceback__ on exceptions as they propagate.
+@dataclass(eq=False)
 class ApiError(Exception):
     """A refusal with a PROTOCOL error code; rendered as {"error": {code, message, field?}}."""
 

@@ -195,6 +195,10 @@ async def errors_and_timing(request: web.Request, handler: Handler) -> web.Strea
                 exc.status, "invalid_message")
             return reply({"error": {"code": code, "message": exc.reason}}, exc.status)
         raise
+    except Exception:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return reply({"error": {"code": "internal", "message": "internal error; see the log"}},
+                     500)
     finally:
         if route != "unmatched":
             request.app[METRICS].http.labels(route, request.method).observe(

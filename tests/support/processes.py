@@ -200,3 +200,57 @@ def running(proc: Process) -> Iterator[Process]:
         yield proc
     finally:
         proc.kill()
+
+
+class Central(Process):
+    """The real central server (`python -m central run`) as a subprocess on a free port."""
+
+    def __init__(self, workdir: Path, database_url: str | None = None,
+                 env: Mapping[str, str] | None = None, name: str = "central",
+                 port: int | None = None) -> None:
+        self.port = port or free_port()
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.database_url = database_url or f"sqlite:///{workdir / (name + '.db')}"
+        base = {
+            "CENTRAL_PORT": str(self.port),
+            "CENTRAL_BIND": "127.0.0.1",
+            "CENTRAL_DATABASE_URL": self.database_url,
+            "CENTRAL_LOG_LEVEL": "INFO",
+            "CENTRAL_UI_DIR": str(ROOT / "ui"),
+        }
+        super().__init__(name, [sys.executable, "-m", "central", "run"],
+                         base | dict(env or {}), workdir)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_base(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    def start(self, wait: bool = True) -> None:
+        super().start()
+        if wait:
+            try:
+                wait_for_http(f"{self.base}/health", timeout=30)
+            except TimeoutError:
+                raise TimeoutError(f"central did not come up; log:\n{self.log()}") from None
+
+    def cli(self, *args: str, timeout: float = 60.0) -> str:
+        """Run `python -m central <args>` against the same database; returns stdout."""
+        out = subprocess.run([sys.executable, "-m", "central", *args], env=self.env,
+                             cwd=self.cwd, capture_output=True, text=True, timeout=timeout,
+                             check=False)
+        if out.returncode != 0:
+            raise RuntimeError(f"central {' '.join(args)} failed: {out.stderr}")
+        return out.stdout
+
+    def admin_token(self, username: str = "admin", password: str = "test-password-1") -> str:
+        """Create (or reset) an admin and log in; returns the bearer token."""
+        self.cli("create-admin", "--username", username, "--password", password)
+        status, body = http_json(f"{self.base}/api/auth/login", "POST",
+                                 {"username": username, "password": password})
+        if status != 200:
+            raise RuntimeError(f"login failed: {status} {body}")
+        return str(body["token"])
