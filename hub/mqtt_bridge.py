@@ -132,6 +132,8 @@ class MqttBridge:
             self.sent = self.acked
         log.info("mqtt %s", "connected" if up else "disconnected")
         self.ctx.state.update(mqtt="connected" if up else "disconnected")
+        if up:
+            self._publish_health()
         self.wake.set()
 
     def _acked(self, mid: int) -> None:
@@ -178,12 +180,15 @@ class MqttBridge:
                     self.sent_order.append(ch.rev)
                     self.sent = ch.rev
 
+    def _publish_health(self) -> None:
+        self.client.publish(self.root + "hub/health", dumps(health_body(self.ctx)), qos=0,
+                            retain=True)
+
     async def _health_loop(self) -> None:
         while True:
-            if self.connected:
-                self.client.publish(self.root + "hub/health", dumps(health_body(self.ctx)),
-                                    qos=0, retain=True)
             await asyncio.sleep(HEALTH_EVERY)
+            if self.connected:
+                self._publish_health()
 
     def _spawn_submit(self, payload: bytes) -> None:
         task = asyncio.create_task(self._submit(payload))
