@@ -45,7 +45,7 @@ async def test_kitchen_reconnecting_with_since_rev_matches_one_that_never_left(
     first = [make_order(f"F-{i}", 1 + i % 3) for i in range(10)]
     for o in first:
         assert (await pos.submit(o))["type"] == "ack"
-    await flaky.wait_for(lambda m: m["type"] == "new_order" and m["payload"]["order_number"] == "F-9"
+    await flaky.wait_for(lambda m: (m["type"] == "new_order" and m["payload"]["order_number"] == "F-9")
                          or len(flaky.of_type("new_order")) >= 7)
     await asyncio.sleep(0.3)
     flaky_state, flaky_rev = screen_state(flaky)
@@ -90,7 +90,7 @@ async def test_resume_survives_a_hub_restart_with_ids_and_revs_moving_forward(
     pos = await WsClient.connect(hub.ws_url, client_type="pos")
     later = (await pos.submit(make_order("R-5", 1)))["payload"]
     assert later["id"] > acks[-1]["id"] and later["rev"] > acks[-1]["rev"]
-    status, rows = http_json(f"{hub.base}/api/orders?since_id=0")
+    _status, rows = http_json(f"{hub.base}/api/orders?since_id=0")
     assert [r["order_number"] for r in rows] == [f"R-{i}" for i in range(6)]
     await kitchen.close()
     await pos.close()
