@@ -52,7 +52,8 @@ def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
         contexts.append(ctx)
         page = ctx.new_page()
         page.set_default_timeout(WAIT_MS)
-        page.on("console", lambda m: m.type == "error" and print(f"[console] {m.text}"))
+        page.on("console", lambda m: m.type == "error" and "WebSocket" not in m.text
+                and "ERR_CONNECTION_REFUSED" not in m.text and print(f"[console] {m.text}"))
         if url:
             page.goto(url)
         return page

@@ -48,6 +48,11 @@ def queue_count(page: Any) -> int:
     return int(page.evaluate("window.outletKiosk.queue.count()"))
 
 
+def wait_queue_empty(page: Any, timeout: int = 45000) -> None:
+    """Until the status bar says nothing waits (it is redrawn from IndexedDB on every change)."""
+    page.wait_for_function("document.querySelector('[data-testid=queue-count]')?.dataset.count === '0'", timeout=timeout)
+
+
 def kitchen_numbers(page: Any) -> list[str]:
     return list(page.eval_on_selector_all('[data-testid="ticket"]', "els => els.map(e => e.dataset.number)"))
 
