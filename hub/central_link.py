@@ -252,11 +252,10 @@ class CentralLink:
                 body = await self._call("GET", f"/api/{kind}/", params={"since_version": str(since),
                                                                          "limit": "5000"})
                 items, deleted, current, has_more = _menu_page(body, kind)
+                # With has_more, central's current_version is the cursor for the next page.
                 newest = max(newest, current)
-                versions = [int(i["version"]) for i in items if isinstance(i.get("version"), int)]
-                page_version = max(versions) if has_more and versions else current
-                await store.apply_menu(kind, items, deleted, page_version)
-                since = max(since, page_version)
+                await store.apply_menu(kind, items, deleted, current)
+                since = max(since, current)
                 await store.set_meta(f"menu_version:{kind}", str(since))
                 if not has_more or (not items and not deleted):
                     break

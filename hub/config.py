@@ -23,7 +23,7 @@ DEFAULT_ALLOWED_NETWORKS = (
 )
 
 # Environment names that do not follow the HUB_<KEY> pattern, kept from the seed server.
-_ENV_ALIASES = {"ws_port": "WS_PORT", "http_port": "HTTP_PORT"}
+_ENV_ALIASES = {"ws_port": "WS_PORT", "http_port": "HTTP_PORT", "hub_id": "HUB_ID"}
 
 
 class ConfigError(ValueError):

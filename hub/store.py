@@ -371,7 +371,8 @@ class OrderStore:
     async def apply_menu(self, kind: str, items: Iterable[dict[str, Any]],
                          deleted: Iterable[Any], version: int) -> None:
         """Cache a page of master data from central at `version`."""
-        rows = [{"kind": kind, "item_id": str(it["id"]), "version": version, "deleted": 0,
+        rows = [{"kind": kind, "item_id": str(it["id"]), "deleted": 0,
+                 "version": it["version"] if isinstance(it.get("version"), int) else version,
                  "body": json.dumps(it, separators=(",", ":"), ensure_ascii=False)}
                 for it in items]
         gone = [{"kind": kind, "item_id": str(i), "version": version, "deleted": 1, "body": "{}"}
