@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.central.conftest import CentralUnderTest, PgDatabase, make_database_url, start_central
-from tests.support.processes import Central, Hub, Process, http_json
+from tests.support.processes import Hub, Process, http_json
 
 
 def eventually(check: Callable[[], Any], timeout: float = 30.0, every: float = 0.1) -> Any:
@@ -48,12 +48,6 @@ def enrolled_hub(hq: CentralUnderTest, hub_factory: Callable[..., Hub]
         return hub, outlet
 
     return make
-
-
-def restart_central(proc: Central) -> None:
-    """Same port, same database: HQ coming back after an outage."""
-    proc.kill()
-    proc.start()
 
 
 def outlet(hq: CentralUnderTest, outlet_id: int) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.central.conftest import CentralUnderTest
-from tests.integration.conftest import eventually, hub_health, outlet, restart_central
+from tests.integration.conftest import eventually, hub_health, outlet
 from tests.support.processes import Hub, http_json
 from tests.support.wsclient import WsClient, make_order
 
