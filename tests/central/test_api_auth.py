@@ -72,7 +72,7 @@ def test_enrollment_token_works_once(central: CentralUnderTest) -> None:
     assert status == 200 and first["hub_token"].startswith("hub_")
     status, again = central.register(outlet, "hub-once", enrollment_token=token)
     assert status == 401 and again["error"]["code"] == "unauthorized"
-    status, other = central.register(outlet, "hub-thief", enrollment_token=token)
+    status, _ = central.register(outlet, "hub-thief", enrollment_token=token)
     assert status == 401
 
 
