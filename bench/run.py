@@ -1,0 +1,577 @@
+"""Outlet Hub benchmark: the hub and the seed peer, same workload, same run, JSON out.
+
+    .venv/bin/python bench/run.py                 # everything (~6-8 min), writes bench/results/<date>.json
+    .venv/bin/python bench/run.py --smoke         # a few seconds of each section; checks accounting only
+    .venv/bin/python bench/run.py --only latency,steps --out /tmp/x.json
+
+This script owns the processes (hub, peer, wrk); the WebSocket clients live in
+bench/loadgen/loadgen.js (Node + ws) because a Python client saturates near 15-25k
+received messages/s, below the 20k/s that 1000 orders/s x 20 kitchens needs, and it would
+compete with the hub for the same GIL-bound core. See bench/README.md for what each
+number means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import math
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+PEER_DIR = BENCH / "seed_peer"
+LOADGEN = BENCH / "loadgen" / "loadgen.js"
+WRK_LUA = BENCH / "loadgen" / "poll.lua"
+NODE = shutil.which("node") or "node"
+
+TARGETS = {
+    "p99_1000_ms": 10.0,
+    "sustained_p99_ms": 50.0,
+    "restart_caught_up_s": 3.0,
+    "poll_rps": 1500.0,
+    "rss_200_clients_mb": 100.0,
+    "startup_s": 3.0,
+}
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def http_get(url: str, timeout: float = 1.0) -> tuple[int, bytes, dict[str, str]]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:  # loopback only
+            return resp.status, resp.read(), dict(resp.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), dict(exc.headers)
+
+
+def loadavg() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+# ------------------------------------------------------------------------------ servers
+class Server:
+    """A server process on free loopback ports: the hub or the seed peer."""
+
+    name = "?"
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.ws_port = free_port()
+        self.http_port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path = workdir / f"{self.name}.log"
+
+    def argv_env(self) -> tuple[list[str], dict[str, str]]:
+        raise NotImplementedError
+
+    @property
+    def ws(self) -> str:
+        return f"ws://127.0.0.1:{self.ws_port}"
+
+    @property
+    def health(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/health"
+
+    def spawn(self) -> float:
+        argv, env = self.argv_env()
+        with self.log_path.open("ab") as out:
+            t0 = time.perf_counter()
+            self.proc = subprocess.Popen(argv, env=os.environ | env, cwd=ROOT, stdout=out,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+        return t0
+
+    def wait_healthy(self, t0: float, timeout: float = 30.0) -> float:
+        """Poll /health every 10 ms; seconds from spawn to the first 200."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            with contextlib.suppress(OSError):
+                status, _, _ = http_get(self.health, timeout=0.5)
+                if status == 200:
+                    return time.perf_counter() - t0
+            if self.proc is not None and self.proc.poll() is not None:
+                break
+            time.sleep(0.01)
+        tail = self.log_path.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"{self.name} did not answer /health 200; log tail:\n{tail}")
+
+    def start(self) -> float:
+        return self.wait_healthy(self.spawn())
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    @property
+    def ps(self) -> psutil.Process:
+        assert self.proc is not None
+        return psutil.Process(self.proc.pid)
+
+    def cpu_seconds(self) -> float:
+        t = self.ps.cpu_times()
+        return float(t.user + t.system)
+
+    def rss_mb(self) -> float:
+        return round(self.ps.memory_info().rss / 2**20, 1)
+
+
+class HubServer(Server):
+    name = "hub"
+
+    def __init__(self, workdir: Path) -> None:
+        super().__init__(workdir)
+        self.data_dir = workdir / "hub-data"
+
+    def argv_env(self) -> tuple[list[str], dict[str, str]]:
+        return [sys.executable, "-m", "hub", "run"], {
+            "HUB_DATA_DIR": str(self.data_dir), "HUB_OUTLET_ID": "1", "HUB_ID": "bench-hub",
+            "WS_PORT": str(self.ws_port), "HTTP_PORT": str(self.http_port),
+            "HUB_BIND": "127.0.0.1", "HUB_MQTT_URL": "none", "HUB_ZEROCONF": "off",
+            "HUB_LOG_LEVEL": "warning",
+        }
+
+    def fresh(self) -> None:
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+class PeerServer(Server):
+    name = "peer"
+
+    def argv_env(self) -> tuple[list[str], dict[str, str]]:
+        return [NODE, str(PEER_DIR / "server.js")], {
+            "PORT": str(self.ws_port), "HTTP_PORT": str(self.http_port), "HOST": "127.0.0.1",
+            "PEER_QUIET": "1",
+        }
+
+    def fresh(self) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def running(server: Server) -> Iterator[Server]:
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# ------------------------------------------------------------------------------ loadgen
+def loadgen(*argv: str, timeout: float = 300.0) -> dict[str, Any]:
+    """Run one loadgen.js mode to completion; its last stdout line is the JSON result."""
+    proc = subprocess.run([NODE, str(LOADGEN), *argv], capture_output=True, text=True,
+                          timeout=timeout, check=False)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
+    if not lines:
+        raise RuntimeError(f"loadgen {argv} printed nothing; stderr:\n{proc.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(lines[-1])
+    if "error" in result:
+        raise RuntimeError(f"loadgen {argv} failed: {result['error']}")
+    return result
+
+
+def latency_run(server: Server, rate: float, duration: float, kitchens: int, pos: int) -> dict[str, Any]:
+    cpu0, t0 = server.cpu_seconds(), time.perf_counter()
+    load0 = loadavg()
+    res = loadgen("latency", "--server", server.name, "--ws", server.ws, "--rate", str(rate),
+                  "--duration", str(duration), "--kitchens", str(kitchens), "--pos", str(pos))
+    wall = time.perf_counter() - t0
+    res["server_cpu_pct_of_one_core"] = round(100 * (server.cpu_seconds() - cpu0) / wall, 1)
+    res["loadavg_before"] = load0
+    return res
+
+
+def brief(res: dict[str, Any]) -> str:
+    lat = res["latency_ms"]
+    return (f"{res['server']} {res['rate_target']:g}/s: p50 {lat.get('p50')} p99 {lat.get('p99')} ms, "
+            f"{res['received']}/{res['expected']} delivered, dup {res['duplicates']}, "
+            f"errors {res['errors']}, server cpu {res.get('server_cpu_pct_of_one_core')}%, "
+            f"loadgen cpu {res['loadgen_cpu']['cpu_pct_of_one_core']}%")
+
+
+# ------------------------------------------------------------------------------ sections
+def section_startup(work: Path, runs: int) -> dict[str, Any]:
+    """Spawn to /health 200: the hub on an empty data dir (migrations) and on an existing one."""
+    out: dict[str, Any] = {}
+    hub = HubServer(work / "startup")
+    hub.workdir.mkdir(parents=True, exist_ok=True)
+    fresh, warm = [], []
+    for _ in range(runs):
+        hub.fresh()
+        fresh.append(hub.start())
+        hub.stop()
+        warm.append(hub.start())
+        hub.stop()
+    peer = PeerServer(work / "startup")
+    peer_times = []
+    for _ in range(runs):
+        peer_times.append(peer.start())
+        peer.stop()
+    out["hub"] = {"empty_data_dir_s": [round(x, 3) for x in fresh],
+                  "existing_db_s": [round(x, 3) for x in warm],
+                  "median_s": round(statistics.median(fresh + warm), 3), "max_s": round(max(fresh + warm), 3)}
+    out["peer"] = {"runs_s": [round(x, 3) for x in peer_times],
+                   "median_s": round(statistics.median(peer_times), 3)}
+    log(f"startup: hub {out['hub']}, peer {out['peer']}")
+    return out
+
+
+def section_latency(work: Path, rates: list[float], duration: float, kitchens: int, pos: int,
+                    repeats: int) -> dict[str, Any]:
+    """Interleaved: for each rate, hub then peer, so both see the same background noise."""
+    out: dict[str, Any] = {"hub": {}, "peer": {}}
+    servers: list[Server] = [HubServer(work / "latency"), PeerServer(work / "latency")]
+    for s in servers:
+        s.workdir.mkdir(parents=True, exist_ok=True)
+        s.start()
+    try:
+        for rate in rates:
+            for s in servers:
+                runs = [latency_run(s, rate, duration, kitchens, pos) for _ in range(repeats)]
+                for r in runs:
+                    log(brief(r))
+                # The reported run is the one with the median p99; all runs are kept.
+                runs.sort(key=lambda r: r["latency_ms"].get("p99", math.inf))
+                chosen = dict(runs[len(runs) // 2])
+                if repeats > 1:
+                    chosen["all_runs_p99_ms"] = [r["latency_ms"].get("p99") for r in runs]
+                    chosen["all_runs_accounted"] = all(r["all_accounted"] for r in runs)
+                out[s.name][f"{rate:g}"] = chosen
+    finally:
+        for s in servers:
+            s.stop()
+    return out
+
+
+def pos_for(rate: float) -> int:
+    """The hub rate-limits each connection to 200 msg/s sustained (hub/ws.py RATE): a real POS
+    never sends that fast, so high rates are spread over more POS connections (<= 150/s each)."""
+    return max(5, math.ceil(rate / 150))
+
+
+def step_passes(r: dict[str, Any], limit_ms: float) -> bool:
+    return bool(r["all_accounted"] and r["latency_ms"].get("p99", math.inf) <= limit_ms
+                and r["rate_achieved"] >= 0.95 * r["rate_target"])
+
+
+def step_search(server: Server, duration: float, kitchens: int, start: float, limit_ms: float,
+                max_rate: float, refine: int) -> dict[str, Any]:
+    """Double the rate until a step fails, then bisect `refine` times between pass and fail."""
+    steps: list[dict[str, Any]] = []
+
+    def attempt(rate: float) -> bool:
+        r = latency_run(server, rate, duration, kitchens, pos_for(rate))
+        ok = step_passes(r, limit_ms)
+        log(("PASS " if ok else "FAIL ") + brief(r))
+        steps.append({"rate": rate, "pass": ok, "p50_ms": r["latency_ms"].get("p50"),
+                      "p99_ms": r["latency_ms"].get("p99"), "rate_achieved": r["rate_achieved"],
+                      "pos": r["pos"], "received": r["received"], "expected": r["expected"],
+                      "duplicates": r["duplicates"], "errors": r["errors"],
+                      "server_cpu_pct": r["server_cpu_pct_of_one_core"],
+                      "loadgen_cpu_pct": r["loadgen_cpu"]["cpu_pct_of_one_core"],
+                      "loadgen_send_lag_ms_max": r["send_lag_ms_max"], "loadavg_before": r["loadavg_before"]})
+        if not ok:   # a failed step may leave a backlog or dropped sockets: start clean
+            server.stop()
+            server.start()
+        return ok
+
+    best, fail = 0.0, None
+    rate = start
+    while rate <= max_rate:
+        if attempt(rate):
+            best = rate
+            rate *= 2
+        else:
+            fail = rate
+            break
+    if fail is not None and best == 0.0:
+        lo, hi = 0.0, fail
+        rate = fail / 2
+        while rate >= 25 and not attempt(rate):
+            hi, rate = rate, rate / 2
+        best = rate if rate >= 25 else 0.0
+        fail = hi
+    if fail is not None and best > 0:
+        lo, hi = best, fail
+        for _ in range(refine):
+            mid = round((lo + hi) / 2 / 50) * 50
+            if mid <= lo or mid >= hi:
+                break
+            if attempt(mid):
+                lo = mid
+            else:
+                hi = mid
+        best = lo
+    return {"max_sustained_rate": best, "first_failing_rate": fail, "steps": steps,
+            "capped_at_max_rate": fail is None}
+
+
+def section_steps(work: Path, duration: float, kitchens: int, start: float, max_rate: float,
+                  refine: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for server in (HubServer(work / "steps"), PeerServer(work / "steps")):
+        server.workdir.mkdir(parents=True, exist_ok=True)
+        with running(server):
+            out[server.name] = step_search(server, duration, kitchens, start,
+                                           TARGETS["sustained_p99_ms"], max_rate, refine)
+        log(f"steps {server.name}: max sustained {out[server.name]['max_sustained_rate']}/s")
+    return out
+
+
+def section_restart(work: Path, kitchens: int, live: int, missed: int) -> dict[str, Any]:
+    """100 kitchens, hub SIGKILLed with `missed` acked orders they never processed, hub restarted."""
+    hub = HubServer(work / "restart")
+    hub.workdir.mkdir(parents=True, exist_ok=True)
+    hub.start()
+    proc = subprocess.Popen([NODE, str(LOADGEN), "restart", "--ws", hub.ws, "--health", hub.health,
+                             "--kitchens", str(kitchens), "--live", str(live), "--missed", str(missed)],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stdin is not None and proc.stdout is not None
+    result: dict[str, Any] = {}
+    start_s = None
+    try:
+        for line in proc.stdout:
+            msg = json.loads(line)
+            if msg.get("event") == "frozen":
+                hub.kill()
+                t0 = hub.spawn()
+                proc.stdin.write("killed\n")
+                proc.stdin.flush()
+                start_s = hub.wait_healthy(t0)
+            elif "mode" in msg:
+                result = msg
+        proc.wait(60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        hub.stop()
+    if "error" in result or not result:
+        raise RuntimeError(f"restart loadgen failed: {result}")
+    result["hub_spawn_to_health_s"] = round(start_s, 3) if start_s is not None else None
+    log(f"restart: {result}")
+    return result
+
+
+def section_memory(work: Path, kitchens: int, pos: int, orders: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for server in (HubServer(work / "memory"), PeerServer(work / "memory")):
+        server.workdir.mkdir(parents=True, exist_ok=True)
+        with running(server):
+            idle = server.rss_mb()
+            proc = subprocess.Popen([NODE, str(LOADGEN), "hold", "--server", server.name, "--ws", server.ws,
+                                     "--kitchens", str(kitchens), "--pos", str(pos), "--orders", str(orders)],
+                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            assert proc.stdin is not None and proc.stdout is not None
+            ready = json.loads(proc.stdout.readline())
+            time.sleep(0.5)
+            status, body, _ = http_get(server.health)
+            connections = json.loads(body).get("connections") if status == 200 else None
+            rss = server.rss_mb()
+            proc.stdin.write("done\n")
+            proc.stdin.flush()
+            final = json.loads(proc.stdout.read().strip().splitlines()[-1])
+            proc.wait(30)
+            out[server.name] = {"rss_idle_mb": idle, "rss_connected_mb": rss,
+                                "clients": kitchens + pos, "connections_seen_by_server": connections,
+                                "orders_broadcast": orders, "ready": ready,
+                                "all_accounted": final.get("all_accounted")}
+        log(f"memory {server.name}: {out[server.name]}")
+    return out
+
+
+def _wrk(url: str, concurrency: int, duration: float) -> dict[str, Any] | None:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return None
+    proc = subprocess.run([wrk, "-t2", f"-c{concurrency}", f"-d{duration:g}s", "--latency", "-s",
+                           str(WRK_LUA), url], capture_output=True, text=True, timeout=duration + 60,
+                          check=False)
+    for line in proc.stdout.splitlines():
+        if line.startswith("JSON "):
+            res: dict[str, Any] = json.loads(line[5:])
+            res["client"] = "wrk"
+            return res
+    raise RuntimeError(f"wrk printed no JSON:\n{proc.stdout}\n{proc.stderr}")
+
+
+def section_poll(work: Path, concurrency: int, duration: float, preload: int, window: int,
+                 client: str) -> dict[str, Any]:
+    """Pollers asking for the last `window` orders of a store holding `preload` orders."""
+    out: dict[str, Any] = {}
+    for server in (HubServer(work / "poll"), PeerServer(work / "poll")):
+        server.workdir.mkdir(parents=True, exist_ok=True)
+        with running(server):
+            fill = loadgen("latency", "--server", server.name, "--ws", server.ws, "--rate", "500",
+                           "--duration", str(preload / 500), "--kitchens", "1", "--pos", "5")
+            if isinstance(server, HubServer):
+                _, body, _ = http_get(server.health)
+                last_rev = int(json.loads(body)["last_rev"])
+                url = (f"http://127.0.0.1:{server.ws_port}/api/orders?outlet_id=1"
+                       f"&since_rev={last_rev - window}")
+            else:
+                _, body, _ = http_get(f"http://127.0.0.1:{server.ws_port}/api/orders?outlet_id=1&since_id=0")
+                ids = sorted(o["id"] for o in json.loads(body))
+                url = (f"http://127.0.0.1:{server.ws_port}/api/orders?outlet_id=1"
+                       f"&since_id={ids[-window - 1] if len(ids) > window else 0}")
+            _, body, headers = http_get(url)
+            sample = json.loads(body)
+            res = _wrk(url, concurrency, duration) if client == "wrk" else None
+            if res is None:
+                res = loadgen("poll", "--url", url, "--concurrency", str(concurrency),
+                              "--duration", str(duration))
+            res.update({"url": url, "orders_per_response": len(sample), "preloaded": fill["received"],
+                        "x_last_rev": headers.get("X-Last-Rev")})
+            out[server.name] = res
+        log(f"poll {server.name}: {res.get('requests_per_s')} req/s via {res['client']}, "
+            f"{len(sample)} orders per response")
+    return out
+
+
+# ------------------------------------------------------------------------------ verdict
+def verdict(r: dict[str, Any]) -> dict[str, Any]:
+    v: dict[str, Any] = {}
+    lat = r.get("latency")
+    if lat:
+        for rate in ("50", "200"):
+            if rate in lat["hub"] and rate in lat["peer"]:
+                h, p = lat["hub"][rate]["latency_ms"]["p99"], lat["peer"][rate]["latency_ms"]["p99"]
+                v[f"p99_at_{rate}_le_peer"] = {"hub_ms": h, "peer_ms": p, "met": h <= p}
+        if "1000" in lat["hub"]:
+            h = lat["hub"]["1000"]["latency_ms"]["p99"]
+            v["p99_at_1000_le_10ms"] = {"hub_ms": h, "met": h <= TARGETS["p99_1000_ms"]}
+        v["all_deliveries_accounted"] = all(x["all_accounted"] for s in lat.values() for x in s.values())
+    if r.get("steps"):
+        v["max_sustained_rate"] = {k: x["max_sustained_rate"] for k, x in r["steps"].items()}
+    if r.get("restart"):
+        ms = r["restart"]["all_caught_up_after_health_ms"]
+        complete = r["restart"]["all_accounted"]
+        v["restart_all_caught_up_le_3s"] = {"ms": ms, "complete": complete,
+                                            "met": ms is not None and ms <= 3000 and complete}
+    if r.get("poll"):
+        rps = r["poll"]["hub"]["requests_per_s"]
+        v["poll_ge_1500_rps"] = {"hub_rps": rps, "peer_rps": r["poll"]["peer"]["requests_per_s"],
+                                 "met": rps >= TARGETS["poll_rps"]}
+    if r.get("memory"):
+        mb = r["memory"]["hub"]["rss_connected_mb"]
+        v["rss_200_clients_le_100mb"] = {"hub_mb": mb, "peer_mb": r["memory"]["peer"]["rss_connected_mb"],
+                                         "met": mb <= TARGETS["rss_200_clients_mb"]}
+    if r.get("startup"):
+        mx = r["startup"]["hub"]["max_s"]
+        v["startup_le_3s"] = {"hub_max_s": mx, "met": mx <= TARGETS["startup_s"]}
+    return v
+
+
+def ensure_peer_deps() -> None:
+    if not (PEER_DIR / "node_modules" / "ws").is_dir():
+        log("npm ci in bench/seed_peer")
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=PEER_DIR, check=True)
+
+
+def git_commit() -> str | None:
+    with contextlib.suppress(Exception):
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+    return None
+
+
+SECTIONS = ("startup", "latency", "steps", "restart", "poll", "memory")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--smoke", action="store_true", help="seconds-long correctness run (for tests)")
+    ap.add_argument("--only", default=",".join(SECTIONS), help="comma list of " + ",".join(SECTIONS))
+    ap.add_argument("--out", help="result file (default bench/results/<date>.json; '-' = stdout only)")
+    ap.add_argument("--repeats", type=int, default=3, help="latency runs per rate and server")
+    ap.add_argument("--poll-client", choices=("wrk", "node"), default="wrk")
+    a = ap.parse_args(argv)
+    only = [s for s in a.only.split(",") if s]
+    ensure_peer_deps()
+
+    if a.smoke:
+        cfg: dict[str, Any] = dict(startup_runs=1, rates=[50.0], duration=2.0, kitchens=5, pos=2, repeats=1,
+                                   step_duration=1.5, step_start=50.0, step_max=100.0, refine=0,
+                                   restart=(10, 20, 20), memory=(8, 2, 10), poll=(10, 1.0, 100, 10))
+        only = [s for s in only if s != "steps"] if "--only" not in (argv or sys.argv) else only
+    else:
+        cfg = dict(startup_runs=3, rates=[50.0, 200.0, 1000.0], duration=10.0, kitchens=20, pos=5,
+                   repeats=a.repeats, step_duration=10.0, step_start=500.0, step_max=32000.0, refine=2,
+                   restart=(100, 300, 200), memory=(180, 20, 100), poll=(50, 10.0, 1000, 10))
+
+    results: dict[str, Any] = {
+        "meta": {"started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "smoke": a.smoke,
+                 "git_commit": git_commit(), "host": platform.node(), "cpus": os.cpu_count(),
+                 "python": platform.python_version(),
+                 "node": subprocess.run([NODE, "--version"], capture_output=True, text=True,
+                                        check=False).stdout.strip(),
+                 "loadavg_start": loadavg(), "durability": "hub: SQLite WAL synchronous=FULL (always)",
+                 "generator": "bench/loadgen/loadgen.js (Node ws, one process)", "config": cfg},
+    }
+    with tempfile.TemporaryDirectory(prefix="outlet-bench-") as tmp:
+        work = Path(tmp)
+        plan: dict[str, Callable[[], dict[str, Any]]] = {
+            "startup": lambda: section_startup(work, cfg["startup_runs"]),
+            "latency": lambda: section_latency(work, cfg["rates"], cfg["duration"], cfg["kitchens"],
+                                               cfg["pos"], cfg["repeats"]),
+            "steps": lambda: section_steps(work, cfg["step_duration"], cfg["kitchens"], cfg["step_start"],
+                                           cfg["step_max"], cfg["refine"]),
+            "restart": lambda: section_restart(work, *cfg["restart"]),
+            "poll": lambda: section_poll(work, *cfg["poll"], client=a.poll_client),
+            "memory": lambda: section_memory(work, *cfg["memory"]),
+        }
+        for name in SECTIONS:
+            if name in only:
+                log(f"section {name} (load {loadavg()})")
+                t0 = time.perf_counter()
+                results[name] = plan[name]()
+                results[name + "_meta"] = {"seconds": round(time.perf_counter() - t0, 1),
+                                           "loadavg_after": loadavg()}
+    results["meta"]["loadavg_end"] = loadavg()
+    results["meta"]["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    results["verdict"] = verdict(results)
+    text = json.dumps(results, indent=2)
+    print(text)
+    if a.out != "-":
+        out = Path(a.out) if a.out else BENCH / "results" / f"{dt.date.today().isoformat()}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n")
+        log(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""The load generator itself is tested: a seconds-long `bench/run.py --smoke` against the real
+hub and the seed peer must account for every delivery. Timing is never asserted here."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+
+
+def test_smoke_accounts_for_every_delivery(tmp_path: Path) -> None:
+    out = tmp_path / "smoke.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--smoke", "--poll-client", "node",
+                           "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    r = json.loads(out.read_text())
+
+    for server in ("hub", "peer"):
+        for rate, run in r["latency"][server].items():
+            assert run["all_accounted"], (server, rate, run)
+            assert run["received"] == run["expected"] == run["sent"] * run["kitchens"]
+            assert run["duplicates"] == 0 and run["missing"] == 0
+        assert r["memory"][server]["all_accounted"], r["memory"][server]
+        assert r["memory"][server]["connections_seen_by_server"] == r["memory"][server]["clients"]
+        assert r["poll"][server]["ok"] > 0 and r["poll"][server]["non_200_or_errors"] == 0
+        assert r["poll"][server]["orders_per_response"] > 0
+    hub = r["latency"]["hub"]["50"]
+    assert hub["acked"] == hub["sent"] and hub["errors"] == {} and hub["out_of_order"] == 0
+
+    restart = r["restart"]
+    assert restart["all_accounted"], restart
+    assert restart["complete_kitchens"] == restart["kitchens"]
+    assert restart["replayed_per_kitchen_min"] == restart["missed_orders"]
+    assert restart["acked"] == restart["live_orders"] + restart["missed_orders"]
+    assert r["startup"]["hub"]["max_s"] > 0
