@@ -76,3 +76,23 @@ def menu_hub(hub_factory: Callable[..., Hub]) -> Callable[..., Hub]:
         return hub
 
     return make
+
+
+@pytest.fixture
+def central_factory(tmp_path: Path, procs: list[Any]) -> Callable[..., Any]:
+    """A real central on a free port with the demo food court and its admin; killed after the test."""
+    from tests.support.processes import Central
+
+    def make() -> Any:
+        central = Central(tmp_path / "central")
+        procs.append(central)
+        central.cli("migrate")
+        central.cli("seed-demo")
+        central.start()
+        return central
+
+    return make
+
+
+def enroll_token(central: Any, outlet_id: int = 1) -> str:
+    return str(central.cli("enroll", "--outlet", str(outlet_id)).strip().splitlines()[-1])
