@@ -38,6 +38,8 @@ async function main() {
     socket, submitHttp: (o) => httpSubmit(o),
     submitCentral: (orders) => centralSubmit(orders, { centralUrl: state.outlet.central_url }),
     onResult: () => { renderReceipt(); },
+    // ?central_after=<s>: how long the hub must stay down before orders go to central (default 30 s).
+    ...(params.get('central_after') ? { centralAfterMs: Number(params.get('central_after')) * 1000 } : {}),
   });
   const watcher = new HubStatusWatcher({ socket, onChange: () => onHubChange() });
 
