@@ -1,0 +1,288 @@
+"""Central benchmark on PostgreSQL: ingestion, backlog drain, menu sync, fleet simulation. JSON out.
+
+    .venv/bin/python bench/central_bench.py                      # everything (~3-4 min)
+    .venv/bin/python bench/central_bench.py --only menu,ingest
+    .venv/bin/python bench/central_bench.py --hubs 2000 --fleet-seconds 60
+
+Starts one real `outlet-central` on a fresh PostgreSQL database (127.0.0.1:5432) and
+drives it with light aiohttp clients from this process. Client, server and PostgreSQL
+share the machine, so the numbers are a floor for a dedicated HQ box.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.central.conftest import PgDatabase  # noqa: E402
+from tests.support.processes import Central  # noqa: E402
+
+
+def pct(values: list[float], q: float) -> float:
+    """The q-quantile (0..1) of values, in milliseconds, 2 decimals."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
+
+
+def make_order(hub: str, n: int, outlet_id: int) -> dict[str, Any]:
+    return {"uuid": f"{hub}-{n}", "order_number": f"K-{n:05d}", "outlet_id": outlet_id,
+            "status": "pending", "id": n, "rev": n, "source": "kiosk",
+            "created_at": "2026-01-03T10:30:00Z", "tenant_id": None, "customer_name": "Ayu",
+            "items": [{"product_id": 7, "name": "Margherita", "qty": 2, "price": "45000",
+                       "modifiers": ["extra cheese"], "notes": "", "station": "oven"},
+                      {"product_id": 9, "name": "Es Teh", "qty": 1, "price": "8000"}],
+            "total_amount": "98000", "order_type": "dine_in"}
+
+
+class Client:
+    """Admin + hub helpers over one aiohttp session."""
+
+    def __init__(self, base: str, http: aiohttp.ClientSession, admin: str) -> None:
+        self.base, self.http, self.admin = base, http, admin
+
+    async def call(self, method: str, path: str, body: Any = None,
+                   token: str | None = None) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        async with self.http.request(method, self.base + path, json=body,
+                                     headers=headers) as resp:
+            return resp.status, await resp.json(content_type=None)
+
+    async def enroll(self, outlet_id: int, hub_id: str) -> str:
+        _, tok = await self.call("POST", f"/api/outlets/{outlet_id}/enrollment-tokens",
+                                 token=self.admin)
+        status, body = await self.call("POST", "/api/hubs/register", {
+            "enrollment_token": tok["token"], "hub_id": hub_id, "outlet_id": outlet_id,
+            "websocket_url": f"ws://10.{outlet_id // 250 % 250}.{outlet_id % 250}.2:3001/ws",
+            "addresses": [f"10.{outlet_id // 250 % 250}.{outlet_id % 250}.2"],
+            "version": "bench"})
+        assert status == 200, body
+        return str(body["hub_token"])
+
+    async def outlets(self, n: int) -> list[int]:
+        sem = asyncio.Semaphore(16)
+
+        async def one(i: int) -> int:
+            async with sem:
+                _, body = await self.call("POST", "/api/tenants/outlets/",
+                                          {"name": f"Outlet {i}"}, self.admin)
+                return int(body["id"])
+        return list(await asyncio.gather(*(one(i) for i in range(n))))
+
+
+async def bench_ingest(c: Client, total: int, hubs: int, batch: int) -> dict[str, Any]:
+    """Orders/s through /api/hubs/orders: `hubs` concurrent hubs, one batch in flight each."""
+    outlets = await c.outlets(hubs)
+    tokens = [await c.enroll(o, f"ing-{o}") for o in outlets]
+    per_hub = total // hubs
+    lat: list[float] = []
+
+    async def drain(i: int) -> None:
+        for start in range(0, per_hub, batch):
+            orders = [make_order(f"ing{i}", n, outlets[i])
+                      for n in range(start + 1, start + batch + 1)]
+            t = time.perf_counter()
+            status, body = await c.call("POST", "/api/hubs/orders", {"orders": orders}, tokens[i])
+            lat.append(time.perf_counter() - t)
+            assert status == 200 and all(r["result"] == "created" for r in body["results"])
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(drain(i) for i in range(hubs)))
+    elapsed = time.perf_counter() - t0
+    return {"orders": per_hub * hubs, "batch": batch, "concurrent_hubs": hubs,
+            "seconds": round(elapsed, 2), "orders_per_second": round(per_hub * hubs / elapsed),
+            "batch_p50_ms": pct(lat, 0.5), "batch_p99_ms": pct(lat, 0.99)}
+
+
+async def bench_drain(c: Client, total: int, batch: int) -> dict[str, Any]:
+    """One hub's backlog, sent the way its outbox does: one batch at a time, in order."""
+    (outlet,) = await c.outlets(1)
+    token = await c.enroll(outlet, "drain")
+    t0 = time.perf_counter()
+    for start in range(0, total, batch):
+        orders = [make_order("drain", n, outlet) for n in range(start + 1, start + batch + 1)]
+        status, _ = await c.call("POST", "/api/hubs/orders", {"orders": orders}, token)
+        assert status == 200
+    elapsed = time.perf_counter() - t0
+    return {"orders": total, "batch": batch, "seconds": round(elapsed, 2),
+            "orders_per_second": round(total / elapsed)}
+
+
+async def bench_menu(c: Client, products: int) -> dict[str, Any]:
+    """Full sync of `products` from version 0, then one changed price."""
+    (outlet,) = await c.outlets(1)
+    _, tenant = await c.call("POST", "/api/tenants/", {"outlet_id": outlet, "name": "Menu"},
+                             c.admin)
+    rows = [{"tenant_id": tenant["id"], "name": f"Dish {i}", "price": str(1000 + i),
+             "description": "A dish with a description of ordinary length."}
+            for i in range(products)]
+    status, made = await c.call("POST", "/api/products/bulk", {"products": rows}, c.admin)
+    assert status == 201, made
+
+    async def sync(since: int) -> tuple[int, int, int]:
+        got = pages = 0
+        while True:
+            _, page = await c.call("GET", f"/api/products/?since_version={since}"
+                                   f"&outlet_id={outlet}")
+            got += len(page["products"]) + len(page["deleted"])
+            pages += 1
+            since = page["current_version"]
+            if not page["has_more"]:
+                return got, pages, since
+
+    fulls = []
+    for _ in range(3):
+        t = time.perf_counter()
+        got, pages, version = await sync(0)
+        fulls.append(time.perf_counter() - t)
+        assert got == products
+    incs = []
+    for i in range(20):
+        await c.call("PATCH", f"/api/products/{made['products'][i]['id']}/",
+                     {"price": str(50_000 + i)}, c.admin)
+        t = time.perf_counter()
+        got, _, version = await sync(version)
+        incs.append(time.perf_counter() - t)
+        assert got == 1
+    return {"products": products, "pages": pages,
+            "full_sync_seconds_median": round(statistics.median(fulls), 3),
+            "incremental_one_change_ms_median": pct(incs, 0.5),
+            "incremental_one_change_ms_p99": pct(incs, 0.99)}
+
+
+async def bench_fleet(c: Client, proc: psutil.Process, hubs: int, interval: float,
+                      seconds: float, orders_per_hub_per_minute: float) -> dict[str, Any]:
+    """`hubs` simulated hubs heartbeating every `interval` s and forwarding lunch orders."""
+    outlets = await c.outlets(hubs)
+    sem = asyncio.Semaphore(32)
+
+    async def enroll(o: int) -> str:
+        async with sem:
+            return await c.enroll(o, f"fleet-{o}")
+    tokens = list(await asyncio.gather(*(enroll(o) for o in outlets)))
+    beat_lat: list[float] = []
+    order_lat: list[float] = []
+    errors = 0
+    deadline = time.monotonic() + seconds
+
+    async def hub(i: int) -> None:
+        nonlocal errors
+        await asyncio.sleep(interval * i / hubs)  # spread the fleet over one interval
+        n = 0
+        next_beat = time.monotonic()
+        order_gap = 60.0 / orders_per_hub_per_minute
+        next_order = time.monotonic() + order_gap * ((i * 7919) % hubs) / hubs
+        while time.monotonic() < deadline:
+            now = time.monotonic()
+            if now >= next_beat:
+                t = time.perf_counter()
+                status, _ = await c.call("POST", "/api/hubs/heartbeat", {
+                    "hub_id": f"fleet-{outlets[i]}", "version": "bench",
+                    "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                    "uptime_seconds": 100, "clients": {"kitchen": 2, "pos": 1, "display": 1},
+                    "kitchens_connected": 2, "outbox_pending": 0, "mqtt": "connected",
+                    "oldest_unsynced_age_seconds": 0, "menu_version": 1, "last_rev": n},
+                    tokens[i])
+                beat_lat.append(time.perf_counter() - t)
+                errors += status != 200
+                next_beat += interval
+            if now >= next_order:
+                n += 1
+                t = time.perf_counter()
+                status, _ = await c.call("POST", "/api/hubs/orders", {"orders": [
+                    make_order(f"fleet{i}", n, outlets[i])]}, tokens[i])
+                order_lat.append(time.perf_counter() - t)
+                errors += status != 200
+                next_order += order_gap
+            await asyncio.sleep(max(0.0, min(next_beat, next_order) - time.monotonic()))
+
+    cpu0 = sum(proc.cpu_times()[:2])
+    t0 = time.monotonic()
+    await asyncio.gather(*(hub(i) for i in range(hubs)))
+    wall = time.monotonic() - t0
+    cpu = (sum(proc.cpu_times()[:2]) - cpu0) / wall
+    rps = (len(beat_lat) + len(order_lat)) / wall
+    return {"hubs": hubs, "heartbeat_interval_s": interval, "seconds": round(wall, 1),
+            "orders_per_hub_per_minute": orders_per_hub_per_minute,
+            "requests_per_second": round(rps, 1), "errors": errors,
+            "heartbeat_p50_ms": pct(beat_lat, 0.5), "heartbeat_p99_ms": pct(beat_lat, 0.99),
+            "order_p50_ms": pct(order_lat, 0.5), "order_p99_ms": pct(order_lat, 0.99),
+            "central_cpu_cores": round(cpu, 3),
+            "central_cpu_per_hub_cores": round(cpu / hubs, 6),
+            "hubs_per_process_at_70pct_core": int(0.7 / (cpu / hubs)) if cpu else None}
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    db = PgDatabase()
+    db.create()
+    work = Path(args.workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    proc = Central(work, db.url, env={"CENTRAL_LOG_LEVEL": "WARNING"}, name="central-bench")
+    proc.start()
+    result: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                          "platform": platform.platform()},
+                              "database": "postgresql", "started": time.strftime("%FT%TZ")}
+    try:
+        admin = proc.admin_token()
+        only = set(args.only.split(",")) if args.only else {"ingest", "drain", "menu", "fleet"}
+        conn = aiohttp.TCPConnector(limit=0)
+        async with aiohttp.ClientSession(connector=conn) as http:
+            c = Client(proc.base, http, admin)
+            ps = psutil.Process(proc.proc.pid if proc.proc else 0)
+            if "menu" in only:
+                result["menu"] = await bench_menu(c, args.products)
+            if "ingest" in only:
+                result["ingest"] = await bench_ingest(c, args.orders, args.ingest_hubs, 100)
+            if "drain" in only:
+                result["drain"] = await bench_drain(c, args.drain_orders, args.drain_batch)
+            if "fleet" in only:
+                result["fleet"] = await bench_fleet(c, ps, args.hubs, args.interval,
+                                                    args.fleet_seconds, args.lunch_rate)
+    finally:
+        proc.kill()
+        db.drop()
+    result["run_id"] = uuid.uuid4().hex[:8]
+    return result
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--only", help="comma list of menu,ingest,drain,fleet")
+    p.add_argument("--products", type=int, default=10_000)
+    p.add_argument("--orders", type=int, default=20_000)
+    p.add_argument("--ingest-hubs", type=int, default=4)
+    p.add_argument("--drain-orders", type=int, default=50_000)
+    p.add_argument("--drain-batch", type=int, default=100)
+    p.add_argument("--hubs", type=int, default=2000)
+    p.add_argument("--interval", type=float, default=15.0)
+    p.add_argument("--fleet-seconds", type=float, default=60.0)
+    p.add_argument("--lunch-rate", type=float, default=1.0,
+                   help="orders per hub per minute (busy lunch at a food-court stall)")
+    p.add_argument("--workdir", default="var/bench-central")
+    p.add_argument("--out", help="also write the JSON here")
+    args = p.parse_args()
+    result = asyncio.run(main_async(args))
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
