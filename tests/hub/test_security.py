@@ -1,6 +1,6 @@
 """Who may talk to the hub, and how much: Origin, source allowlist, client token, size and rate.
 
-Real hub processes over real sockets (PROTOCOL.md §2–§5, issue 2 "Security from the start").
+Real hub processes over real sockets (PROTOCOL.md §2-§5, issue 2 "Security from the start").
 Every refused write is checked against the database through the change feed: a refusal
 that half-wrote an order would be the worst kind of bug here.
 """
