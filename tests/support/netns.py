@@ -79,7 +79,8 @@ class NetnsLab:
         self._fourth += 4
         return a, b
 
-    def veth(self, left_ns: str | None, right_ns: str | None) -> tuple[Link, Link]:
+    def veth(self, left_ns: str | None, right_ns: str | None, *,
+             multicast: bool = True) -> tuple[Link, Link]:
         """A veth pair between two namespaces (None = this host), addressed from one /30, up."""
         self._links += 1
         left_name, right_name = f"oh{self.tag}{self._links}a", f"oh{self.tag}{self._links}b"
@@ -94,7 +95,7 @@ class NetnsLab:
             if ns is not None:
                 _ip("link", "set", name, "netns", ns)
             _ip("addr", "add", f"{addr}/30", "dev", name, ns=ns)
-            _ip("link", "set", name, "multicast", "on", "up", ns=ns)
+            _ip("link", "set", name, "multicast", "on" if multicast else "off", "up", ns=ns)
             ends.append(Link(name, ns, addr, 30))
         if left_ns is not None and right_ns is not None:
             self.host_links.remove(left_name)
@@ -203,4 +204,22 @@ async def main(steps):
     return out
 
 print(json.dumps(asyncio.run(main(json.loads(sys.argv[1])))))
+'''
+
+
+# Waits (inside a namespace) until GET argv[1]["url"] answers 200, then prints the body.
+WAIT_HTTP_SCRIPT = r'''
+import json, sys, time, urllib.request
+args = json.loads(sys.argv[1])
+deadline = time.monotonic() + args.get("timeout", 30)
+last = None
+while time.monotonic() < deadline:
+    try:
+        with urllib.request.urlopen(args["url"], timeout=2) as resp:
+            print(json.dumps({"status": resp.status, "body": json.loads(resp.read())}))
+            sys.exit(0)
+    except Exception as exc:
+        last = repr(exc)
+    time.sleep(0.1)
+print(json.dumps({"status": None, "error": last}))
 '''
