@@ -192,9 +192,9 @@ def draw_table(ax: Any, panel: dict[str, Any], prom: Prometheus, var: dict[str, 
         cell.set_edgecolor(GRID)
         cell.set_facecolor(PANEL if row else "#22252b")
         cell.get_text().set_color(TEXT)
-        if row and columns[col] == "Hub up":
-            cell.set_facecolor(COLORS["green"] if cell.get_text().get_text() == "up"
-                               else COLORS["red"])
+        state = cell.get_text().get_text()
+        if row and columns[col] == "Hub up" and state in ("up", "DOWN"):
+            cell.set_facecolor(COLORS["green"] if state == "up" else COLORS["red"])
 
 
 def render_dashboard(board: dict[str, Any], prom: Prometheus, out: Path, outlet_id: str,
@@ -214,8 +214,10 @@ def render_dashboard(board: dict[str, Any], prom: Prometheus, out: Path, outlet_
     for panel in board["panels"]:
         pos = panel["gridPos"]
         pad_x, pad_y = 0.004, 0.012 * 24 / rows
-        left = pos["x"] / 24 + pad_x
-        width = pos["w"] / 24 - 2 * pad_x
+        # Time series need room on their left for the value axis labels.
+        label_room = 0.035 if panel["type"] == "timeseries" else 0.0
+        left = pos["x"] / 24 + pad_x + label_room
+        width = pos["w"] / 24 - 2 * pad_x - label_room
         bottom = 1 - top - (pos["y"] + pos["h"]) / rows * (1 - top) + pad_y
         h = pos["h"] / rows * (1 - top) - 2 * pad_y - 0.02 * 24 / rows
         ax = fig.add_axes((left, bottom, width, h))

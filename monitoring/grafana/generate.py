@@ -178,7 +178,7 @@ def _outlet_table() -> Panel:
         "table", "Outlets", queries,
         "Every outlet central knows, with its hub's last heartbeat facts. Orders/min needs "
         "the hub's own metrics (agent or VPN scrape).",
-        width=24, height=10,
+        width=24, height=6,
         transformations=[
             {"id": "merge", "options": {}},
             {"id": "organize", "options": {
