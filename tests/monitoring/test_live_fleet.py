@@ -46,6 +46,7 @@ from tests.monitoring.fleet_queries import (
     tool,
 )
 from tests.support.processes import (
+    Central,
     Hub,
     Mosquitto,
     Process,
@@ -179,22 +180,14 @@ class Traffic:
 # -- the fleet -----------------------------------------------------------------------------
 
 def start_central(workdir: Path, started: list[Process]) -> str:
-    port = free_port()
-    env = {"CENTRAL_DATA_DIR": str(workdir / "central"), "CENTRAL_PORT": str(port),
-           "CENTRAL_BIND": "127.0.0.1", "CENTRAL_SD_TOKEN": SD_TOKEN,
-           "CENTRAL_HUB_OFFLINE_AFTER": "5", "CENTRAL_LOG_LEVEL": "WARNING"}
-    seeded = subprocess.run([sys.executable, "-m", "central", "seed-demo"], cwd=ROOT,
-                            env=os.environ | env, capture_output=True, text=True, timeout=60)
-    assert seeded.returncode == 0, seeded.stderr
-    central = Process("central", [sys.executable, "-m", "central", "run"], env, workdir)
+    """The shared Central process, seeded with the demo food court (outlet 1, its menu)."""
+    central = Central(workdir / "central", env={
+        "CENTRAL_SD_TOKEN": SD_TOKEN, "CENTRAL_HUB_OFFLINE_AFTER": "5",
+        "CENTRAL_LOG_LEVEL": "WARNING"})
+    central.cli("seed-demo")
     started.append(central)
     central.start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{url}/metrics", timeout=30)
-    except TimeoutError:
-        raise AssertionError(f"central did not start:\n{central.log()}") from None
-    return url
+    return central.base
 
 
 def admin(central: str) -> dict[str, str]:
