@@ -14,9 +14,16 @@ from tests.support.processes import ROOT, Hub
 from tests.ui.menu_fixture import seed_menu
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--autoplay-policy=no-user-gesture-required"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--autoplay-policy=no-user-gesture-required",
+]
 UI_DIR = str(ROOT / "ui")
 
 # Generous: the machine is shared; these bound waits, they do not time anything.
@@ -52,8 +59,15 @@ def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
         contexts.append(ctx)
         page = ctx.new_page()
         page.set_default_timeout(WAIT_MS)
-        page.on("console", lambda m: m.type == "error" and "WebSocket" not in m.text
-                and "ERR_CONNECTION_REFUSED" not in m.text and print(f"[console] {m.text}"))
+        page.on(
+            "console",
+            lambda m: (
+                m.type == "error"
+                and "WebSocket" not in m.text
+                and "ERR_CONNECTION_REFUSED" not in m.text
+                and print(f"[console] {m.text}")
+            ),
+        )
         if url:
             page.goto(url)
         return page

@@ -21,8 +21,17 @@ CATEGORIES = [
 
 
 def _p(pid: int, tenant: int, cat: int, name: str, price: str, station: str, **extra: Any) -> dict[str, Any]:
-    return {"id": pid, "tenant_id": tenant, "category_id": cat, "name": name, "price": price,
-            "station": station, "is_available": True, "description": "", **extra}
+    return {
+        "id": pid,
+        "tenant_id": tenant,
+        "category_id": cat,
+        "name": name,
+        "price": price,
+        "station": station,
+        "is_available": True,
+        "description": "",
+        **extra,
+    }
 
 
 PRODUCTS = [
@@ -39,8 +48,16 @@ PRODUCTS = [
     _p(11, 1, 4, "Lemonade", "15000", "bar"),
 ]
 PROMOTIONS = [
-    {"id": 1, "name": "-20% Laksa", "discount_percent": "20", "product_id": 8, "tenant_id": None,
-     "start_date": None, "end_date": None, "is_active": True},
+    {
+        "id": 1,
+        "name": "-20% Laksa",
+        "discount_percent": "20",
+        "product_id": 8,
+        "tenant_id": None,
+        "start_date": None,
+        "end_date": None,
+        "is_active": True,
+    },
 ]
 MENU = {"tenants": TENANTS, "categories": CATEGORIES, "products": PRODUCTS, "promotions": PROMOTIONS}
 VERSION = 7
@@ -50,10 +67,17 @@ def seed_menu(db_path: Path, version: int = VERSION) -> None:
     """Write the menu into a stopped hub's SQLite cache (the rows central's sync would write)."""
     con = sqlite3.connect(db_path)
     try:
-        rows = [(kind, str(it["id"]), version, 0, json.dumps(it)) for kind, items in MENU.items() for it in items]
-        con.executemany("INSERT OR REPLACE INTO menu(kind, item_id, version, deleted, body) VALUES (?,?,?,?,?)", rows)
+        rows = [
+            (kind, str(it["id"]), version, 0, json.dumps(it)) for kind, items in MENU.items() for it in items
+        ]
+        con.executemany(
+            "INSERT OR REPLACE INTO menu(kind, item_id, version, deleted, body) VALUES (?,?,?,?,?)", rows
+        )
         for kind in MENU:
-            con.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (f"menu_version:{kind}", str(version)))
+            con.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                (f"menu_version:{kind}", str(version)),
+            )
         con.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('menu_version', ?)", (str(version),))
         con.commit()
     finally:

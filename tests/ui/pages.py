@@ -31,7 +31,9 @@ def checkout(page: Any) -> list[str]:
     """Place the cart; returns the order numbers on the receipt (saved, maybe not yet sent)."""
     page.click('[data-testid="checkout"]')
     page.wait_for_selector('[data-testid="receipt-row"]')
-    numbers: list[str] = page.eval_on_selector_all('[data-testid="receipt-row"] .num', "els => els.map(e => e.textContent)")
+    numbers: list[str] = page.eval_on_selector_all(
+        '[data-testid="receipt-row"] .num', "els => els.map(e => e.textContent)"
+    )
     page.click('[data-testid="new-order"]')
     return numbers
 
@@ -41,7 +43,11 @@ def mode(page: Any) -> str:
 
 
 def wait_mode(page: Any, want: str, timeout: int = WAIT_MS) -> None:
-    page.wait_for_function("m => document.querySelector('[data-testid=status-bar]')?.dataset.mode === m", arg=want, timeout=timeout)
+    page.wait_for_function(
+        "m => document.querySelector('[data-testid=status-bar]')?.dataset.mode === m",
+        arg=want,
+        timeout=timeout,
+    )
 
 
 def queue_count(page: Any) -> int:
@@ -50,7 +56,9 @@ def queue_count(page: Any) -> int:
 
 def wait_queue_empty(page: Any, timeout: int = 45000) -> None:
     """Until the status bar says nothing waits (it is redrawn from IndexedDB on every change)."""
-    page.wait_for_function("document.querySelector('[data-testid=queue-count]')?.dataset.count === '0'", timeout=timeout)
+    page.wait_for_function(
+        "document.querySelector('[data-testid=queue-count]')?.dataset.count === '0'", timeout=timeout
+    )
 
 
 def kitchen_numbers(page: Any) -> list[str]:
@@ -66,4 +74,8 @@ def kitchen_mode(page: Any) -> str:
 
 
 def wait_kitchen_mode(page: Any, want: str, timeout: int = WAIT_MS) -> None:
-    page.wait_for_function("m => document.querySelector('[data-testid=connection]')?.dataset.mode === m", arg=want, timeout=timeout)
+    page.wait_for_function(
+        "m => document.querySelector('[data-testid=connection]')?.dataset.mode === m",
+        arg=want,
+        timeout=timeout,
+    )

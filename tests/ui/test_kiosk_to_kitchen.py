@@ -6,8 +6,16 @@ import time
 from typing import Any
 
 from tests.support.processes import http_json
-from tests.ui.pages import (add, checkout, kitchen_numbers, open_kiosk, open_kitchen, wait_mode, wait_queue_empty,
-                            wait_ticket)
+from tests.ui.pages import (
+    add,
+    checkout,
+    kitchen_numbers,
+    open_kiosk,
+    open_kitchen,
+    wait_mode,
+    wait_queue_empty,
+    wait_ticket,
+)
 
 
 def test_order_reaches_its_tenants_kitchen_and_not_another(menu_hub: Any, new_page: Any) -> None:
@@ -24,7 +32,7 @@ def test_order_reaches_its_tenants_kitchen_and_not_another(menu_hub: Any, new_pa
     elapsed = time.monotonic() - t0
     print(f"kiosk checkout → pizza kitchen ticket: {elapsed:.3f}s")  # reported, not asserted: shared machine
     ticket = pizza.locator(f'[data-testid="ticket"][data-number="{number}"]')
-    assert "2×Pepperoni" in ticket.inner_text().replace("\n", "")
+    assert "2\u00d7Pepperoni" in ticket.inner_text().replace("\n", "")
     # the order was committed on the hub before the kiosk said "sent"
     wait_queue_empty(kiosk)
     time.sleep(1.0)  # give a wrong delivery the chance to show up

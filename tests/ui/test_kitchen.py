@@ -15,12 +15,30 @@ def post_order(hub: Any, number: str, tenant_id: int = 1, **extra: Any) -> dict[
     """An order as another POS would send it (HTTP), so kitchen tests do not depend on the kiosk."""
     import uuid
 
-    body = {"uuid": str(uuid.uuid4()), "order_number": number, "outlet_id": 1, "tenant_id": tenant_id,
-            "tenant_name": {1: "Pizza Paradise", 2: "Burger Bros", 3: "Noodle House"}[tenant_id],
-            "status": "pending", "order_type": "dine_in", "table": "7", "source": "pos",
-            "items": [{"product_id": 1, "name": "Margherita", "qty": 2, "price": "45000",
-                       "modifiers": ["extra cheese"], "notes": "well done", "station": "oven"}],
-            "total_amount": "90000", **extra}
+    body = {
+        "uuid": str(uuid.uuid4()),
+        "order_number": number,
+        "outlet_id": 1,
+        "tenant_id": tenant_id,
+        "tenant_name": {1: "Pizza Paradise", 2: "Burger Bros", 3: "Noodle House"}[tenant_id],
+        "status": "pending",
+        "order_type": "dine_in",
+        "table": "7",
+        "source": "pos",
+        "items": [
+            {
+                "product_id": 1,
+                "name": "Margherita",
+                "qty": 2,
+                "price": "45000",
+                "modifiers": ["extra cheese"],
+                "notes": "well done",
+                "station": "oven",
+            }
+        ],
+        "total_amount": "90000",
+        **extra,
+    }
     status, ack = http_json(f"{hub.base}/api/orders", "POST", body)
     assert status in (200, 201), ack
     return body
@@ -31,10 +49,14 @@ def ticket_status(page: Any, number: str) -> str:
 
 
 def wait_status(page: Any, number: str, status: str) -> None:
-    page.wait_for_selector(f'[data-testid="ticket"][data-number="{number}"][data-status="{status}"]', timeout=WAIT_MS)
+    page.wait_for_selector(
+        f'[data-testid="ticket"][data-number="{number}"][data-status="{status}"]', timeout=WAIT_MS
+    )
 
 
-def test_socket_refused_kitchen_polls_then_goes_live_again(menu_hub: Any, new_page: Any, tmp_path: Path) -> None:
+def test_socket_refused_kitchen_polls_then_goes_live_again(
+    menu_hub: Any, new_page: Any, tmp_path: Path
+) -> None:
     flag = tmp_path / "refuse-ws"
     flag.touch()
     hub = menu_hub(env={"HUB_TEST_REFUSE_WS": str(flag)})
@@ -103,7 +125,7 @@ def test_reload_restores_tickets_and_status_changes_reach_other_screens(menu_hub
     wait_status(other, "R-0001", "ready")
     wait_status(cook, "R-0001", "ready")
     board.wait_for_selector('[data-testid="ready"] [data-number="R-0001"]')
-    status, row = http_json(f"{hub.base}/api/orders?outlet_id=1&since_id=0")
+    _status, row = http_json(f"{hub.base}/api/orders?outlet_id=1&since_id=0")
     assert {r["order_number"]: r["status"] for r in row}["R-0001"] == "ready"
     # cancel shows distinctly (struck through) and the all-day count follows
     cook.locator('[data-testid="ticket"][data-number="R-0002"] [data-testid="action-cancel"]').click()

@@ -6,8 +6,17 @@ from collections import Counter
 from typing import Any
 
 from tests.support.processes import http_json
-from tests.ui.pages import (add, checkout, kitchen_numbers, open_kiosk, open_kitchen, queue_count,
-                            wait_mode, wait_queue_empty, wait_ticket)
+from tests.ui.pages import (
+    add,
+    checkout,
+    kitchen_numbers,
+    open_kiosk,
+    open_kitchen,
+    queue_count,
+    wait_mode,
+    wait_queue_empty,
+    wait_ticket,
+)
 
 
 def hub_orders(hub: Any) -> list[dict[str, Any]]:
@@ -16,7 +25,9 @@ def hub_orders(hub: Any) -> list[dict[str, Any]]:
     return list(rows)
 
 
-def test_hub_killed_kiosk_queues_three_and_all_arrive_once_after_restart(menu_hub: Any, new_page: Any) -> None:
+def test_hub_killed_kiosk_queues_three_and_all_arrive_once_after_restart(
+    menu_hub: Any, new_page: Any
+) -> None:
     hub = menu_hub()
     kitchen = open_kitchen(new_page, hub)
     kiosk = open_kiosk(new_page, hub)

@@ -13,8 +13,15 @@ ADMIN = ("demo", "demo-password-change-me")  # central.demo's admin
 
 
 def enrolled_hub(hub_factory: Any, central: Any, **env: str) -> Any:
-    hub = hub_factory(env={"HUB_UI_DIR": UI_DIR, "HUB_CENTRAL_URL": central.base,
-                           "HUB_ENROLLMENT_TOKEN": enroll_token(central), "HUB_HEARTBEAT_SECONDS": "1", **env})
+    hub = hub_factory(
+        env={
+            "HUB_UI_DIR": UI_DIR,
+            "HUB_CENTRAL_URL": central.base,
+            "HUB_ENROLLMENT_TOKEN": enroll_token(central),
+            "HUB_HEARTBEAT_SECONDS": "1",
+            **env,
+        }
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # wait for the first menu pull from central
         status, body = http_json(f"{hub.base}/api/master-data/products")
@@ -24,7 +31,9 @@ def enrolled_hub(hub_factory: Any, central: Any, **env: str) -> Any:
     raise AssertionError(f"hub never got the menu from central; log:\n{hub.log()[-3000:]}")
 
 
-def test_admin_sees_a_fresh_hubs_auto_registered_url(central_factory: Any, hub_factory: Any, new_page: Any) -> None:
+def test_admin_sees_a_fresh_hubs_auto_registered_url(
+    central_factory: Any, hub_factory: Any, new_page: Any
+) -> None:
     central = central_factory()
     admin = new_page(f"{central.base}/admin/", width=1440, height=900)
     admin.fill('[data-testid="username"]', ADMIN[0])
@@ -34,14 +43,19 @@ def test_admin_sees_a_fresh_hubs_auto_registered_url(central_factory: Any, hub_f
     hub = enrolled_hub(hub_factory, central)
     # nobody types the URL: the hub registers it and the list refreshes by itself
     row = admin.locator('[data-testid="outlet-row"][data-outlet-id="1"]')
-    admin.wait_for_function("u => document.querySelector('[data-outlet-id=\"1\"] [data-testid=websocket-url]')?.textContent === u",
-                            arg=hub.ws_url, timeout=30000)
+    admin.wait_for_function(
+        "u => document.querySelector('[data-outlet-id=\"1\"] [data-testid=websocket-url]')"
+        "?.textContent === u",
+        arg=hub.ws_url,
+        timeout=30000,
+    )
     assert row.locator('[data-testid="url-source"]').inner_text() == "auto (hub)"
     admin.wait_for_selector('[data-outlet-id="1"] [data-testid="hub-online"]:text("online")')
 
 
-def test_central_stopped_kiosk_sells_from_cached_menu_and_says_sync_only(central_factory: Any, hub_factory: Any,
-                                                                          new_page: Any) -> None:
+def test_central_stopped_kiosk_sells_from_cached_menu_and_says_sync_only(
+    central_factory: Any, hub_factory: Any, new_page: Any
+) -> None:
     central = central_factory()
     hub = enrolled_hub(hub_factory, central)
     kitchen = open_kitchen(new_page, hub)
@@ -63,9 +77,15 @@ def central_allows_browsers(central: Any, hub: Any) -> bool:
     """Does central answer a CORS preflight from the hub's origin (the kiosk page's origin)?"""
     import urllib.request
 
-    req = urllib.request.Request(f"{central.base}/api/public/order-groups/", method="OPTIONS", headers={
-        "Origin": hub.base, "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type"})
+    req = urllib.request.Request(
+        f"{central.base}/api/public/order-groups/",
+        method="OPTIONS",
+        headers={
+            "Origin": hub.base,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     try:
         with urllib.request.urlopen(req, timeout=5) as resp:
             return bool(resp.headers.get("Access-Control-Allow-Origin"))
@@ -74,13 +94,16 @@ def central_allows_browsers(central: Any, hub: Any) -> bool:
 
 
 def test_hub_down_internet_up_orders_go_through_central_and_come_back_once(
-        central_factory: Any, hub_factory: Any, new_page: Any) -> None:
+    central_factory: Any, hub_factory: Any, new_page: Any
+) -> None:
     import pytest
 
     central = central_factory()
     hub = enrolled_hub(hub_factory, central)
     if not central_allows_browsers(central, hub):
-        pytest.skip("central sends no CORS headers: a page served by the hub cannot call it (server-side need)")
+        pytest.skip(
+            "central sends no CORS headers: a page served by the hub cannot call it (server-side need)"
+        )
     kitchen = open_kitchen(new_page, hub)
     kiosk = new_page(f"{hub.base}/kiosk/?central_after=1")
     kiosk.wait_for_selector('[data-testid="product"]')
@@ -93,13 +116,14 @@ def test_hub_down_internet_up_orders_go_through_central_and_come_back_once(
     wait_queue_empty(kiosk, timeout=60000)
     assert kiosk.evaluate("window.outletKiosk.queue.all().then(a => a[0].via)") == "central"
     from tests.ui.pages import wait_kitchen_mode
+
     wait_kitchen_mode(kitchen, "central", timeout=60000)
     kitchen.wait_for_selector('[data-testid="ticket"]', timeout=30000)
     hub.start()
     wait_kitchen_mode(kitchen, "live", timeout=30000)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # the hub takes central's order in, same uuid
-        status, rows = http_json(f"{hub.base}/api/orders?outlet_id=1&since_id=0")
+        _status, rows = http_json(f"{hub.base}/api/orders?outlet_id=1&since_id=0")
         if rows:
             break
         time.sleep(0.5)

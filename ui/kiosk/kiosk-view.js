@@ -35,9 +35,9 @@ function productCard(p, { promotions, tenantsById, inCart, money, onAdd }) {
   const n = inCart.get(p.id);
   return h('button.product', { onclick: () => onAdd(p), dataset: { testid: 'product', productId: p.id, name: p.name } },
     h('div.tile', { style: { background: tileColor(p.category_id ?? p.id) } }, initials(p.name)),
-    priced.promotion ? h('span.badge', {}, priced.promotion.name || 'Promo') : null,
     n ? h('span.in-cart', {}, n) : null,
     h('div.body', {},
+      priced.promotion ? h('span.badge', {}, priced.promotion.name || 'Promo') : null,
       h('span.name', {}, p.name),
       p.tenant_id != null ? h('span.tenant', {}, tenantsById.get(p.tenant_id)?.name ?? '') : null,
       h('span.price', {}, money(priced.unitCents),

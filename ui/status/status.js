@@ -44,7 +44,7 @@ async function refresh() {
     h('section.card', {}, h('h2', {}, 'Screens connected'), byType && Object.keys(byType).length
       ? h('dl.kv', {}, Object.entries(byType).map(([t, n]) => row(t, String(n))))
       : h('p.muted', {}, 'No screens connected right now.')),
-    h('section.card', {}, h('h2', {}, 'This hub'), h('dl.kv', {},
+    h('section.card.wide', {}, h('h2', {}, 'This hub'), h('dl.kv', {},
       row('Hub id', o.hub_id),
       row('Software', s.version || o.version),
       row('Uptime', s.uptime != null ? ageText(s.uptime) : null),
