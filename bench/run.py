@@ -204,7 +204,33 @@ def loadgen(*argv: str, timeout: float = 300.0) -> dict[str, Any]:
     return result
 
 
+def hub_commit_counters(server: Server) -> dict[str, float]:
+    """The hub's own commit histograms (sum/count) from /metrics on the ops port."""
+    out: dict[str, float] = {}
+    with contextlib.suppress(OSError, ValueError):
+        _, body, _ = http_get(f"http://127.0.0.1:{server.http_port}/metrics", timeout=2.0)
+        for line in body.decode().splitlines():
+            name, _, value = line.partition(" ")
+            if name.startswith(("outlet_hub_db_commit_seconds_", "outlet_hub_db_commit_batch_size_")) \
+                    and name.endswith(("_sum", "_count")):
+                out[name] = float(value)
+    return out
+
+
+def commit_stats(before: dict[str, float], after: dict[str, float]) -> dict[str, Any] | None:
+    """Mean commit time and batch size over one run, from the hub's /metrics."""
+    d = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
+    commits = d.get("outlet_hub_db_commit_seconds_count", 0.0)
+    if not commits:
+        return None
+    return {"commits": int(commits),
+            "mean_commit_ms": round(1000 * d.get("outlet_hub_db_commit_seconds_sum", 0.0) / commits, 3),
+            "mean_batch_size": round(d.get("outlet_hub_db_commit_batch_size_sum", 0.0)
+                                     / max(1.0, d.get("outlet_hub_db_commit_batch_size_count", 1.0)), 2)}
+
+
 def latency_run(server: Server, rate: float, duration: float, kitchens: int, pos: int) -> dict[str, Any]:
+    commits0 = hub_commit_counters(server) if isinstance(server, HubServer) else {}
     cpu0, t0 = server.cpu_seconds(), time.perf_counter()
     load0 = loadavg()
     res = loadgen("latency", "--server", server.name, "--ws", server.ws, "--rate", str(rate),
@@ -212,6 +238,8 @@ def latency_run(server: Server, rate: float, duration: float, kitchens: int, pos
     wall = time.perf_counter() - t0
     res["server_cpu_pct_of_one_core"] = round(100 * (server.cpu_seconds() - cpu0) / wall, 1)
     res["loadavg_before"] = load0
+    if isinstance(server, HubServer):
+        res["hub_commits"] = commit_stats(commits0, hub_commit_counters(server))
     return res
 
 
@@ -220,7 +248,8 @@ def brief(res: dict[str, Any]) -> str:
     return (f"{res['server']} {res['rate_target']:g}/s: p50 {lat.get('p50')} p99 {lat.get('p99')} ms, "
             f"{res['received']}/{res['expected']} delivered, dup {res['duplicates']}, "
             f"errors {res['errors']}, server cpu {res.get('server_cpu_pct_of_one_core')}%, "
-            f"loadgen cpu {res['loadgen_cpu']['cpu_pct_of_one_core']}%")
+            f"loadgen cpu {res['loadgen_cpu']['cpu_pct_of_one_core']}%"
+            + (f", commits {res['hub_commits']}" if res.get("hub_commits") else ""))
 
 
 # ------------------------------------------------------------------------------ sections
@@ -519,6 +548,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3, help="latency runs per rate and server")
     ap.add_argument("--poll-client", choices=("wrk", "node"), default="wrk")
     a = ap.parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so every `finally` stops the servers this run started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     only = [s for s in a.only.split(",") if s]
     ensure_peer_deps()
 
