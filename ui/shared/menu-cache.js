@@ -40,7 +40,10 @@ export class MenuCache {
         const res = await this.fetch(`${this.base}/api/master-data/${kind}?since_version=${version}`, { cache: 'no-store' });
         if (!res.ok) throw new Error(`menu ${kind}: HTTP ${res.status}`);
         const body = await res.json();
-        const next = Number(body.current_version ?? version);
+        // With has_more, page by the rows' own versions (central gives every row one) so a
+        // global current_version can never skip the rows of the next page.
+        const rowVersions = (body[kind] || []).map((x) => Number(x.version)).filter(Number.isFinite);
+        const next = body.has_more && rowVersions.length ? Math.max(...rowVersions) : Number(body.current_version ?? version);
         const hasItems = (body[kind] || []).length || (body.deleted || []).length;
         if (hasItems || next !== version) changed = true;
         if (next < version) items = []; // central was reset: start over rather than mix two histories

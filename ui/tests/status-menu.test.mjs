@@ -52,3 +52,21 @@ test('the menu is fetched incrementally, saved, and served from storage when the
   await assert.rejects(offline.refresh());
   assert.deepEqual(offline.sellable().map((p) => p.name), ['Soup']);
 });
+
+test('paging with has_more follows the rows versions, then the global version', async () => {
+  const pages = [
+    { products: [{ id: 1, version: 4 }, { id: 2, version: 5 }], deleted: [], current_version: 9, has_more: true },
+    { products: [{ id: 3, version: 9 }], deleted: [], current_version: 9, has_more: false },
+  ];
+  const urls = [];
+  const fetchImpl = async (url) => {
+    urls.push(url);
+    if (!url.includes('/products')) return jsonResponse({ deleted: [], current_version: 9, has_more: false });
+    return jsonResponse(pages.shift());
+  };
+  const menu = new MenuCache(new MemoryStore('kind'), { fetchImpl });
+  await menu.refresh();
+  assert.deepEqual(urls.filter((u) => u.includes('/products')), ['/api/master-data/products?since_version=0', '/api/master-data/products?since_version=5']);
+  assert.equal(menu.items('products').length, 3);
+  assert.equal(menu.version, 9);
+});
