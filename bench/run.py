@@ -236,7 +236,15 @@ def latency_run(server: Server, rate: float, duration: float, kitchens: int, pos
     res = loadgen("latency", "--server", server.name, "--ws", server.ws, "--rate", str(rate),
                   "--duration", str(duration), "--kitchens", str(kitchens), "--pos", str(pos))
     wall = time.perf_counter() - t0
-    res["server_cpu_pct_of_one_core"] = round(100 * (server.cpu_seconds() - cpu0) / wall, 1)
+    cpu = server.cpu_seconds() - cpu0
+    res["server_cpu_pct_of_one_core"] = round(100 * cpu / wall, 1)
+    # CPU cost per order is far less sensitive to background load than latency is.
+    res["server_cpu_ms_per_order"] = round(1000 * cpu / max(1, res["sent"]), 3)
+    gen = res["loadgen_cpu"]
+    per_msg = (gen["user_s"] + gen["system_s"]) / max(1, res["received"] + (res["acked"] or 0))
+    res["loadgen_cpu_us_per_msg"] = round(1e6 * per_msg, 2)
+    # What one core of loadgen could receive if it did nothing else (its ceiling).
+    res["loadgen_ceiling_msgs_per_s_est"] = round(1 / per_msg) if per_msg else None
     res["loadavg_before"] = load0
     if isinstance(server, HubServer):
         res["hub_commits"] = commit_stats(commits0, hub_commit_counters(server))
@@ -247,7 +255,8 @@ def brief(res: dict[str, Any]) -> str:
     lat = res["latency_ms"]
     return (f"{res['server']} {res['rate_target']:g}/s: p50 {lat.get('p50')} p99 {lat.get('p99')} ms, "
             f"{res['received']}/{res['expected']} delivered, dup {res['duplicates']}, "
-            f"errors {res['errors']}, server cpu {res.get('server_cpu_pct_of_one_core')}%, "
+            f"errors {res['errors']}, server cpu {res.get('server_cpu_pct_of_one_core')}% "
+            f"({res.get('server_cpu_ms_per_order')} ms/order), "
             f"loadgen cpu {res['loadgen_cpu']['cpu_pct_of_one_core']}%"
             + (f", commits {res['hub_commits']}" if res.get("hub_commits") else ""))
 
