@@ -225,6 +225,13 @@ def main() -> int:
             time.sleep(1.2)
             k.screenshot(path=str(OUT / "kitchen.png"))
 
+            tv = page(1920, 1080)  # the same screen on a wall TV, read from two metres
+            tv.goto(f"{hub.base}/kitchen/")
+            tv.wait_for_selector('[data-testid="ticket"]')
+            tv.mouse.click(5, 1070)
+            time.sleep(1.2)
+            tv.screenshot(path=str(OUT / "kitchen-1080p.png"))
+
             b = page(1280, 720)
             b.goto(f"{hub.base}/board/")
             b.wait_for_selector('[data-testid="board-number"]')

@@ -52,6 +52,21 @@ def test_admin_sees_a_fresh_hubs_auto_registered_url(
     assert row.locator('[data-testid="url-source"]').inner_text() == "auto (hub)"
     admin.wait_for_selector('[data-outlet-id="1"] [data-testid="hub-online"]:text("online")')
 
+    # pin a URL (e.g. behind a proxy), then unpin: the hub's own URL applies again
+    row.locator("button:text('Pin URL')").click()
+    admin.fill('[data-testid="pin-url"]', "wss://kitchen.example.test/ws")
+    admin.click(".dialog button[type=submit]")
+    admin.wait_for_selector('[data-outlet-id="1"] [data-testid="url-source"]:text("pinned")')
+    assert row.locator('[data-testid="websocket-url"]').inner_text() == "wss://kitchen.example.test/ws"
+    row.locator('[data-testid="unpin"]').click()
+    admin.wait_for_selector('[data-outlet-id="1"] [data-testid="url-source"]:text("auto (hub)")')
+    assert row.locator('[data-testid="websocket-url"]').inner_text() == hub.ws_url
+
+    # a single-use enrollment token is shown once
+    row.locator('[data-testid="enroll"]').click()
+    token = admin.locator('[data-testid="enrollment-token"]').inner_text()
+    assert len(token) > 20
+
 
 def test_central_stopped_kiosk_sells_from_cached_menu_and_says_sync_only(
     central_factory: Any, hub_factory: Any, new_page: Any
