@@ -1,0 +1,39 @@
+# Provisioning (issue 5): yamllint, ansible-lint (production profile) and every molecule
+# scenario (converge, idempotence, verify) against Debian roots unpacked from one
+# mmdebstrap tarball, reached with the community.general.chroot connection. No Docker.
+APT_PACKAGES += mmdebstrap nftables systemd mosquitto util-linux iproute2
+EXTRA_TESTS += test-provisioning
+
+PROVISIONING_STAMP := $(VENV)/.provisioning-installed
+PROVISIONING_SCENARIOS ?= base firewall mosquitto outlet_hub site
+# molecule calls ansible-* from PATH, so the venv's bin/ goes first.
+PROVISIONING_ENV = PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_FORCE_COLOR=0 NO_COLOR=1 PY_COLORS=0
+
+.PHONY: provisioning-venv wheelhouse lint-provisioning test-provisioning
+
+$(PROVISIONING_STAMP): provisioning/requirements.txt $(STAMP)
+	$(PIP) install --quiet -r provisioning/requirements.txt
+	touch $@
+
+provisioning-venv: $(PROVISIONING_STAMP)
+
+# The project and every dependency as wheels: the outlet_hub role installs the hub from
+# here with pip --no-index, so a hub never needs PyPI. Build it on the hub's architecture.
+wheelhouse: venv
+	rm -rf build/wheelhouse
+	$(PIP) wheel --quiet --wheel-dir build/wheelhouse .
+
+lint-provisioning: provisioning-venv
+	cd provisioning && $(PROVISIONING_ENV) yamllint --strict . && $(PROVISIONING_ENV) ansible-lint
+
+# The root tarball is built once per run (cached in var/cache/provisioning/ by its recipe);
+# each scenario unpacks its own copy under var/molecule/<scenario>/ and removes it after.
+test-provisioning: deps provisioning-venv wheelhouse lint-provisioning
+	@start=$$(date +%s); \
+	tarball="$(CURDIR)/$$(provisioning/molecule/shared/build-root.sh var/cache/provisioning)" || exit 1; \
+	cd provisioning && for scenario in $(PROVISIONING_SCENARIOS); do \
+	  echo "== molecule test -s $$scenario"; \
+	  OUTLET_TEST_ROOT_TAR="$$tarball" OUTLET_TEST_ROOTS="$(CURDIR)/var/molecule" \
+	    $(PROVISIONING_ENV) molecule test -s $$scenario || exit 1; \
+	done; \
+	echo "test-provisioning: $(PROVISIONING_SCENARIOS) passed in $$(( $$(date +%s) - start )) s"
