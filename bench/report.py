@@ -1,0 +1,78 @@
+"""Print the hub-vs-peer markdown table of a bench/run.py result file.
+
+    .venv/bin/python bench/report.py bench/results/<date>.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _lat(r: dict[str, Any], server: str, rate: str) -> str:
+    run = r.get("latency", {}).get(server, {}).get(rate)
+    if not run:
+        return "-"
+    lat = run["latency_ms"]
+    acc = "all" if run["all_accounted"] else f"{run['received']}/{run['expected']}"
+    return (f"{lat['p50']:.1f} / {lat['p99']:.1f} ms ({acc} delivered, "
+            f"{run.get('server_cpu_ms_per_order')} ms CPU/order)")
+
+
+def table(r: dict[str, Any]) -> str:
+    rows = ["| measurement | hub | seed peer | target (hub) | met |", "|---|---|---|---|---|"]
+    v = r.get("verdict", {})
+
+    def met(key: str) -> str:
+        return "-" if key not in v else ("yes" if v[key].get("met") else "**no**")
+
+    for rate, key, target in (("50", "p99_at_50_le_peer", "p99 ≤ peer"),
+                              ("200", "p99_at_200_le_peer", "p99 ≤ peer"),
+                              ("1000", "p99_at_1000_le_10ms", "p99 ≤ 10 ms")):
+        rows.append(f"| p50 / p99 latency at {rate} orders/s, 20 kitchens, 5 POS | {_lat(r, 'hub', rate)} | "
+                    f"{_lat(r, 'peer', rate)} | {target} | {met(key)} |")
+    if "steps" in r:
+        s = r["steps"]
+        rows.append(f"| highest rate with p99 ≤ 50 ms for 10 s | {s['hub']['max_sustained_rate']:g}/s "
+                    f"(fails at {s['hub']['first_failing_rate']}) | {s['peer']['max_sustained_rate']:g}/s "
+                    f"(fails at {s['peer']['first_failing_rate']}) | report | - |")
+    if "restart" in r:
+        x = r["restart"]
+        rows.append(f"| {x['kitchens']} kitchens caught up after hub SIGKILL + restart "
+                    f"({x['missed_orders']} missed orders each) | "
+                    f"{x['all_caught_up_after_health_ms']} ms after /health 200; {x['complete_kitchens']}/"
+                    f"{x['kitchens']} complete, {x['duplicates']} duplicates | "
+                    f"n/a (in-memory, loses everything) | "
+                    f"≤ 3 s | {met('restart_all_caught_up_le_3s')} |")
+    if "poll" in r:
+        h, p = r["poll"]["hub"], r["poll"]["peer"]
+        rows.append(f"| polling, 50 concurrent ({h['client']}), 10 orders/response | "
+                    f"{h['requests_per_s']:.0f} req/s, "
+                    f"p99 {h['latency_ms']['p99']:.1f} ms | {p['requests_per_s']:.0f} req/s, "
+                    f"p99 {p['latency_ms']['p99']:.1f} ms | ≥ 1500 req/s | {met('poll_ge_1500_rps')} |")
+    if "memory" in r:
+        h, p = r["memory"]["hub"], r["memory"]["peer"]
+        rows.append(f"| RSS with 200 clients (idle RSS) | {h['rss_connected_mb']} MB ({h['rss_idle_mb']}) | "
+                    f"{p['rss_connected_mb']} MB ({p['rss_idle_mb']}) | ≤ 100 MB | "
+                    f"{met('rss_200_clients_le_100mb')} |")
+    if "startup" in r:
+        h, p = r["startup"]["hub"], r["startup"]["peer"]
+        rows.append(f"| start → /health 200 (median, max) | {h['median_s']} s, {h['max_s']} s | "
+                    f"{p['median_s']} s | "
+                    f"≤ 3 s | {met('startup_le_3s')} |")
+    m = r["meta"]
+    rows.append("")
+    rows.append(f"Run {m['started']} → {m['finished']}, commit {m['git_commit']}, {m['cpus']} CPUs, "
+                f"load average at start {m['loadavg_start']}, at end {m['loadavg_end']}.")
+    return "\n".join(rows)
+
+
+def main() -> int:
+    print(table(json.loads(Path(sys.argv[1]).read_text())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
