@@ -74,6 +74,14 @@ def loadavg() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
+def cpu_pressure() -> float | None:
+    """Linux PSI: % of the last 10 s in which some runnable task waited for a CPU."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        first = Path("/proc/pressure/cpu").read_text().splitlines()[0]
+        return float(first.split("avg10=")[1].split()[0])
+    return None
+
+
 # ------------------------------------------------------------------------------ servers
 class Server:
     """A server process on free loopback ports: the hub or the seed peer."""
@@ -246,6 +254,7 @@ def latency_run(server: Server, rate: float, duration: float, kitchens: int, pos
     # What one core of loadgen could receive if it did nothing else (its ceiling).
     res["loadgen_ceiling_msgs_per_s_est"] = round(1 / per_msg) if per_msg else None
     res["loadavg_before"] = load0
+    res["cpu_pressure_avg10_after"] = cpu_pressure()
     if isinstance(server, HubServer):
         res["hub_commits"] = commit_stats(commits0, hub_commit_counters(server))
     return res
@@ -578,7 +587,8 @@ def main(argv: list[str] | None = None) -> int:
                  "python": platform.python_version(),
                  "node": subprocess.run([NODE, "--version"], capture_output=True, text=True,
                                         check=False).stdout.strip(),
-                 "loadavg_start": loadavg(), "durability": "hub: SQLite WAL synchronous=FULL (always)",
+                 "loadavg_start": loadavg(), "cpu_pressure_avg10_start": cpu_pressure(),
+                 "durability": "hub: SQLite WAL synchronous=FULL (always)",
                  "generator": "bench/loadgen/loadgen.js (Node ws, one process)", "config": cfg},
     }
     with tempfile.TemporaryDirectory(prefix="outlet-bench-") as tmp:
@@ -599,7 +609,7 @@ def main(argv: list[str] | None = None) -> int:
                 t0 = time.perf_counter()
                 results[name] = plan[name]()
                 results[name + "_meta"] = {"seconds": round(time.perf_counter() - t0, 1),
-                                           "loadavg_after": loadavg()}
+                                           "loadavg_after": loadavg(), "cpu_pressure_avg10": cpu_pressure()}
     results["meta"]["loadavg_end"] = loadavg()
     results["meta"]["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     results["verdict"] = verdict(results)
