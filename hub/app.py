@@ -78,6 +78,8 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     ctx.store.commit_observers.append(observe_commit)
     version = await ctx.store.read(lambda c: OrderStore.get_meta(c, "menu_version"))
     ctx.state.menu_version = int(version or 0)
+    ctx.state.menu_synced_at = await ctx.store.read(
+        lambda c: OrderStore.get_meta(c, "menu_synced_at"))
     ctx.state.listeners.append(
         lambda snap: ctx.fanout.broadcast(build("hub_status", snap)))
     yield
@@ -162,8 +164,12 @@ async def _zeroconf_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     advertiser = Advertiser(ctx.cfg, ctx.version, ctx.addresses)
-    await advertiser.start()
+    # mDNS probing takes ~1.2 s; orders must not wait for it, so it runs beside the start.
+    task = asyncio.create_task(advertiser.start(), name="zeroconf")
     yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
     await advertiser.stop()
 
 

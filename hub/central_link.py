@@ -124,6 +124,9 @@ class CentralLink:
             "websocket_url": ctx.websocket_url,
             "http_url": f"http://{ctx.addresses[0] if ctx.addresses else '127.0.0.1'}:{cfg.http_port}",
             "addresses": ctx.addresses, "version": ctx.version,
+            "metrics_port": cfg.http_port,
+            "metrics_url": f"http://{ctx.addresses[0] if ctx.addresses else '127.0.0.1'}:"
+                           f"{cfg.http_port}/metrics",
         }
         if self.token:
             body["hub_token"] = self.token
@@ -259,8 +262,10 @@ class CentralLink:
                 await store.set_meta(f"menu_version:{kind}", str(since))
                 if not has_more or (not items and not deleted):
                     break
+        synced = utc_now_iso()
         await store.set_meta("menu_version", str(newest))
-        self.ctx.state.update(menu_version=newest)
+        await store.set_meta("menu_synced_at", synced)
+        self.ctx.state.update(menu_version=newest, menu_synced_at=synced)
 
     async def _menu_loop(self) -> None:
         await self.registered.wait()

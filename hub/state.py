@@ -17,6 +17,7 @@ class HubState:
     oldest_unsynced_age: float = 0.0
     mqtt_pending: int = 0
     menu_version: int = 0
+    menu_synced_at: str | None = None
     enrolled: bool = False
     central_error: str = ""
     listeners: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
@@ -26,7 +27,7 @@ class HubState:
         return {"lan": "ok", "central": "ok" if self.central == "ok" else
                 ("disabled" if self.central == "disabled" else "unreachable"),
                 "mqtt": self.mqtt, "pending_sync": self.pending_sync,
-                "menu_version": self.menu_version}
+                "menu_version": self.menu_version, "menu_synced_at": self.menu_synced_at}
 
     def update(self, **changes: Any) -> None:
         """Set fields; notify listeners only if the visible status changed."""

@@ -75,13 +75,14 @@ class Session:
     def error(self, exc: ProtocolError, ref: str | None = None) -> None:
         self.send("error", exc.to_payload(ref), ref=ref)
 
-    def connected(self) -> None:
+    def connected(self, ref: str | None = None) -> None:
         c, ctx = self.client, self.ctx
         self.send("connected", {
             "client_id": c.id, "client_type": c.client_type, "hub_id": ctx.cfg.effective_hub_id,
             "outlet_id": ctx.cfg.outlet_id, "last_id": ctx.store.last_id,
             "last_rev": ctx.store.last_rev, "server_time": utc_now_iso(), "protocol": 1,
-            "tenant_ids": sorted(c.filter.tenant_ids), "hub_status": ctx.state.snapshot()})
+            "tenant_ids": sorted(c.filter.tenant_ids), "hub_status": ctx.state.snapshot()},
+            ref)
 
     # -- replay ----------------------------------------------------------------------------
     def start_replay(self, since_rev: int | None, since_id: int | None) -> None:
@@ -132,7 +133,8 @@ class Session:
         async for msg in self.ws:
             if msg.type == WSMsgType.TEXT:
                 if not self.bucket.allow(time.monotonic()):
-                    self.error(ProtocolError("rate_limited", "too many messages; slow down"))
+                    self.error(ProtocolError("rate_limited", "too many messages; slow down"),
+                               _ref_of(msg.data))
                     if self.bucket.refused > MAX_REFUSALS:
                         await self.ws.close(code=1008, message=b"flood")
                         break
@@ -173,6 +175,14 @@ class Session:
             except Exception:
                 log.exception("handler for %s failed", env.type)
                 self.error(ProtocolError("unavailable", "internal error; retry"), env.id)
+
+
+def _ref_of(text: str) -> str | None:
+    """The `id` of a frame we refuse without handling, so the sender knows which to resend."""
+    try:
+        return parse(text).id
+    except ProtocolError:
+        return None
 
 
 def _int_param(value: Any, field: str) -> int | None:
@@ -236,7 +246,7 @@ async def on_hello(s: Session, env: Envelope) -> None:
     if isinstance(client_id, str) and 0 < len(client_id) <= 100:
         s.client.id = client_id
     s.ctx.fanout.refilter(s.client, flt)
-    s.connected()
+    s.connected(env.id)
     if since_rev is not None or since_id is not None:
         s.start_replay(since_rev, since_id)
 
