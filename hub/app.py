@@ -23,6 +23,7 @@ from aiohttp import web
 from hub import __version__, systemd
 from hub.config import HubConfig
 from hub.context import CTX, HubContext
+from hub.core.feed import CLIENT_TYPES
 from hub.core.messages import build
 from hub.discovery import Advertiser, advertised_addresses, websocket_url_for
 from hub.fanout import Client, Fanout
@@ -49,8 +50,11 @@ def build_context(cfg: HubConfig) -> HubContext:
     store = OrderStore(cfg.db_path)
     metrics = HubMetrics(__version__, cfg.effective_hub_id, cfg.outlet_id, cfg.data_dir)
 
+    # Label children resolved once: this runs for every frame to every screen.
+    per_type = {t: metrics.deliveries.labels(t) for t in CLIENT_TYPES}
+
     def delivered(client: Client, stamp: float | None) -> None:
-        metrics.deliveries.labels(client.client_type).inc()
+        per_type[client.client_type].inc()
         if stamp is not None:
             metrics.fanout_latency.observe(time.perf_counter() - stamp)
 

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy import Connection, Engine, bindparam, create_engine, event, func, select, text
 from sqlalchemy.pool import QueuePool
 
 from hub.core.errors import ProtocolError
@@ -36,6 +36,19 @@ T = TypeVar("T")
 
 MAX_BATCH = 512
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+# Hot-path statements built once: building a Core statement per call (.values(), .where())
+# cost ~0.5 ms of CPU per order in cache-key generation; executing a prebuilt one is cheap.
+_BY_UUID = select(orders).where(orders.c.uuid == bindparam("key"))
+_BY_NUMBER = (select(orders).where(orders.c.order_number == bindparam("key"))
+              .order_by(orders.c.id.desc()).limit(1))
+_INSERT_ORDER = orders.insert()
+_INSERT_EVENT = events.insert()
+_SET_STATUS = (orders.update().where(orders.c.id == bindparam("oid"))
+               .values(status=bindparam("new_status"), rev=bindparam("new_rev"),
+                       updated_at=bindparam("at"), updated_by=bindparam("who")))
+_SET_ACKED = (orders.update().where(orders.c.id == bindparam("oid"))
+              .values(acknowledged_by=bindparam("acked")))
 
 
 class StoreUnavailable(Exception):
@@ -270,18 +283,18 @@ class OrderStore:
         return fut
 
     # -- writes ----------------------------------------------------------------------------
-    def _find(self, conn: Connection, key: str) -> Any:
-        row = conn.execute(select(orders).where(orders.c.uuid == key)).first()
+    @staticmethod
+    def _find(conn: Connection, key: str) -> Any:
+        row = conn.execute(_BY_UUID, {"key": key}).first()
         if row is None:
-            row = conn.execute(select(orders).where(orders.c.order_number == key)
-                               .order_by(orders.c.id.desc()).limit(1)).first()
+            row = conn.execute(_BY_NUMBER, {"key": key}).first()
         return row
 
     async def submit(self, order: dict[str, Any], fp: str, received_at: str) -> SubmitResult:
         """Store a validated order once; a retry gets the stored result, other content a conflict."""
 
         def op(conn: Connection, changes: list[Change]) -> SubmitResult:
-            row = conn.execute(select(orders).where(orders.c.uuid == order["uuid"])).first()
+            row = conn.execute(_BY_UUID, {"key": order["uuid"]}).first()
             if row is not None:
                 if row.fingerprint == fp:
                     return SubmitResult(row_to_order(row), duplicate=True)
@@ -289,13 +302,15 @@ class OrderStore:
                                     "uuid")
             oid, rev = self.last_id + 1, self.last_rev + 1
             body = json.dumps(order, separators=(",", ":"), ensure_ascii=False)
-            conn.execute(orders.insert().values(
-                id=oid, uuid=order["uuid"], order_number=order["order_number"],
-                outlet_id=order["outlet_id"], tenant_id=order["tenant_id"], status="pending",
-                source=order["source"], body=body, fingerprint=fp, created_rev=rev, rev=rev,
-                received_at=received_at, updated_at=received_at, acknowledged_by="[]"))
-            conn.execute(events.insert().values(rev=rev, order_id=oid, kind="created",
-                                                status="pending", at=received_at))
+            conn.execute(_INSERT_ORDER, {
+                "id": oid, "uuid": order["uuid"], "order_number": order["order_number"],
+                "outlet_id": order["outlet_id"], "tenant_id": order["tenant_id"],
+                "status": "pending", "source": order["source"], "body": body, "fingerprint": fp,
+                "created_rev": rev, "rev": rev, "received_at": received_at,
+                "updated_at": received_at, "updated_by": None, "acknowledged_by": "[]"})
+            conn.execute(_INSERT_EVENT, {"rev": rev, "order_id": oid, "kind": "created",
+                                         "status": "pending", "from_status": None,
+                                         "at": received_at, "by": None, "reason": None})
             self.last_id, self.last_rev = oid, rev
             stored = dict(order, id=oid, rev=rev, created_rev=rev, status="pending",
                           received_at=received_at, updated_at=received_at, acknowledged_by=[])
@@ -316,11 +331,11 @@ class OrderStore:
             if new == row.status:
                 return UpdateResult(row_to_order(row), changed=False, from_status=row.status)
             rev = self.last_rev + 1
-            conn.execute(orders.update().where(orders.c.id == row.id).values(
-                status=new, rev=rev, updated_at=now, updated_by=by))
-            conn.execute(events.insert().values(rev=rev, order_id=row.id, kind="status", status=new,
-                                                from_status=row.status, at=now, by=by,
-                                                reason=reason))
+            conn.execute(_SET_STATUS, {"oid": row.id, "new_status": new, "new_rev": rev,
+                                       "at": now, "who": by})
+            conn.execute(_INSERT_EVENT, {"rev": rev, "order_id": row.id, "kind": "status",
+                                         "status": new, "from_status": row.status, "at": now,
+                                         "by": by, "reason": reason})
             self.last_rev = rev
             order = row_to_order(row)
             order.update(status=new, rev=rev, updated_at=now)
@@ -340,8 +355,7 @@ class OrderStore:
             first = client_id not in acked
             if first and len(acked) < 50:
                 acked.append(client_id)
-                conn.execute(orders.update().where(orders.c.id == row.id)
-                             .values(acknowledged_by=json.dumps(acked)))
+                conn.execute(_SET_ACKED, {"oid": row.id, "acked": json.dumps(acked)})
             order = row_to_order(row)
             order["acknowledged_by"] = acked
             return AckResult(order, first)
@@ -445,10 +459,7 @@ class OrderStore:
 
     @staticmethod
     def order_by_key(conn: Connection, key: str) -> dict[str, Any] | None:
-        row = conn.execute(select(orders).where(orders.c.uuid == key)).first()
-        if row is None:
-            row = conn.execute(select(orders).where(orders.c.order_number == key)
-                               .order_by(orders.c.id.desc()).limit(1)).first()
+        row = OrderStore._find(conn, key)
         return None if row is None else row_to_order(row)
 
     @staticmethod
