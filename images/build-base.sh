@@ -1,0 +1,36 @@
+#!/bin/sh
+# Build (once) the Debian bookworm base of a hub image with mmdebstrap and print the
+# tarball's path. Cached in var/cache/images/ keyed by the package lists, this script and
+# the architecture; a changed list builds a new base. No mounts, no loop devices.
+# usage: images/build-base.sh amd64|arm64 [cache_dir]
+set -eu
+arch=${1:?usage: build-base.sh amd64|arm64 [cache_dir]}
+cache_dir=${2:-var/cache/images}
+here=$(dirname "$0")
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+security=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+packages=$(cat "$here/packages/common.txt" "$here/packages/$arch.txt" | sed -e 's/#.*//' | tr -s ' \n' '\n' | grep . | sort -u | paste -sd, -)
+key=$(printf '%s\n%s\n%s\n' "$arch" "$packages" "$mirror" | cat - "$0" | sha256sum | cut -c1-16)
+tarball="$cache_dir/base-bookworm-$arch-$key.tar"
+if [ ! -s "$tarball" ]; then
+  mkdir -p "$cache_dir"
+  if [ "$arch" != "$(dpkg --print-architecture)" ]; then
+    "$here/ensure-binfmt.sh" "$arch" >&2
+  fi
+  start=$(date +%s)
+  # raspi-firmware's kernel hook writes into /boot/firmware; there it is a plain directory.
+  mmdebstrap --quiet --variant=minbase --architectures="$arch" --include="$packages" \
+    --components=main,non-free-firmware \
+    --skip=cleanup/apt/lists \
+    --setup-hook='mkdir -p "$1/boot/firmware" "$1/boot/efi"' \
+    --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+    --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
+    --dpkgopt='path-include=/usr/share/locale/locale.alias' \
+    bookworm "$cache_dir/.base-$arch-$key.part.tar" \
+    "deb $mirror bookworm main non-free-firmware" \
+    "deb $mirror bookworm-updates main non-free-firmware" \
+    "deb $security bookworm-security main non-free-firmware" >&2
+  mv "$cache_dir/.base-$arch-$key.part.tar" "$tarball"
+  echo "build-base: $arch base built in $(( $(date +%s) - start )) s: $tarball" >&2
+fi
+echo "$tarball"

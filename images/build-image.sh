@@ -1,0 +1,178 @@
+#!/bin/bash
+# Build a flashable Outlet Hub disk image, without loop devices or mounts:
+#   mmdebstrap base (cached) → unpacked tree → provisioning/bake.yml through Ansible's chroot
+#   connection → image layer (images/rootfs, first-boot units) → root ext4 with mke2fs -d →
+#   boot/EFI FAT with mkfs.vfat + mtools → disk with sfdisk + dd → compressed copy.
+# usage: images/build-image.sh nuc|pi   (env: OUT=build/images, WHEELHOUSE=…, COMPRESS=xz|zstd|none)
+set -euo pipefail
+target=${1:?usage: build-image.sh nuc|pi}
+case $target in
+  nuc) arch=amd64 ;;
+  pi) arch=arm64 ;;
+  *) echo "unknown target $target (nuc|pi)" >&2; exit 2 ;;
+esac
+repo=$(cd "$(dirname "$0")/.." && pwd)
+here=$repo/images
+out=${OUT:-$repo/build/images}
+work=$out/$target
+wheelhouse=${WHEELHOUSE:-$repo/build/wheelhouse-$arch}
+compress=${COMPRESS:-xz}
+ansible_bin=${ANSIBLE_BIN:-$repo/.venv/bin}
+boot_mib=${BOOT_MIB:-256}
+name=outlet-hub-$target
+t0=$(date +%s)
+step() { echo "== [$target +$(( $(date +%s) - t0 ))s] $*"; }
+
+[ -f "$wheelhouse"/outlet_hub-*.whl ] || { echo "no hub wheel in $wheelhouse (make wheelhouse-$arch)" >&2; exit 1; }
+
+step "base (mmdebstrap, cached by package list)"
+base=$("$here/build-base.sh" "$arch" "$repo/var/cache/images")
+
+step "unpack $base"
+root=$work/root
+rm -rf "$work"
+mkdir -p "$root"
+tar --numeric-owner --xattrs --xattrs-include='*' -xpf "$base" -C "$root"
+
+# Package scripts must not start daemons while we work in the tree.
+printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"
+chmod 0755 "$root/usr/sbin/policy-rc.d"
+# Name resolution for apt during bake (restored to systemd-resolved's stub afterwards).
+resolv_link=$(readlink "$root/etc/resolv.conf" || true)
+rm -f "$root/etc/resolv.conf"
+cp /etc/resolv.conf "$root/etc/resolv.conf"
+
+step "bake.yml through the chroot connection"
+(
+  cd "$repo/provisioning"
+  PATH="$ansible_bin:$PATH" ANSIBLE_CONFIG="$repo/provisioning/ansible.cfg" ANSIBLE_NOCOLOR=1 \
+    ANSIBLE_FORCE_COLOR=0 ansible-playbook -i "$root," -c community.general.chroot bake.yml \
+    -e outlet_hub_wheelhouse_src="$wheelhouse/" -e outlet_hub_ui_src="$repo/ui/" \
+    -e base_apt_update_cache=false -e firewall_apt_update_cache=false \
+    -e mosquitto_apt_update_cache=false -e outlet_hub_apt_update_cache=false
+) > "$work/bake.log" 2>&1 || { tail -40 "$work/bake.log"; echo "bake.yml failed (log: $work/bake.log)" >&2; exit 1; }
+grep -E '^PLAY RECAP' -A2 "$work/bake.log" | tail -1
+
+step "image layer (first boot, growroot, SSH keys, standalone defaults)"
+cp -a "$here/rootfs/." "$root/"
+if [ "$target" = pi ]; then bootdir=/boot/firmware; else bootdir=/boot/efi; fi
+cat > "$root/etc/fstab" <<EOF
+# <file system>  <mount point>  <type>  <options>  <dump>  <pass>
+LABEL=HUBROOT    /              ext4    defaults,noatime,errors=remount-ro  0  1
+LABEL=HUBBOOT    $bootdir       vfat    defaults,umask=0077,nofail,x-systemd.device-timeout=20s  0  2
+EOF
+mkdir -p "$root/usr/share/outlet-hub/provisioning" "$root/usr/share/doc/outlet-hub"
+# The playbooks and roles firstboot.yml needs; never the inventory or its vault.
+cp -a "$repo/provisioning/"{ansible.cfg,firstboot.yml,bake.yml,site.yml,roles,vars} \
+  "$root/usr/share/outlet-hub/provisioning/"
+cp "$here/README.md" "$root/usr/share/doc/outlet-hub/images-README.md" 2>/dev/null || true
+cp "$here/outlet.toml.example" "$root/usr/share/doc/outlet-hub/" 2>/dev/null || true
+install -m 0755 "$here/rootfs/etc/outlet-hub/nftables-standalone.conf" "$root/etc/nftables.conf"
+echo outlet-hub > "$root/etc/hostname"
+printf '127.0.0.1\tlocalhost\n127.0.1.1\toutlet-hub\n::1\tlocalhost ip6-localhost ip6-loopback\n' > "$root/etc/hosts"
+ln -sf /usr/share/zoneinfo/UTC "$root/etc/localtime"; echo UTC > "$root/etc/timezone"
+cat > "$root/etc/default/prometheus-node-exporter" <<'EOF'
+# Outlet Hub image: node exporter on loopback; the prometheus_agent role (site.yml) ships
+# its series to HQ. The LAN sees the hub's own /metrics on :3002 only.
+ARGS="--web.listen-address=127.0.0.1:9100"
+EOF
+
+chroot "$root" /bin/sh -eu <<'EOF'
+chown root:outlet-hub /etc/outlet-hub /etc/outlet-hub/hub.toml
+chmod 0750 /etc/outlet-hub; chmod 0640 /etc/outlet-hub/hub.toml
+/opt/outlet-hub/venv/bin/outlet-hub check-config --config /etc/outlet-hub/hub.toml >/dev/null
+id outlet-admin >/dev/null 2>&1 || useradd --create-home --shell /bin/bash --comment "Outlet Hub IT" outlet-admin
+passwd --lock outlet-admin >/dev/null; passwd --lock root >/dev/null
+systemctl enable systemd-networkd.service systemd-networkd-wait-online.service systemd-resolved.service \
+  ssh.service outlet-hub-growroot.service outlet-hub-sshkeys.service outlet-hub-firstboot.service \
+  prometheus-node-exporter.service nftables.service mosquitto.service outlet-hub.service >/dev/null 2>&1
+systemctl mask systemd-firstboot.service >/dev/null 2>&1 || true
+apt-get clean
+EOF
+
+step "seal: no machine-id, no SSH host keys, no apt lists, no policy-rc.d"
+rm -f "$root"/etc/ssh/ssh_host_*
+: > "$root/etc/machine-id"
+rm -f "$root/var/lib/dbus/machine-id" "$root/var/lib/systemd/random-seed"
+rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/tmp/* "$root"/var/tmp/* \
+  "$root/root/.ansible" "$root"/var/log/*.log "$root/opt/outlet-hub/venv/lib/python3"*/site-packages/*/__pycache__/.nothing
+mkdir -p "$root/var/lib/apt/lists/partial"
+rm -f "$root/usr/sbin/policy-rc.d" "$root/etc/resolv.conf"
+ln -s "${resolv_link:-../run/systemd/resolve/stub-resolv.conf}" "$root/etc/resolv.conf"
+
+step "boot partition ($bootdir)"
+boot=$work/boot
+mkdir -p "$boot"
+if [ "$target" = nuc ]; then
+  ln -sfn "$(cd "$root/boot" && ls vmlinuz-* | sort -V | tail -1)" "$root/vmlinuz" 2>/dev/null || true
+  [ -e "$root/vmlinuz" ] || ln -sfn "boot/$(cd "$root/boot" && ls vmlinuz-* | sort -V | tail -1)" "$root/vmlinuz"
+  [ -e "$root/initrd.img" ] || ln -sfn "boot/$(cd "$root/boot" && ls initrd.img-* | sort -V | tail -1)" "$root/initrd.img"
+  # GRUB (Debian's grub-efi-amd64-bin) as one EFI binary; its config lives on the ESP and boots
+  # /vmlinuz + /initrd.img of the root, which the kernel packages keep pointing at the newest.
+  cat > "$work/grub-embedded.cfg" <<'EOF'
+search --no-floppy --label HUBBOOT --set=root
+configfile ($root)/EFI/outlet-hub/grub.cfg
+EOF
+  mkdir -p "$boot/EFI/BOOT" "$boot/EFI/outlet-hub"
+  grub-mkstandalone -O x86_64-efi -o "$boot/EFI/BOOT/BOOTX64.EFI" \
+    --modules="part_gpt part_msdos fat ext2 search search_label configfile linux normal echo gzio all_video efi_gop serial terminal" \
+    --locales= --themes= --fonts= "boot/grub/grub.cfg=$work/grub-embedded.cfg"
+  cp "$here/boot/grub.cfg" "$boot/EFI/outlet-hub/grub.cfg"
+else
+  # raspi-firmware's hooks filled /boot/firmware (firmware, DTBs, kernel, initrd, config.txt);
+  # the FAT partition is mounted there on the Pi.
+  cp -a "$root/boot/firmware/." "$boot/"
+  find "$root/boot/firmware" -mindepth 1 -delete
+  cp "$here/boot/cmdline.txt" "$boot/cmdline.txt"
+  cat "$here/boot/config-outlet-hub.txt" >> "$boot/config.txt"
+fi
+cp "$here/outlet.toml.example" "$boot/outlet.toml.example"
+cp "$here/boot/README.txt" "$boot/README-outlet-hub.txt"
+
+step "root ext4 (mke2fs -d)"
+used_mib=$(du -sxm "$root" | cut -f1)
+root_mib=$(( used_mib * 125 / 100 + 300 ))
+rm -f "$work/root.ext4"
+mke2fs -q -t ext4 -L HUBROOT -m 1 -E root_owner=0:0 -d "$root" "$work/root.ext4" "${root_mib}M"
+e2fsck -fn "$work/root.ext4" >/dev/null
+
+step "boot FAT ($boot_mib MiB, mkfs.vfat + mcopy)"
+rm -f "$work/boot.vfat"
+mkfs.vfat -F 32 -n HUBBOOT -C "$work/boot.vfat" $(( boot_mib * 1024 )) >/dev/null
+(cd "$boot" && mcopy -s -i "$work/boot.vfat" ./* ::/)
+
+step "disk (sfdisk + dd)"
+disk=$out/$name.img
+total_mib=$(( 1 + boot_mib + root_mib + 1 ))
+rm -f "$disk"
+truncate -s "${total_mib}M" "$disk"
+if [ "$target" = nuc ]; then
+  sfdisk --quiet "$disk" <<EOF
+label: gpt
+start=1MiB, size=${boot_mib}MiB, type=uefi, name="HUBBOOT"
+start=$(( 1 + boot_mib ))MiB, size=${root_mib}MiB, type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, name="HUBROOT"
+EOF
+else
+  sfdisk --quiet "$disk" <<EOF
+label: dos
+start=1MiB, size=${boot_mib}MiB, type=c, bootable
+start=$(( 1 + boot_mib ))MiB, size=${root_mib}MiB, type=83
+EOF
+fi
+dd if="$work/boot.vfat" of="$disk" bs=1M seek=1 conv=notrunc,sparse status=none
+dd if="$work/root.ext4" of="$disk" bs=1M seek=$(( 1 + boot_mib )) conv=notrunc,sparse status=none
+rm -f "$work/boot.vfat" "$work/root.ext4"
+# Offsets for images/configure and the tests.
+printf 'boot_offset=%d\nroot_offset=%d\n' $(( 1024 * 1024 )) $(( (1 + boot_mib) * 1024 * 1024 )) > "$disk.offsets"
+# The kernel and initrd, for booting the image directly (tests, -kernel/-initrd).
+cp -L "$root/boot/"vmlinuz-* "$work/" 2>/dev/null || true
+cp -L "$root/boot/"initrd.img-* "$work/" 2>/dev/null || true
+
+case $compress in
+  xz) step "compress (xz)"; xz -T0 -6 -k -f "$disk"; packed=$disk.xz ;;
+  zstd) step "compress (zstd)"; zstd -q -T0 -19 -f "$disk" -o "$disk.zst"; packed=$disk.zst ;;
+  none) packed="" ;;
+esac
+step "done"
+ls -l "$disk" ${packed:+"$packed"}
+echo "$name: raw $(( $(stat -c %s "$disk") / 1048576 )) MiB${packed:+, compressed $(( $(stat -c %s "$packed") / 1048576 )) MiB}, built in $(( $(date +%s) - t0 )) s"

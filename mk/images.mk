@@ -1,0 +1,65 @@
+# Images (issue 6): flashable NUC (amd64, UEFI GRUB) and Raspberry Pi 4 (arm64) disk images,
+# built without loop devices or mounts (images/build-image.sh), the single-file hub binary,
+# and the boot test of the NUC image in qemu (TCG). Output in build/images/, cache in
+# var/cache/images/ (both git-ignored).
+APT_PACKAGES += mmdebstrap mtools dosfstools fdisk e2fsprogs xz-utils zstd grub-efi-amd64-bin \
+	qemu-system-x86 qemu-utils ovmf qemu-user-static binfmt-support socat prometheus
+EXTRA_TESTS += image-test
+
+IMAGE_COMPRESS ?= xz
+PYI_VENV := build/pyinstaller-venv
+HUB_BINARY := build/hub-binary/outlet-hub
+
+.PHONY: image-nuc image-pi image-nuc-raw wheelhouse-amd64 wheelhouse-arm64 hub-binary image-test image-test-pi
+
+# The hub and its dependencies as amd64 wheels (this machine) — the provisioning wheelhouse.
+wheelhouse-amd64: wheelhouse
+	rm -rf build/wheelhouse-amd64 && cp -a build/wheelhouse build/wheelhouse-amd64
+
+# The same for the Pi: the hub's own wheel is pure Python, its dependencies come from PyPI as
+# manylinux aarch64 wheels for CPython 3.11 (bookworm's), so nothing compiles under emulation.
+wheelhouse-arm64: wheelhouse
+	rm -rf build/wheelhouse-arm64 && mkdir -p build/wheelhouse-arm64
+	cp build/wheelhouse/outlet_hub-*.whl build/wheelhouse-arm64/
+	$(PIP) download --quiet --only-binary=:all: --python-version 3.11 --implementation cp \
+	  --abi cp311 --abi abi3 --abi none --platform manylinux2014_aarch64 \
+	  --platform manylinux_2_17_aarch64 --platform manylinux_2_26_aarch64 \
+	  --platform manylinux_2_28_aarch64 --platform any -d build/wheelhouse-arm64 \
+	  build/wheelhouse/outlet_hub-*.whl
+
+image-nuc: deps provisioning-venv wheelhouse-amd64
+	COMPRESS=$(IMAGE_COMPRESS) WHEELHOUSE=$(CURDIR)/build/wheelhouse-amd64 images/build-image.sh nuc
+
+image-pi: deps provisioning-venv wheelhouse-arm64
+	COMPRESS=$(IMAGE_COMPRESS) WHEELHOUSE=$(CURDIR)/build/wheelhouse-arm64 images/build-image.sh pi
+
+# Single-file Linux executable of the hub (PyInstaller from PyPI in its own venv).
+$(PYI_VENV)/bin/pyinstaller: images/pyinstaller-requirements.txt
+	$(PYTHON) -m venv $(PYI_VENV)
+	$(PYI_VENV)/bin/pip install --quiet -r images/pyinstaller-requirements.txt
+	$(PYI_VENV)/bin/pip install --quiet .
+	touch $@
+
+$(HUB_BINARY): $(PYI_VENV)/bin/pyinstaller images/outlet-hub.spec $(shell find hub ui -type f -not -path '*/__pycache__/*' -not -path 'ui/tests/*' 2>/dev/null)
+	$(PYI_VENV)/bin/pip install --quiet --no-deps --force-reinstall .
+	$(PYI_VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN \
+	  --distpath build/hub-binary --workpath build/pyinstaller-work images/outlet-hub.spec
+	@ls -l $@
+
+hub-binary: $(HUB_BINARY)
+
+# tests/images/test_hub_binary.py runs under test-py against the built binary.
+test-py: hub-binary
+
+# Build the NUC image (raw only: compression is not what the test checks) and boot it.
+image-test: deps provisioning-venv wheelhouse-amd64
+	@start=$$(date +%s); \
+	COMPRESS=none WHEELHOUSE=$(CURDIR)/build/wheelhouse-amd64 OUT=$(CURDIR)/build/image-test \
+	  images/build-image.sh nuc || exit 1; \
+	OUTLET_IMAGE_TEST=$(CURDIR)/build/image-test/outlet-hub-nuc.img $(VENV)/bin/pytest -q -p no:cacheprovider \
+	  tests/images/test_image_boot.py || exit 1; \
+	echo "image-test: built and boot-tested in $$(( $$(date +%s) - start )) s"
+
+# The Pi image's root through qemu-user in a chroot inside a private network namespace.
+image-test-pi: image-pi
+	OUTLET_PI_ROOT=$(CURDIR)/build/images/pi/root $(VENV)/bin/pytest -q -p no:cacheprovider tests/images/test_pi_root.py

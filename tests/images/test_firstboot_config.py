@@ -1,0 +1,106 @@
+"""The first-boot reader of outlet.toml (images/rootfs/usr/lib/outlet-hub/firstboot) and
+images/configure, on the host: errors name the key, secrets never stay on the boot partition,
+and configure writes into a FAT partition of an image file without mounting it."""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import shutil
+import subprocess
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tests.support.processes import ROOT
+
+FIRSTBOOT = ROOT / "images" / "rootfs" / "usr" / "lib" / "outlet-hub" / "firstboot"
+EXAMPLE = ROOT / "images" / "outlet.toml.example"
+
+
+def load() -> ModuleType:
+    loader = importlib.machinery.SourceFileLoader("outlet_firstboot", str(FIRSTBOOT))
+    spec = importlib.util.spec_from_loader("outlet_firstboot", loader)
+    assert spec
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+fb = load()
+
+
+def test_the_example_is_valid_and_maps_onto_firstboot_yml_variables() -> None:
+    cfg = fb.parse(EXAMPLE.read_text())
+    assert cfg["outlet_id"] == 1 and cfg["outlet_slug"] == "malioboro"
+    out = fb.playbook_vars(cfg, "192.168.1.10")
+    assert out["outlet_lan_networks"] == ["192.168.1.0/24"]
+    assert out["admin_networks"] == ["10.99.0.0/24"]
+    assert out["hub_lan_address"] == "192.168.1.10"
+    assert out["outlet_hub_manage_services"] is False
+
+
+@pytest.mark.parametrize("text, names", [
+    ("[outlet]\nname = 'x'\n", "[outlet] id is required"),
+    ("[outlet]\nid = 0\nname = 'x'\n", "[outlet] id must be > 0"),
+    ("[outlet]\nid = 2\nname = 'x'\ntimezone = 'Mars/Olympus'\n", "timezone"),
+    ("[outlet]\nid = 2\nname = 'x'\n[central]\nurl = 'https://hq'\n", "enrollment_token"),
+    ("[outlet]\nid = 2\nname = 'x'\n[network]\nmode = 'static'\naddress = '10.1.1.1'\n", "address"),
+    ("[outlet]\nid = 2\nname = 'x'\n[ssh]\nauthorized_keys = ['hunter2']\n", "authorized_keys"),
+    ("[outlet]\nid = 2\nname = 'x'\n[wifi]\nssid = 'a'\npsk = 'short'\n", "psk"),
+    ("[outlet\nid = 2\n", "not valid TOML"),
+    ("[outlet]\nid = 2\nname = 'x'\n[surprise]\n", "unknown table"),
+])
+def test_a_broken_file_is_refused_with_a_message_naming_the_key(text: str, names: str) -> None:
+    with pytest.raises(fb.OutletError, match=names.replace("[", r"\[").replace("]", r"\]")):
+        fb.parse(text)
+
+
+def test_scrubbing_removes_every_secret_and_keeps_the_rest() -> None:
+    text = EXAMPLE.read_text() + '\n[wifi]\nssid = "Back"\npsk = "wifi-pass-123"\n' \
+        '[mqtt.devices]\nkds-1 = "dev-secret"\n'
+    text = text.replace("paste the single-use token from the admin panel here", "tok-123")
+    cfg = fb.parse(text)
+    assert cfg["wifi"]["psk"] == "wifi-pass-123"
+    clean = fb.scrubbed(text)
+    for secret in ("tok-123", "wifi-pass-123", "dev-secret"):
+        assert secret not in clean
+    assert "Yogya Mall Malioboro" in clean and 'ssid = "Back"' in clean
+
+
+@pytest.mark.skipif(not shutil.which("mcopy") or not shutil.which("mkfs.vfat"),
+                    reason="needs mtools and dosfstools")
+def test_configure_writes_into_an_image_file_without_mounting(tmp_path: Path) -> None:
+    disk, fat = tmp_path / "disk.img", tmp_path / "boot.vfat"
+    subprocess.run(["truncate", "-s", "80M", str(disk)], check=True)
+    subprocess.run(["sfdisk", "--quiet", str(disk)], input="label: dos\nstart=1MiB, size=64MiB, type=c\n",
+                   text=True, check=True)
+    subprocess.run(["mkfs.vfat", "-F", "32", "-n", "HUBBOOT", "-C", str(fat), str(64 * 1024)],
+                   check=True, capture_output=True)
+    subprocess.run(["dd", f"if={fat}", f"of={disk}", "bs=1M", "seek=1", "conv=notrunc", "status=none"],
+                   check=True)
+    config = tmp_path / "outlet.toml"
+    config.write_text(EXAMPLE.read_text().replace("paste the single-use token from the admin panel here",
+                                                  "tok-secret"))
+    out = subprocess.run([str(ROOT / "images" / "configure"), str(disk), str(config)],
+                         capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert "outlet 1 (Yogya Mall Malioboro)" in out.stdout and "tok-secret" not in out.stdout
+    back = subprocess.run(["mtype", "-i", f"{disk}@@{1024 * 1024}", "::/outlet.toml"],
+                          capture_output=True, text=True, check=True,
+                          env={"MTOOLS_SKIP_CHECK": "1", "PATH": "/usr/bin:/bin"}).stdout
+    assert "tok-secret" in back
+
+    config.write_text("[outlet]\nid = 'seven'\n")
+    out = subprocess.run([str(ROOT / "images" / "configure"), str(disk), str(config)],
+                         capture_output=True, text=True, check=False)
+    assert out.returncode != 0 and "[outlet] id" in out.stderr
+
+    plain = tmp_path / "plain.img"
+    subprocess.run(["truncate", "-s", "8M", str(plain)], check=True)
+    subprocess.run(["sfdisk", "--quiet", str(plain)], input="label: dos\nstart=1MiB, type=83\n",
+                   text=True, check=True)
+    out = subprocess.run([str(ROOT / "images" / "configure"), str(plain), str(EXAMPLE)],
+                         capture_output=True, text=True, check=False)
+    assert out.returncode != 0 and "not an Outlet Hub boot partition" in out.stderr
