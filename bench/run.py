@@ -555,6 +555,15 @@ def git_commit() -> str | None:
     return None
 
 
+def hub_uncommitted() -> list[str]:
+    """Uncommitted changes under hub/: the hub that ran is HEAD plus these."""
+    with contextlib.suppress(Exception):
+        out = subprocess.run(["git", "status", "--short", "--", "hub"], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stdout
+        return [line.strip() for line in out.splitlines() if line.strip()]
+    return []
+
+
 SECTIONS = ("startup", "latency", "steps", "restart", "poll", "memory")
 
 
@@ -583,7 +592,8 @@ def main(argv: list[str] | None = None) -> int:
 
     results: dict[str, Any] = {
         "meta": {"started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "smoke": a.smoke,
-                 "git_commit": git_commit(), "host": platform.node(), "cpus": os.cpu_count(),
+                 "git_commit": git_commit(), "hub_uncommitted": hub_uncommitted(),
+                 "host": platform.node(), "cpus": os.cpu_count(),
                  "python": platform.python_version(),
                  "node": subprocess.run([NODE, "--version"], capture_output=True, text=True,
                                         check=False).stdout.strip(),
