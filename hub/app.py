@@ -53,10 +53,10 @@ def build_context(cfg: HubConfig) -> HubContext:
     # Label children resolved once: this runs for every frame to every screen.
     per_type = {t: metrics.deliveries.labels(t) for t in CLIENT_TYPES}
 
-    def delivered(client: Client, stamp: float | None) -> None:
-        per_type[client.client_type].inc()
-        if stamp is not None:
-            metrics.fanout_latency.observe(time.perf_counter() - stamp)
+    def delivered(client: Client, frames: int, oldest: float | None) -> None:
+        per_type[client.client_type].inc(frames)
+        if oldest is not None:
+            metrics.fanout_latency.observe(time.perf_counter() - oldest)
 
     fanout = Fanout(on_delivered=delivered)
     intake = OrderIntake(cfg, store, fanout, metrics)

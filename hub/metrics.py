@@ -83,6 +83,7 @@ class HubMetrics:
         self.polls = Counter("outlet_hub_polls", "HTTP change-feed polls served.", registry=r)
         self.ws_messages = Counter("outlet_hub_ws_messages", "WebSocket messages received by type.",
                                    ["type"], registry=r)
+        self._ws_children: dict[str, Counter] = {}
         self.disk_free = Gauge("outlet_hub_data_dir_free_bytes", "Free space where SQLite lives.",
                                registry=r)
         self.disk_free.set_function(self._free_bytes)
@@ -95,6 +96,13 @@ class HubMetrics:
         for t in ("pos", "kitchen", "display", "board", "device"):
             for transport in ("ws", "poll"):
                 self.clients.labels(t, transport).set(0)
+
+    def count_ws_message(self, kind: str) -> None:
+        """Per-message counter with the label child cached (this runs for every frame in)."""
+        child = self._ws_children.get(kind)
+        if child is None:
+            child = self._ws_children[kind] = self.ws_messages.labels(kind)
+        child.inc()
 
     def _free_bytes(self) -> float:
         try:

@@ -66,7 +66,6 @@ class Session:
         self.client = client
         self.bucket = TokenBucket(RATE, BURST)
         self.inflight: set[asyncio.Task[None]] = set()
-        self.slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self.replay_task: asyncio.Task[None] | None = None
 
     def send(self, kind: str, payload: Any, ref: str | None = None, **extra: Any) -> None:
@@ -140,6 +139,9 @@ class Session:
                         break
                     continue
                 self.dispatch(msg.data)
+                if len(self.inflight) >= MAX_IN_FLIGHT:
+                    # Backpressure: stop reading this socket until its writes settle.
+                    await asyncio.wait(self.inflight, return_when=asyncio.FIRST_COMPLETED)
             elif msg.type == WSMsgType.BINARY:
                 self.error(ProtocolError("invalid_message", "binary frames are not supported"))
             elif msg.type == WSMsgType.ERROR:
@@ -154,7 +156,7 @@ class Session:
             self.error(exc)
             return
         handler = HANDLERS.get(env.type)
-        self.ctx.metrics.ws_messages.labels(env.type if env.type in KNOWN_TYPES else "unknown").inc()
+        self.ctx.metrics.count_ws_message(env.type if env.type in KNOWN_TYPES else "unknown")
         if handler is None:
             self.error(ProtocolError("unknown_type", f"unknown message type {env.type!r}", "type"),
                        env.id)
@@ -167,14 +169,13 @@ class Session:
         task.add_done_callback(self.inflight.discard)
 
     async def _run_handler(self, handler: Handler, env: Envelope) -> None:
-        async with self.slots:
-            try:
-                await handler(self, env)
-            except ProtocolError as exc:
-                self.error(exc, env.id)
-            except Exception:
-                log.exception("handler for %s failed", env.type)
-                self.error(ProtocolError("unavailable", "internal error; retry"), env.id)
+        try:
+            await handler(self, env)
+        except ProtocolError as exc:
+            self.error(exc, env.id)
+        except Exception:
+            log.exception("handler for %s failed", env.type)
+            self.error(ProtocolError("unavailable", "internal error; retry"), env.id)
 
 
 def _ref_of(text: str) -> str | None:
@@ -316,7 +317,9 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     await ws.prepare(request)
     client_id = (q.get("client_id") or request.headers.get("client-id") or
                  f"{flt.client_type}-{uuidlib.uuid4().hex[:8]}")[:100]
-    client = Client(client_id, flt, ws, request.remote or "?")
+    if request.transport is None:           # the peer left during the handshake
+        return ws
+    client = Client(client_id, flt, ws, request.transport, request.remote or "?")
     client.authorized = bool(token) and token_matches(token, ctx.cfg.client_token)
     session = Session(ctx, ws, client)
     ctx.fanout.add(client)

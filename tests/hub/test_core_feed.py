@@ -77,3 +77,22 @@ def test_bad_envelopes_are_refused_with_their_code(text: str, code: str) -> None
 def test_seed_envelope_without_payload_uses_sibling_fields() -> None:
     env = parse('{"type": "new_order", "order_number": "A1", "items": []}')
     assert env.payload == {"order_number": "A1", "items": []}
+
+
+@pytest.mark.parametrize("size", [0, 5, 125, 126, 65535, 65536, 70000])
+def test_text_frames_follow_rfc6455_length_encoding(size: int) -> None:
+    from hub.core.wsframe import text_frame
+
+    text = "x" * size
+    frame = text_frame(text)
+    assert frame[0] == 0x81                       # FIN + text opcode
+    assert frame[1] & 0x80 == 0                   # server frames are never masked
+    short = frame[1] & 0x7F
+    if size < 126:
+        assert short == size and frame[2:] == text.encode()
+    elif size < 65536:
+        assert short == 126 and int.from_bytes(frame[2:4], "big") == size
+        assert frame[4:] == text.encode()
+    else:
+        assert short == 127 and int.from_bytes(frame[2:10], "big") == size
+        assert frame[10:] == text.encode()
