@@ -5,7 +5,8 @@ APT_PACKAGES += mmdebstrap nftables systemd mosquitto util-linux iproute2
 EXTRA_TESTS += test-provisioning
 
 PROVISIONING_STAMP := $(VENV)/.provisioning-installed
-PROVISIONING_SCENARIOS ?= base firewall mosquitto outlet_hub site
+# Longest first, so two lanes finish together.
+PROVISIONING_SCENARIOS ?= site outlet_hub base firewall mosquitto
 # molecule calls ansible-* from PATH, so the venv's bin/ goes first.
 PROVISIONING_ENV = PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_FORCE_COLOR=0 NO_COLOR=1 PY_COLORS=0
 
@@ -28,12 +29,17 @@ lint-provisioning: provisioning-venv
 
 # The root tarball is built once per run (cached in var/cache/provisioning/ by its recipe);
 # each scenario unpacks its own copy under var/molecule/<scenario>/ and removes it after.
+# Two scenarios run at a time (2 cores); each one's log is in var/log/molecule-<scenario>.log.
+PROVISIONING_JOBS ?= 2
+
 test-provisioning: deps provisioning-venv wheelhouse lint-provisioning
-	@start=$$(date +%s); \
+	@start=$$(date +%s); mkdir -p var/log; \
 	tarball="$(CURDIR)/$$(provisioning/molecule/shared/build-root.sh var/cache/provisioning)" || exit 1; \
-	cd provisioning && for scenario in $(PROVISIONING_SCENARIOS); do \
-	  echo "== molecule test -s $$scenario"; \
-	  OUTLET_TEST_ROOT_TAR="$$tarball" OUTLET_TEST_ROOTS="$(CURDIR)/var/molecule" \
-	    $(PROVISIONING_ENV) molecule test -s $$scenario || exit 1; \
-	done; \
+	echo "test-provisioning: root $$tarball ready after $$(( $$(date +%s) - start )) s"; \
+	printf '%s\n' $(PROVISIONING_SCENARIOS) | \
+	  OUTLET_TEST_ROOT_TAR="$$tarball" OUTLET_TEST_ROOTS="$(CURDIR)/var/molecule" $(PROVISIONING_ENV) \
+	  xargs -P $(PROVISIONING_JOBS) -I{} sh -c 'log=$(CURDIR)/var/log/molecule-{}.log; \
+	    if (cd provisioning && molecule test -s {}) > "$$log" 2>&1; \
+	    then echo "molecule {}: passed"; \
+	    else tail -n 80 "$$log"; echo "molecule {}: FAILED (full log: $$log)"; exit 255; fi' || exit 1; \
 	echo "test-provisioning: $(PROVISIONING_SCENARIOS) passed in $$(( $$(date +%s) - start )) s"
