@@ -76,7 +76,8 @@ class FleetCollector(Collector):
                 p + "hub_clock_skew_seconds", "Hub clock minus central clock at the heartbeat.",
                 labels=["outlet_id"]),
         }
-        mqtt = GaugeMetricFamily(p + "hub_mqtt_connected", "1 when the hub reported MQTT up.",
+        mqtt = GaugeMetricFamily(p + "hub_mqtt_connected",
+                                 "1 when the hub reported MQTT up, 0 down; absent when disabled.",
                                  labels=["outlet_id"])
         clients = GaugeMetricFamily(p + "hub_clients", "Clients the hub reported, by type.",
                                     labels=["outlet_id", "client_type"])
@@ -93,7 +94,10 @@ class FleetCollector(Collector):
             beat = h.last_heartbeat or {}
             for key, fam in per_outlet.items():
                 fam.add_metric([oid], float(beat.get(key) or 0))
-            mqtt.add_metric([oid], 1 if beat.get("mqtt") == "connected" else 0)
+            if beat.get("mqtt") in ("connected", "disconnected"):
+                # A hub without a broker on purpose ("disabled") or without a heartbeat yet
+                # has no series: a 0 would fire MqttBrokerDown for it.
+                mqtt.add_metric([oid], 1 if beat["mqtt"] == "connected" else 0)
             for ctype in fleet.CLIENT_TYPES:
                 clients.add_metric([oid, ctype], float((beat.get("clients") or {}).get(ctype, 0)))
         version = GaugeMetricFamily(p + "menu_version", "Current master-data version.")

@@ -117,9 +117,34 @@ def parse_heartbeat(raw: Any) -> dict[str, Any]:
     }
 
 
+HEALTH_FIGURES = ("outbox_pending", "oldest_unsynced_age_seconds", "kitchens_connected",
+                  "clients", "menu_version", "mqtt")
+
+
+def health_figures(snapshot: dict[str, Any] | None) -> dict[str, Any]:
+    """The latest heartbeat's figures for the outlet's `hub` object (admin panel); all None
+    until the hub sent one, plus `last_heartbeat_at` (central's clock)."""
+    beat = snapshot or {}
+    out = {k: beat.get(k) for k in HEALTH_FIGURES}
+    received = beat.get("received_at")
+    out["last_heartbeat_at"] = fields.iso(received) if received else None
+    return out
+
+
 def is_online(last_seen: float | None, now: float, offline_after: float) -> bool:
     """A hub is up while its last heartbeat is younger than `offline_after` (3 intervals)."""
     return last_seen is not None and now - last_seen <= offline_after
+
+
+def was_announced_offline(last_seen: float | None, announced_at: float | None) -> bool:
+    """True when the offline sweep announced the hub gone after its last heartbeat (a value
+    equal to last_seen is the migration's "nothing to announce" mark, not an announcement)."""
+    return announced_at is not None and last_seen is not None and announced_at > last_seen
+
+
+def sweep_interval(offline_after: float) -> float:
+    """How often to look for hubs that went offline: a fraction of the threshold, ≤ 5 s."""
+    return min(5.0, max(0.5, offline_after / 6))
 
 
 def clock_skew(hub_time: float | None, received_at: float) -> float:

@@ -11,18 +11,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from central.core import fields
+from central.core import promotions as promo_rules
 from central.core.errors import ApiError, invalid
 
 STATUSES = ("pending", "preparing", "ready", "completed", "cancelled")
 ORDER_TYPES = ("dine_in", "takeaway", "delivery")
 KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._-]{0,99}$")
 _SOURCE_RE = re.compile(r"^[a-z0-9_-]{1,32}$")
+# A number a kiosk printed on the receipt ("K1-0042"): read aloud and shown on boards, so
+# letters, digits and a few separators only — no spaces, markup or control characters.
+ORDER_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:#/-]{0,63}$")
 MAX_ITEMS = 200
 MAX_BATCH = 1000
 
@@ -236,6 +240,27 @@ class Cart:
     notes: str
     client_uuid: str | None
     tenant_uuids: dict[int, str]
+    tenant_order_numbers: dict[int, str] = field(default_factory=dict)
+
+
+def _tenant_map(raw: Any, name: str, pattern: re.Pattern[str], what: str) -> dict[int, str]:
+    """A `{tenant_id: string}` body field (`uuids`, `order_numbers`), every value matching."""
+    value = raw.get(name) or {}
+    if not isinstance(value, dict):
+        raise invalid(name, f"{name} must map tenant_id to {what}")
+    out: dict[int, str] = {}
+    for key, item in value.items():
+        if not isinstance(item, str) or not pattern.match(item):
+            raise invalid(name, f"every {what} in {name} must be {_RULES[name]}")
+        out[fields.integer(key, name)] = item
+    return out
+
+
+_RULES = {
+    "uuids": "1-100 characters of letters, digits, :._-",
+    "order_numbers": "1-64 characters of letters, digits, ._:#/- (starting with a letter "
+                     "or digit)",
+}
 
 
 def parse_cart(raw: Any) -> Cart:
@@ -268,14 +293,8 @@ def parse_cart(raw: Any) -> Cart:
     if client_uuid is not None and (not isinstance(client_uuid, str)
                                     or not KEY_RE.match(client_uuid) or len(client_uuid) > 80):
         raise invalid("client_uuid", "client_uuid must be 1-80 characters of letters, digits, :._-")
-    uuids_raw = raw.get("uuids") or {}
-    if not isinstance(uuids_raw, dict):
-        raise invalid("uuids", "uuids must map tenant_id to uuid")
-    tenant_uuids: dict[int, str] = {}
-    for key, value in uuids_raw.items():
-        if not isinstance(value, str) or not KEY_RE.match(value):
-            raise invalid("uuids", "every uuid must be 1-100 characters of letters, digits, :._-")
-        tenant_uuids[fields.integer(key, "uuids")] = value
+    tenant_uuids = _tenant_map(raw, "uuids", KEY_RE, "uuid")
+    tenant_numbers = _tenant_map(raw, "order_numbers", ORDER_NUMBER_RE, "order number")
     return Cart(
         outlet_id=fields.integer(raw.get("outlet_id"), "outlet_id"),
         lines=lines,
@@ -285,18 +304,23 @@ def parse_cart(raw: Any) -> Cart:
         notes=fields.text(raw.get("notes"), "notes", 1000) or "",
         client_uuid=client_uuid,
         tenant_uuids=tenant_uuids,
+        tenant_order_numbers=tenant_numbers,
     )
 
 
 def split_cart(cart: Cart, products: dict[int, dict[str, Any]],
                tenants: dict[int, dict[str, Any]], new_uuid: str,
-               now: datetime) -> list[dict[str, Any]]:
+               now: datetime, promotions: list[dict[str, Any]] | None = None,
+               ) -> list[dict[str, Any]]:
     """One canonical order per tenant, priced from `products` (id → {name, price, tenant_id,
-    station?}); `tenants` maps id → {name, outlet_id}. Raises ApiError for an unknown or
-    unavailable product or one sold at another outlet.
+    station?}) less the best of `promotions` active at `now` (the kiosk's rule, see
+    core.promotions); `tenants` maps id → {name, outlet_id}. Raises ApiError for an unknown
+    or unavailable product or one sold at another outlet.
 
     Per-tenant uuids: `uuids[tenant_id]` if given, else `<client_uuid>:<tenant_id>` so a
     kiosk resending one cart gets the same orders back, else `<new_uuid>:<tenant_id>`.
+    Order numbers: `order_numbers[tenant_id]` (the kiosk's receipt number) if given, else
+    `W-` + 6 hex of the uuid.
     """
     by_tenant: dict[int, list[dict[str, Any]]] = {}
     for i, line in enumerate(cart.lines):
@@ -307,11 +331,15 @@ def split_cart(cart: Cart, products: dict[int, dict[str, Any]],
         if tenant is None or tenant["outlet_id"] != cart.outlet_id:
             raise invalid(f"items[{i}].product_id",
                           f"product {line.product_id} is not sold at outlet {cart.outlet_id}")
-        by_tenant.setdefault(product["tenant_id"], []).append({
+        priced = promo_rules.best_price(dict(product, id=line.product_id), promotions or [], now)
+        item: dict[str, Any] = {
             "product_id": line.product_id, "name": product["name"], "qty": line.qty,
-            "price": product["price"], "modifiers": line.modifiers, "notes": line.notes,
-            "station": product.get("station"),
-        })
+            "price": promo_rules.money_from_cents(priced.unit_cents), "modifiers": line.modifiers,
+            "notes": line.notes, "station": product.get("station"),
+        }
+        if priced.promotion_id is not None:
+            item["promotion_id"] = priced.promotion_id
+        by_tenant.setdefault(product["tenant_id"], []).append(item)
     orders = []
     group = cart.client_uuid or new_uuid
     for tenant_id in sorted(by_tenant):
@@ -319,7 +347,7 @@ def split_cart(cart: Cart, products: dict[int, dict[str, Any]],
         items = by_tenant[tenant_id]
         orders.append({
             "uuid": uuid,
-            "order_number": online_order_number(uuid),
+            "order_number": cart.tenant_order_numbers.get(tenant_id) or online_order_number(uuid),
             "outlet_id": cart.outlet_id,
             "tenant_id": tenant_id,
             "tenant_name": tenants[tenant_id]["name"],

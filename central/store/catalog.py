@@ -165,3 +165,19 @@ class CatalogStore:
                 select(tenants).where(tenants.c.id.in_(tenant_ids),
                                       tenants.c.deleted.is_(False)))}
         return prods, tens
+
+    def cart_promotions(self, product_ids: list[int], tenant_ids: list[int]) -> list[dict[str, Any]]:
+        """Live, switched-on promotions that could cover these products, ascending by id
+        (order decides only which promotion_id a tie reports, never the price). Dates are
+        checked by the caller at the order's time."""
+        scope_product = or_(promotions.c.product_id.is_(None),
+                            promotions.c.product_id.in_(product_ids))
+        scope_tenant = or_(promotions.c.tenant_id.is_(None), promotions.c.tenant_id.in_(tenant_ids))
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(
+                select(promotions.c.id, promotions.c.discount_percent, promotions.c.product_id,
+                       promotions.c.tenant_id, promotions.c.start_date, promotions.c.end_date,
+                       promotions.c.is_active)
+                .where(promotions.c.deleted.is_(False), promotions.c.is_active.is_(True),
+                       scope_product, scope_tenant)
+                .order_by(promotions.c.id))]

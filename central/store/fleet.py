@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 
 from central.core import credentials, fleet
 from central.core.errors import ApiError
@@ -47,6 +47,7 @@ class FleetStore:
                 "online": fleet.is_online(hub.last_seen, now, self.offline_after),
                 "last_seen": iso(hub.last_seen) if hub.last_seen else None,
                 "version": hub.version, "addresses": hub.addresses,
+                **fleet.health_figures(hub.last_heartbeat),
             },
         }
 
@@ -212,7 +213,8 @@ class FleetStore:
     # -- heartbeats and the fleet view ----------------------------------------------------
 
     def heartbeat(self, hub: HubPrincipal, snapshot: dict[str, Any], now: float) -> int | None:
-        """Store a heartbeat; returns the new kitchens_connected when it changed, else None."""
+        """Store a heartbeat; returns kitchens_connected when it changed or when the hub is
+        back after the offline sweep announced it gone, else None."""
         snap = dict(snapshot, received_at=now,
                     clock_skew_seconds=fleet.clock_skew(snapshot.get("hub_time"), now))
         with self.engine.begin() as conn:
@@ -220,8 +222,9 @@ class FleetStore:
                 # A health snapshot is superseded 15 s later: not worth an fsync per hub
                 # (12 ms -> ~2 ms per heartbeat; a crash loses at most the last ~0.6 s).
                 conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-            prev = conn.execute(select(hubs.c.last_heartbeat)
-                                .where(hubs.c.hub_id == hub.hub_id)).scalar_one_or_none()
+            prev = conn.execute(select(hubs.c.last_heartbeat, hubs.c.last_seen,
+                                       hubs.c.offline_announced_at)
+                                .where(hubs.c.hub_id == hub.hub_id)).first()
             values: dict[str, Any] = {"last_seen": now, "last_heartbeat": snap}
             if snapshot.get("version"):
                 values["version"] = snapshot["version"]
@@ -231,9 +234,35 @@ class FleetStore:
                 values["addresses"] = snapshot["addresses"]
             conn.execute(update(hubs).where(hubs.c.hub_id == hub.hub_id).values(**values))
             self._follow_hub_url(conn, hub.outlet_id, snapshot.get("websocket_url"), now)
-        before = (prev or {}).get("kitchens_connected")
+        before = ((prev.last_heartbeat if prev is not None else None) or {}).get(
+            "kitchens_connected")
         after: int = snap["kitchens_connected"]
-        return after if before != after else None
+        came_back = prev is not None and fleet.was_announced_offline(prev.last_seen,
+                                                                     prev.offline_announced_at)
+        return after if before != after or came_back else None
+
+    def sweep_offline(self, now: float) -> list[HubPrincipal]:
+        """Claim the hubs that went offline since the last sweep (each offline episode once,
+        whichever central process sweeps first); returns those that are their outlet's
+        current hub, for a `kitchen_status_changed` announcement."""
+        cutoff = now - self.offline_after
+        with self.engine.begin() as conn:
+            claimed = conn.execute(
+                update(hubs).where(
+                    hubs.c.last_seen.is_not(None), hubs.c.last_seen < cutoff,
+                    or_(hubs.c.offline_announced_at.is_(None),
+                        hubs.c.offline_announced_at < hubs.c.last_seen))
+                .values(offline_announced_at=now)
+                .returning(hubs.c.hub_id, hubs.c.outlet_id, hubs.c.last_seen)).all()
+            if not claimed:
+                return []
+            latest = {r.outlet_id: r.seen for r in conn.execute(
+                select(hubs.c.outlet_id, func.max(hubs.c.last_seen).label("seen"))
+                .where(hubs.c.outlet_id.in_({c.outlet_id for c in claimed}))
+                .group_by(hubs.c.outlet_id))}
+        # A replaced hub ageing out must not tell the outlet its kitchens are gone.
+        return [HubPrincipal(c.hub_id, c.outlet_id) for c in claimed
+                if c.last_seen >= latest[c.outlet_id]]
 
     def fleet_rows(self) -> tuple[list[Any], list[Any]]:
         """(outlets, hubs) rows for /metrics and service discovery."""

@@ -124,6 +124,9 @@ hubs = Table(
     Column("registered_at", Float, nullable=False),
     Column("last_seen", Float, nullable=True),
     Column("last_heartbeat", JSON, nullable=True),
+    # Set by the offline sweep when it announced this hub offline; a later heartbeat
+    # (last_seen > it) makes the hub eligible again.
+    Column("offline_announced_at", Float, nullable=True),
 )
 
 enrollment_tokens = Table(

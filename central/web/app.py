@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,6 +14,7 @@ from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web_request import BaseRequest
 
 from central.config import CentralConfig
+from central.core import fleet
 from central.core.credentials import FailureThrottle
 from central.metrics import CentralMetrics
 from central.realtime import Broadcaster
@@ -20,7 +23,16 @@ from central.store.accounts import AccountStore
 from central.store.catalog import CatalogStore
 from central.store.fleet import FleetStore
 from central.store.orders import OrderStore
-from central.web import admin_api, admin_panel, hub_api, menu_api, ops, orders_api, outlet_ws
+from central.web import (
+    admin_api,
+    admin_panel,
+    cors,
+    hub_api,
+    menu_api,
+    ops,
+    orders_api,
+    outlet_ws,
+)
 from central.web.context import (
     AUTH_CACHE,
     BROADCASTER,
@@ -77,6 +89,37 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     await broadcaster.stop()
 
 
+async def offline_sweep_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Announce on each outlet channel when its hub stops heartbeating (kitchens unreachable).
+
+    Every process sweeps; the claim is one conditional UPDATE, so each offline episode is
+    announced once across processes (PostgreSQL NOTIFY then reaches every subscriber).
+    """
+    cfg = app[CONFIG]
+    fleet_store = app[STORES].fleet
+    interval = fleet.sweep_interval(cfg.hub_offline_after)
+
+    async def sweep() -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                t = time.time()
+                gone = await asyncio.to_thread(fleet_store.sweep_offline, t)
+                if gone:
+                    log.info("hubs offline: %s", ", ".join(h.hub_id for h in gone))
+                    await app[BROADCASTER].publish([
+                        hub_api.kitchen_status_event(h, 0, hub_online=False, at=t)
+                        for h in gone])
+            except Exception:
+                log.exception("offline sweep failed; retrying in %.1fs", interval)
+
+    task = asyncio.create_task(sweep(), name="central-offline-sweep")
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
 async def executor_ctx(app: web.Application) -> AsyncIterator[None]:
     """Worker threads for database calls, sized to the connection pool (10 + 10 overflow)."""
     pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="central-db")
@@ -87,12 +130,14 @@ async def executor_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def build_app(cfg: CentralConfig) -> web.Application:
     """The aiohttp application for `cfg` (resources open when the app starts)."""
-    app = web.Application(middlewares=[errors_and_timing], client_max_size=_MAX_BODY)
+    app = web.Application(middlewares=[cors.cors_preflight, errors_and_timing],
+                          client_max_size=_MAX_BODY)
+    app.on_response_prepare.append(cors.add_cors_headers)
     app[CONFIG] = cfg
     app[METRICS] = CentralMetrics()
     app[THROTTLE] = FailureThrottle(cfg.auth_failure_limit, cfg.auth_failure_window)
     app[AUTH_CACHE] = {}
-    app.cleanup_ctx.extend([executor_ctx, database_ctx, realtime_ctx])
+    app.cleanup_ctx.extend([executor_ctx, database_ctx, realtime_ctx, offline_sweep_ctx])
     app.add_routes(hub_api.routes)
     app.add_routes(admin_api.routes)
     app.add_routes(orders_api.routes)

@@ -10,6 +10,7 @@ from central.core import credentials, fleet
 from central.core import orders as rules
 from central.core.errors import ApiError
 from central.core.fields import iso
+from central.store.fleet import HubPrincipal
 from central.web.context import (
     BROADCASTER,
     CONFIG,
@@ -26,6 +27,17 @@ from central.web.context import (
 )
 
 routes = web.RouteTableDef()
+
+
+def kitchen_status_event(hub: HubPrincipal, kitchens: int, hub_online: bool,
+                         at: float) -> dict[str, Any]:
+    """`kitchen_status_changed` for an outlet channel: kitchens the hub reported (0 once the
+    hub itself stopped heartbeating, `hub_online` false)."""
+    return {"outlet_id": hub.outlet_id, "event": "kitchen_status_changed", "origin_hub": None,
+            "data": {"outlet_id": hub.outlet_id, "hub_id": hub.hub_id,
+                     "kitchens_connected": kitchens,
+                     "status": "online" if kitchens else "offline",
+                     "hub_online": hub_online, "timestamp": iso(at)}}
 
 
 @routes.post("/api/hubs/register")
@@ -70,12 +82,8 @@ async def heartbeat(request: web.Request) -> web.Response:
     received = now()
     kitchens = await db(stores.fleet.heartbeat, hub, snapshot, received)
     if kitchens is not None:
-        await request.app[BROADCASTER].publish([{
-            "outlet_id": hub.outlet_id, "event": "kitchen_status_changed", "origin_hub": None,
-            "data": {"outlet_id": hub.outlet_id, "hub_id": hub.hub_id,
-                     "kitchens_connected": kitchens,
-                     "status": "online" if kitchens else "offline",
-                     "timestamp": iso(received)}}])
+        await request.app[BROADCASTER].publish([
+            kitchen_status_event(hub, kitchens, hub_online=True, at=received)])
     return reply({"server_time": iso(now()),
                   "menu_version": await db(stores.catalog.current_version)})
 

@@ -50,7 +50,8 @@ async def get_order(request: web.Request) -> web.Response:
 @routes.post("/api/public/order-groups/")
 @routes.post("/api/public/order-groups")
 async def order_group(request: web.Request) -> web.Response:
-    """Split a cart into one order per tenant at master-data prices; idempotent with uuids.
+    """Split a cart into one order per tenant at master-data prices less active promotions
+    (the kiosk's rule); idempotent with uuids; `order_numbers` keeps the kiosk's numbers.
 
     201 {group_id, orders, duplicate: false}; a resent cart 200 with duplicate: true.
     """
@@ -59,8 +60,10 @@ async def order_group(request: web.Request) -> web.Response:
     if not await db(stores.fleet.outlet_exists, cart.outlet_id):
         raise ApiError("not_found", f"outlet {cart.outlet_id} does not exist", "outlet_id")
     products, tenants = await db(stores.catalog.priced, [ln.product_id for ln in cart.lines])
+    promotions = await db(stores.catalog.cart_promotions, list(products),
+                          sorted({p["tenant_id"] for p in products.values()}))
     group_id = cart.client_uuid or str(uuidlib.uuid4())
-    orders = rules.split_cart(cart, products, tenants, group_id, datetime.now(UTC))
+    orders = rules.split_cart(cart, products, tenants, group_id, datetime.now(UTC), promotions)
     outcome, duplicate = await db(stores.orders.create_group, orders, now())
     await request.app[BROADCASTER].publish(outcome.events)
     return reply({"group_id": group_id, "orders": outcome.results, "duplicate": duplicate},

@@ -138,3 +138,65 @@ def test_service_discovery_lists_hub_metrics_targets(central: CentralUnderTest,
                          headers={"Authorization": "Bearer sd-wrong"})[0] == 401
     finally:
         proc.kill()
+
+
+def test_outlet_hub_shows_the_latest_heartbeat_figures(central: CentralUnderTest) -> None:
+    oid, token, display = central.enrolled_hub("hub-figures")
+    hub = outlet(central, oid)["hub"]
+    assert isinstance(hub, dict)
+    assert {k: hub[k] for k in ("outbox_pending", "kitchens_connected", "mqtt", "clients")} == {
+        "outbox_pending": None, "kitchens_connected": None, "mqtt": None, "clients": None}
+    central.call("POST", "/api/hubs/heartbeat", {
+        "hub_id": "hub-figures", "clients": {"kitchen": 2, "pos": 1, "board": 1},
+        "kitchens_connected": 2, "outbox_pending": 17, "oldest_unsynced_age_seconds": 42.5,
+        "mqtt": "disconnected", "menu_version": 31}, token=token)
+    listed = [o for o in central.as_admin("GET", "/api/tenants/outlets/") if o["id"] == oid]
+    status, for_display = central.call("GET", f"/api/tenants/outlets/{oid}/", token=display)
+    assert status == 200
+    for seen in (outlet(central, oid), *listed, for_display):
+        hub = seen["hub"]
+        assert isinstance(hub, dict)
+        assert hub["outbox_pending"] == 17 and hub["oldest_unsynced_age_seconds"] == 42.5
+        assert hub["kitchens_connected"] == 2 and hub["mqtt"] == "disconnected"
+        assert hub["menu_version"] == 31
+        assert hub["clients"] == {"kitchen": 2, "pos": 1, "display": 0, "board": 1, "device": 0}
+        assert isinstance(hub["last_heartbeat_at"], str)
+
+
+def test_mqtt_series_is_absent_for_a_hub_without_a_broker(central: CentralUnderTest) -> None:
+    series = 'outlet_central_hub_mqtt_connected{{outlet_id="{}"}}'
+    beats = {"disabled": None, "disconnected": "0.0", "connected": "1.0"}
+    outlets = {}
+    for state in beats:
+        oid, token, _ = central.enrolled_hub(f"hub-mqtt-{state}")
+        central.call("POST", "/api/hubs/heartbeat", {"mqtt": state}, token=token)
+        outlets[state] = oid
+    silent, _, _ = central.enrolled_hub("hub-mqtt-no-beat")
+    _, text = http_json(central.base + "/metrics")
+    for state, value in beats.items():
+        name = series.format(outlets[state])
+        if value is None:
+            assert name not in text, state
+            assert f'outlet_central_hub_up{{hub_id="hub-mqtt-{state}",outlet_id="{outlets[state]}"}}' \
+                in text
+        else:
+            assert f"{name} {value}" in text, state
+    assert series.format(silent) not in text
+
+
+def test_service_discovery_uses_the_reported_metrics_port(central: CentralUnderTest) -> None:
+    oid = central.new_outlet()
+    status, first = central.register(oid, "hub-sd-port", metrics_port=3001,
+                                     metrics_url="http://192.168.1.10:3001/metrics")
+    assert status == 200, first
+
+    def target() -> list[str]:
+        _, groups = central.call("GET", "/api/sd/hubs", token=central.admin)
+        (mine,) = [g for g in groups if g["labels"]["outlet_id"] == str(oid)]
+        return list(mine["targets"])
+
+    assert target() == ["192.168.1.10:3001"]
+    central.register(oid, "hub-sd-port", hub_token=first["hub_token"], metrics_port=9123)
+    assert target() == ["192.168.1.10:9123"]
+    assert central.register(oid, "hub-sd-port", hub_token=first["hub_token"],
+                            metrics_port=70000)[0] == 400

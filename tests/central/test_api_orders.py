@@ -135,3 +135,82 @@ def test_order_group_refuses_unknown_products(central: CentralUnderTest) -> None
     status, body = central.call("POST", "/api/public/order-groups/", {
         "outlet_id": oid, "items": [{"product_id": 999999, "qty": 1}]})
     assert status == 400 and body["error"]["field"] == "items[0].product_id"
+
+
+def test_order_group_keeps_the_kiosks_order_numbers(central: CentralUnderTest) -> None:
+    oid = central.new_outlet()
+    p1, p2 = menu(central, oid)
+    pizza = central.as_admin("GET", f"/api/products/{p1}/")["tenant_id"]
+    cart = {"outlet_id": oid, "client_uuid": f"num-{oid}", "order_numbers": {str(pizza): "K1-0042"},
+            "items": [{"product_id": p1, "qty": 1}, {"product_id": p2, "qty": 1}]}
+    status, body = central.call("POST", "/api/public/order-groups/", cart)
+    assert status == 201, body
+    numbers = {o["tenant_id"]: o["order_number"] for o in body["orders"]}
+    assert numbers[pizza] == "K1-0042"
+    (other,) = [n for t, n in numbers.items() if t != pizza]
+    assert other.startswith("W-") and len(other) == 8  # generated numbers stay the default
+    # the same cart without the kiosk's number is other content under the same uuids
+    assert central.call("POST", "/api/public/order-groups/",
+                        dict(cart, order_numbers={}))[0] == 409
+    for bad in ("<b>1</b>", "K1 0042", "-K1", "K" * 65, 42, ""):
+        status, err = central.call("POST", "/api/public/order-groups/", dict(
+            cart, client_uuid=f"bad-{oid}", order_numbers={str(pizza): bad}))
+        assert status == 400 and err["error"]["field"] == "order_numbers", (bad, err)
+
+
+def test_order_group_applies_active_promotions_like_the_kiosk(central: CentralUnderTest) -> None:
+    """Prices and totals below are what ui/shared/promotions.js + cart.js compute for this
+    cart (bestPrice → Cart → splitCartIntoOrders, run under node): central must agree to the
+    cent, or an order the kiosk sent through central conflicts with the hub's copy."""
+    from datetime import UTC, datetime, timedelta
+
+    oid, token, _ = central.enrolled_hub()
+    now = datetime.now(UTC)
+
+    def iso(days: float) -> str:
+        return (now + timedelta(days=days)).isoformat().replace("+00:00", "Z")
+
+    pizza = central.as_admin("POST", "/api/tenants/", {"outlet_id": oid, "name": "Pizza"})["id"]
+    drinks = central.as_admin("POST", "/api/tenants/", {"outlet_id": oid, "name": "Drinks"})["id"]
+    prices = {"Margherita": (pizza, "45000"), "Calzone": (pizza, "52500"),
+              "Es Teh": (drinks, "4.45"), "Kopi": (drinks, "12.345")}
+    ids = {name: central.as_admin("POST", "/api/products/", {
+        "tenant_id": t, "name": name, "price": price})["id"] for name, (t, price) in prices.items()}
+    promos = [
+        {"name": "Margherita day", "discount_percent": "15", "product_id": ids["Margherita"]},
+        {"name": "Pizza week", "discount_percent": "10", "tenant_id": pizza,
+         "start_date": iso(-1), "end_date": iso(1)},
+        {"name": "switched off", "discount_percent": "50", "is_active": False},
+        {"name": "not yet", "discount_percent": "30", "start_date": iso(1)},
+        {"name": "over", "discount_percent": "12.5", "start_date": iso(-2), "end_date": iso(-1)},
+        {"name": "Drinks", "discount_percent": "10", "tenant_id": drinks},
+    ]
+    made = [central.as_admin("POST", "/api/promotions/", p)["id"] for p in promos]
+    qty = {"Margherita": 2, "Calzone": 1, "Es Teh": 3, "Kopi": 1}
+    cart = {"outlet_id": oid, "client_uuid": f"promo-{oid}",
+            "uuids": {str(pizza): f"k-{oid}-1", str(drinks): f"k-{oid}-2"},
+            "order_numbers": {str(pizza): "K1-0001", str(drinks): "K1-0002"},
+            "items": [{"product_id": ids[n], "qty": q} for n, q in qty.items()]}
+    status, body = central.call("POST", "/api/public/order-groups/", cart)
+    assert status == 201, body
+    by_tenant = {o["tenant_id"]: o for o in body["orders"]}
+    # node: Margherita 3825000c (promo 15 %), Calzone 4725000c (10 %), Es Teh 400c
+    # (445c - Math.round(44.5) = 45), Kopi 1111c ("12.345" → 1235c - Math.round(123.5) = 124)
+    assert [(i["name"], i["price"], i.get("promotion_id")) for i in by_tenant[pizza]["items"]] \
+        == [("Margherita", "38250", made[0]), ("Calzone", "47250", made[1])]
+    assert [(i["name"], i["price"], i.get("promotion_id")) for i in by_tenant[drinks]["items"]] \
+        == [("Es Teh", "4", made[5]), ("Kopi", "11.11", made[5])]
+    assert by_tenant[pizza]["total_amount"] == "123750"
+    assert by_tenant[drinks]["total_amount"] == "23.11"
+    # The kiosk's own copies of these orders, forwarded later by the hub: duplicates.
+    kiosk_copies = [{
+        "uuid": f"k-{oid}-{n}", "order_number": f"K1-000{n}", "outlet_id": oid, "tenant_id": t,
+        "status": "pending", "source": "kiosk", "id": n, "rev": n, "total_amount": total,
+        "order_type": "dine_in", "table": "", "customer_name": "", "notes": "",
+        "items": [{"product_id": ids[name], "name": name, "qty": qty[name], "price": price,
+                   "modifiers": [], "notes": ""} for name, price in lines]}
+        for n, t, total, lines in (
+            (1, pizza, "123750", [("Margherita", "38250"), ("Calzone", "47250")]),
+            (2, drinks, "23.11", [("Es Teh", "4"), ("Kopi", "11.11")]))]
+    _, res = central.call("POST", "/api/hubs/orders", {"orders": kiosk_copies}, token)
+    assert [r["result"] for r in res["results"]] == ["duplicate", "duplicate"]

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from central.core import orders as rules
+from central.core import promotions as promos
 from central.core.errors import ApiError
 
 NOW = datetime(2026, 1, 3, 10, 30, tzinfo=UTC)
@@ -150,3 +151,65 @@ def test_fingerprint_is_deterministic(name: str, qty: int) -> None:
     except ApiError:
         return
     assert rules.fingerprint(a) == rules.fingerprint(dict(a))
+
+
+def test_cart_keeps_given_order_numbers_and_generates_the_rest() -> None:
+    cart = rules.parse_cart({"outlet_id": 1, "client_uuid": "c", "order_numbers": {"10": "K1-0042"},
+                             "items": [{"product_id": 1, "qty": 1}, {"product_id": 2, "qty": 1}]})
+    numbers = [o["order_number"] for o in rules.split_cart(cart, PRODUCTS, TENANTS, "g", NOW)]
+    assert numbers == ["K1-0042", rules.online_order_number("c:11")]
+
+
+@pytest.mark.parametrize("bad", ["", " ", "K1 0042", "<x>", "K" * 65, "-1", "é-1", None, 7,
+                                 "K1\n2"])
+def test_cart_refuses_unsafe_order_numbers(bad: object) -> None:
+    with pytest.raises(ApiError) as err:
+        rules.parse_cart({"outlet_id": 1, "order_numbers": {"10": bad},
+                          "items": [{"product_id": 1, "qty": 1}]})
+    assert err.value.field == "order_numbers"
+
+
+def test_promotion_rounding_follows_the_kiosk() -> None:
+    """Expected numbers from ui/shared/money.js toCents and promotions.js unitDiscount."""
+    assert [promos.to_cents(v) for v in ("45000", "12.345", "12.344", "4.45", "0.005", "7")] \
+        == [4500000, 1235, 1234, 445, 1, 700]
+    # Math.round ties go up (Python's round would give 44 and 0): 445 * 10 / 100 = 44.5
+    assert promos.unit_discount({"discount_percent": "10"}, 445) == 45
+    assert promos.unit_discount({"discount_percent": "50"}, 1) == 1
+    assert promos.unit_discount({"discount_percent": "12.5"}, 333) == 42  # 41.625
+    assert promos.unit_discount({"discount_percent": "100"}, 999) == 999
+    assert promos.money_from_cents(1111) == "11.11" and promos.money_from_cents(400) == "4"
+
+
+def test_promotions_scope_dates_and_best_discount() -> None:
+    product = {"id": 1, "tenant_id": 10, "price": "45000"}
+    base = {"is_active": True, "start_date": None, "end_date": None, "product_id": None,
+            "tenant_id": None}
+    day = "2026-01-0{}T00:00:00.000Z"
+    cases = [
+        (dict(base, id=1, discount_percent="5"), True),                     # everything
+        (dict(base, id=2, discount_percent="50", tenant_id=11), False),     # other tenant
+        (dict(base, id=3, discount_percent="60", product_id=2), False),     # other product
+        (dict(base, id=4, discount_percent="70", is_active=False), False),  # switched off
+        (dict(base, id=5, discount_percent="80", start_date=day.format(4)), False),  # not yet
+        (dict(base, id=6, discount_percent="90", end_date=day.format(2)), False),    # over
+        (dict(base, id=7, discount_percent="20", tenant_id=10, product_id=1,
+              start_date=day.format(3), end_date=day.format(3)), True),  # inclusive bounds
+    ]
+    at = datetime(2026, 1, 3, tzinfo=UTC)
+    for promo, applies in cases:
+        got = promos.best_price(product, [promo], at)
+        assert (got.promotion_id is not None) == applies, promo
+    best = promos.best_price(product, [p for p, _ in cases], at)
+    assert (best.unit_cents, best.original_cents, best.promotion_id) == (3600000, 4500000, 7)
+
+
+def test_cart_prices_with_promotions() -> None:
+    cart = rules.parse_cart({"outlet_id": 1, "items": [{"product_id": 1, "qty": 2},
+                                                       {"product_id": 2, "qty": 1}]})
+    promo = {"id": 9, "discount_percent": "15", "product_id": 1, "tenant_id": None,
+             "is_active": True, "start_date": None, "end_date": None}
+    pizza, drinks = rules.split_cart(cart, PRODUCTS, TENANTS, "g", NOW, [promo])
+    assert (pizza["items"][0]["price"], pizza["items"][0]["promotion_id"]) == ("38250", 9)
+    assert pizza["total_amount"] == "76500"
+    assert drinks["total_amount"] == "8000" and "promotion_id" not in drinks["items"][0]

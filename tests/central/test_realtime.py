@@ -137,3 +137,55 @@ async def test_order_group_posted_to_one_process_reaches_a_subscriber_of_the_oth
         assert status == 201
         data = (await next_event(on_second, "new_order"))["data"]
         assert data["uuid"] == "cross-big:" + str(data["tenant_id"]) and len(data["items"]) == 30
+
+
+async def kitchen_events(ws: aiohttp.ClientWebSocketResponse,
+                         quiet: float) -> list[dict[str, Any]]:
+    """Every kitchen_status_changed until nothing arrives for `quiet` seconds."""
+    seen: list[dict[str, Any]] = []
+    while True:
+        try:
+            msg = await ws.receive(timeout=quiet)
+        except TimeoutError:
+            return seen
+        data = json.loads(msg.data)
+        if data.get("event") == "kitchen_status_changed":
+            seen.append(data["data"])
+
+
+async def test_hub_going_offline_is_announced_once_and_its_return_too(
+        central: CentralUnderTest) -> None:
+    """CENTRAL_HUB_OFFLINE_AFTER=3 here: silent for 3 s → one `kitchen_status_changed` with
+    hub_online false and no kitchens; the next heartbeat announces the kitchens again."""
+    oid, hub_token, display = central.enrolled_hub("hub-goes-away")
+    beat = {"hub_id": "hub-goes-away", "kitchens_connected": 2, "clients": {"kitchen": 2}}
+    async with aiohttp.ClientSession() as http, http.ws_connect(
+            f"{central.proc.ws_base}/ws/outlet/{oid}/?token={display}") as screen:
+        await asyncio.to_thread(central.call, "POST", "/api/hubs/heartbeat", beat, hub_token)
+        online = (await next_event(screen, "kitchen_status_changed"))["data"]
+        assert (online["kitchens_connected"], online["status"], online["hub_online"]) == (
+            2, "online", True)
+        gone = (await next_event(screen, "kitchen_status_changed", timeout=15))["data"]
+        assert gone["hub_id"] == "hub-goes-away" and gone["outlet_id"] == oid
+        assert (gone["kitchens_connected"], gone["status"], gone["hub_online"]) == (
+            0, "offline", False)
+        assert await kitchen_events(screen, quiet=3) == []  # once per offline episode
+        # back with the same two kitchens it had: still announced, it is news to the screens
+        await asyncio.to_thread(central.call, "POST", "/api/hubs/heartbeat", beat, hub_token)
+        back = (await next_event(screen, "kitchen_status_changed"))["data"]
+        assert (back["kitchens_connected"], back["status"], back["hub_online"]) == (
+            2, "online", True)
+
+
+async def test_two_processes_announce_a_hub_offline_once(
+        two_centrals: tuple[Central, Central, str]) -> None:
+    first, second, admin = two_centrals
+    a = CentralUnderTest(first, admin, "postgresql")
+    oid, hub_token, display = a.enrolled_hub("hub-shared")
+    async with aiohttp.ClientSession() as http, http.ws_connect(
+            f"{second.ws_base}/ws/outlet/{oid}/?token={display}") as screen:
+        await asyncio.to_thread(a.call, "POST", "/api/hubs/heartbeat",
+                                {"kitchens_connected": 1}, hub_token)
+        events = await kitchen_events(screen, quiet=6)
+        assert [(e["status"], e["hub_online"]) for e in events] == [
+            ("online", True), ("offline", False)]
