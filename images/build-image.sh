@@ -28,30 +28,38 @@ step() { echo "== [$target +$(( $(date +%s) - t0 ))s] $*"; }
 step "base (mmdebstrap, cached by package list)"
 base=$("$here/build-base.sh" "$arch" "$repo/var/cache/images")
 
-step "unpack $base"
 root=$work/root
-rm -rf "$work"
-mkdir -p "$root"
-tar --numeric-owner --xattrs --xattrs-include='*' -xpf "$base" -C "$root"
+if [ "${REUSE_ROOT:-0}" = 1 ] && [ -e "$root/opt/outlet-hub/venv/bin/outlet-hub" ]; then
+  # Development shortcut: keep the baked tree, redo the image layer and the disk.
+  step "reusing the baked tree $root (REUSE_ROOT=1)"
+  resolv_link=../run/systemd/resolve/stub-resolv.conf
+else
+  step "unpack $base"
+  rm -rf "$work"
+  mkdir -p "$root"
+  tar --numeric-owner --xattrs --xattrs-include='*' -xpf "$base" -C "$root"
 
-# Package scripts must not start daemons while we work in the tree.
-printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"
-chmod 0755 "$root/usr/sbin/policy-rc.d"
-# Name resolution for apt during bake (restored to systemd-resolved's stub afterwards).
-resolv_link=$(readlink "$root/etc/resolv.conf" || true)
-rm -f "$root/etc/resolv.conf"
-cp /etc/resolv.conf "$root/etc/resolv.conf"
+  # Package scripts must not start daemons while we work in the tree.
+  printf '#!/bin/sh\nexit 101\n' > "$root/usr/sbin/policy-rc.d"
+  chmod 0755 "$root/usr/sbin/policy-rc.d"
+  # Name resolution for apt during bake (restored to systemd-resolved's stub afterwards).
+  resolv_link=$(readlink "$root/etc/resolv.conf" || true)
+  rm -f "$root/etc/resolv.conf"
+  cp /etc/resolv.conf "$root/etc/resolv.conf"
 
-step "bake.yml through the chroot connection"
-(
-  cd "$repo/provisioning"
-  PATH="$ansible_bin:$PATH" ANSIBLE_CONFIG="$repo/provisioning/ansible.cfg" ANSIBLE_NOCOLOR=1 \
-    ANSIBLE_FORCE_COLOR=0 ansible-playbook -i "$root," -c community.general.chroot bake.yml \
-    -e outlet_hub_wheelhouse_src="$wheelhouse/" -e outlet_hub_ui_src="$repo/ui/" \
-    -e base_apt_update_cache=false -e firewall_apt_update_cache=false \
-    -e mosquitto_apt_update_cache=false -e outlet_hub_apt_update_cache=false
-) > "$work/bake.log" 2>&1 || { tail -40 "$work/bake.log"; echo "bake.yml failed (log: $work/bake.log)" >&2; exit 1; }
-grep -E '^PLAY RECAP' -A2 "$work/bake.log" | tail -1
+  step "bake.yml through the chroot connection"
+  (
+    cd "$repo/provisioning"
+    unset PIP_FIND_LINKS PIP_INDEX_URL PIP_EXTRA_INDEX_URL
+    PATH="$ansible_bin:$PATH" ANSIBLE_CONFIG="$repo/provisioning/ansible.cfg" ANSIBLE_NOCOLOR=1 \
+      ANSIBLE_FORCE_COLOR=0 ansible-playbook -i "$root," -c community.general.chroot bake.yml \
+      -e outlet_hub_wheelhouse_src="$wheelhouse/" -e outlet_hub_ui_src="$repo/ui/" \
+      -e base_apt_update_cache=false -e firewall_apt_update_cache=false \
+      -e mosquitto_apt_update_cache=false -e outlet_hub_apt_update_cache=false
+  ) > "$work/bake.log" 2>&1 || { tail -40 "$work/bake.log"; echo "bake.yml failed (log: $work/bake.log)" >&2; exit 1; }
+  grep -A1 '^PLAY RECAP' "$work/bake.log" | tail -1
+
+fi
 
 step "image layer (first boot, growroot, SSH keys, standalone defaults)"
 cp -a "$here/rootfs/." "$root/"
@@ -59,7 +67,7 @@ if [ "$target" = pi ]; then bootdir=/boot/firmware; else bootdir=/boot/efi; fi
 cat > "$root/etc/fstab" <<EOF
 # <file system>  <mount point>  <type>  <options>  <dump>  <pass>
 LABEL=HUBROOT    /              ext4    defaults,noatime,errors=remount-ro  0  1
-LABEL=HUBBOOT    $bootdir       vfat    defaults,umask=0077,nofail,x-systemd.device-timeout=20s  0  2
+LABEL=HUBBOOT    $bootdir       vfat    defaults,umask=0077,nofail,x-systemd.device-timeout=90s  0  2
 EOF
 mkdir -p "$root/usr/share/outlet-hub/provisioning" "$root/usr/share/doc/outlet-hub"
 # The playbooks and roles firstboot.yml needs; never the inventory or its vault.
@@ -102,9 +110,9 @@ ln -s "${resolv_link:-../run/systemd/resolve/stub-resolv.conf}" "$root/etc/resol
 
 step "boot partition ($bootdir)"
 boot=$work/boot
+rm -rf "$boot"
 mkdir -p "$boot"
 if [ "$target" = nuc ]; then
-  ln -sfn "$(cd "$root/boot" && ls vmlinuz-* | sort -V | tail -1)" "$root/vmlinuz" 2>/dev/null || true
   [ -e "$root/vmlinuz" ] || ln -sfn "boot/$(cd "$root/boot" && ls vmlinuz-* | sort -V | tail -1)" "$root/vmlinuz"
   [ -e "$root/initrd.img" ] || ln -sfn "boot/$(cd "$root/boot" && ls initrd.img-* | sort -V | tail -1)" "$root/initrd.img"
   # GRUB (Debian's grub-efi-amd64-bin) as one EFI binary; its config lives on the ESP and boots
@@ -121,8 +129,13 @@ EOF
 else
   # raspi-firmware's hooks filled /boot/firmware (firmware, DTBs, kernel, initrd, config.txt);
   # the FAT partition is mounted there on the Pi.
-  cp -a "$root/boot/firmware/." "$boot/"
-  find "$root/boot/firmware" -mindepth 1 -delete
+  # (Kept in $work/firmware so REUSE_ROOT=1 rebuilds find it again.)
+  if [ -n "$(ls -A "$root/boot/firmware")" ]; then
+    rm -rf "$work/firmware"; mkdir -p "$work/firmware"
+    cp -a "$root/boot/firmware/." "$work/firmware/"
+    find "$root/boot/firmware" -mindepth 1 -delete
+  fi
+  cp -a "$work/firmware/." "$boot/"
   cp "$here/boot/cmdline.txt" "$boot/cmdline.txt"
   cat "$here/boot/config-outlet-hub.txt" >> "$boot/config.txt"
 fi
@@ -131,10 +144,10 @@ cp "$here/boot/README.txt" "$boot/README-outlet-hub.txt"
 
 step "root ext4 (mke2fs -d)"
 used_mib=$(du -sxm "$root" | cut -f1)
-root_mib=$(( used_mib * 125 / 100 + 300 ))
+root_mib=$(( used_mib * 115 / 100 + 200 ))
 rm -f "$work/root.ext4"
-mke2fs -q -t ext4 -L HUBROOT -m 1 -E root_owner=0:0 -d "$root" "$work/root.ext4" "${root_mib}M"
-e2fsck -fn "$work/root.ext4" >/dev/null
+mke2fs -q -F -t ext4 -L HUBROOT -m 1 -E root_owner=0:0 -d "$root" "$work/root.ext4" "${root_mib}M"
+e2fsck -fn "$work/root.ext4" >/dev/null 2>&1
 
 step "boot FAT ($boot_mib MiB, mkfs.vfat + mcopy)"
 rm -f "$work/boot.vfat"

@@ -13,19 +13,21 @@ HUB_BINARY := build/hub-binary/outlet-hub
 .PHONY: image-nuc image-pi image-nuc-raw wheelhouse-amd64 wheelhouse-arm64 hub-binary image-test image-test-pi
 
 # The hub and its dependencies as amd64 wheels (this machine) — the provisioning wheelhouse.
-wheelhouse-amd64: wheelhouse
-	rm -rf build/wheelhouse-amd64 && cp -a build/wheelhouse build/wheelhouse-amd64
+# (Its own directory: build/wheelhouse belongs to provisioning's tests, which rebuild it.)
+wheelhouse-amd64: venv
+	rm -rf build/wheelhouse-amd64
+	$(PIP) wheel --quiet --wheel-dir build/wheelhouse-amd64 .
 
 # The same for the Pi: the hub's own wheel is pure Python, its dependencies come from PyPI as
 # manylinux aarch64 wheels for CPython 3.11 (bookworm's), so nothing compiles under emulation.
-wheelhouse-arm64: wheelhouse
+wheelhouse-arm64: venv
 	rm -rf build/wheelhouse-arm64 && mkdir -p build/wheelhouse-arm64
-	cp build/wheelhouse/outlet_hub-*.whl build/wheelhouse-arm64/
+	$(PIP) wheel --quiet --no-deps --wheel-dir build/wheelhouse-arm64 .
 	$(PIP) download --quiet --only-binary=:all: --python-version 3.11 --implementation cp \
 	  --abi cp311 --abi abi3 --abi none --platform manylinux2014_aarch64 \
 	  --platform manylinux_2_17_aarch64 --platform manylinux_2_26_aarch64 \
 	  --platform manylinux_2_28_aarch64 --platform any -d build/wheelhouse-arm64 \
-	  build/wheelhouse/outlet_hub-*.whl
+	  build/wheelhouse-arm64/outlet_hub-*.whl
 
 image-nuc: deps provisioning-venv wheelhouse-amd64
 	COMPRESS=$(IMAGE_COMPRESS) WHEELHOUSE=$(CURDIR)/build/wheelhouse-amd64 images/build-image.sh nuc
@@ -62,4 +64,4 @@ image-test: deps provisioning-venv wheelhouse-amd64
 
 # The Pi image's root through qemu-user in a chroot inside a private network namespace.
 image-test-pi: image-pi
-	OUTLET_PI_ROOT=$(CURDIR)/build/images/pi/root $(VENV)/bin/pytest -q -p no:cacheprovider tests/images/test_pi_root.py
+	OUTLET_PI_IMAGE=$(CURDIR)/build/images/outlet-hub-pi.img $(VENV)/bin/pytest -q -p no:cacheprovider tests/images/test_pi_root.py

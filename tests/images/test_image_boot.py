@@ -33,6 +33,9 @@ OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
 GUEST_CENTRAL = "10.0.2.100:8000"
 DEVICE, DEVICE_PASSWORD = "kds-imagetest", "device-secret-imagetest"
 BOOT_BUDGET = 180.0
+MILESTONES = {"grub": "Booting `Outlet Hub'", "systemd": "systemd[1]: systemd 2",
+              "root grown": "outlet-hub: root file system", "firstboot": "outlet-hub: applying",
+              "configured": "configured as hub-", "login prompt": " login:"}
 
 pytestmark = pytest.mark.skipif(not IMAGE, reason="boots a built image: run `make image-test`")
 
@@ -97,6 +100,7 @@ class Guest:
         self.ops, self.ws, self.mqtt = free_port(), free_port(), free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.started = 0.0
+        self.milestones: dict[str, int] = {}
 
     def boot(self, disk: Path, central_port: int) -> None:
         vars_fd = self.work / "OVMF_VARS.fd"
@@ -121,6 +125,13 @@ class Guest:
 
     def log(self) -> str:
         return self.console.read_text(errors="replace") if self.console.exists() else ""
+
+    def note_milestones(self) -> None:
+        """Seconds after power-on at which each boot stage first showed on the console."""
+        text = self.log()
+        for name, marker in MILESTONES.items():
+            if name not in self.milestones and marker in text:
+                self.milestones[name] = round(time.monotonic() - self.started)
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -167,21 +178,24 @@ def health_within(booted: dict[str, Any], budget: float) -> tuple[float, dict[st
     last: Any = None
     while time.monotonic() - guest.started < budget:
         assert guest.proc and guest.proc.poll() is None, f"qemu exited; console:\n{guest.log()[-4000:]}"
+        guest.note_milestones()
         try:
             status, body = http_json(f"{booted['ops']}/health", timeout=3)
             last = (status, body)
             if status == 200 and isinstance(body, dict) and body.get("status") == "ok":
-                return time.monotonic() - guest.started, body
+                guest.milestones.setdefault("health ok", round(time.monotonic() - guest.started))
+                return guest.milestones["health ok"], body
         except OSError as exc:
             last = exc
         time.sleep(2)
-    raise AssertionError(f"/health not ok {budget:.0f} s after power-on (last: {last!r});\n"
+    raise AssertionError(f"/health not ok {budget:.0f} s after power-on (last: {last!r}); "
+                         f"milestones {guest.milestones};\n"
                          f"console tail:\n{guest.log()[-6000:]}")
 
 
 def test_health_ok_within_three_minutes_of_power_on(booted: dict[str, Any]) -> None:
     seconds, body = health_within(booted, BOOT_BUDGET)
-    print(f"\n/health ok {seconds:.0f} s after power-on: {body}")
+    print(f"\n/health ok {seconds:.0f} s after power-on; milestones (s): {booted['guest'].milestones}")
     assert body["outlet_id"] == booted["outlet_id"]
     assert body["hub_id"] == "hub-imagetest"
     assert body["central"] == "ok" and body["mqtt"] == "ok", body

@@ -1,0 +1,88 @@
+"""The Raspberry Pi (arm64) image, checked on this amd64 machine: its root runs through
+qemu-user (binfmt) in a chroot inside a network namespace of our own (no network at all),
+and its boot partition holds what the Pi 4 firmware needs.
+
+Skipped unless OUTLET_PI_IMAGE names the built image (make image-test-pi sets it); the
+unpacked root the image was made from is build/images/pi/root next to it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+IMAGE = os.environ.get("OUTLET_PI_IMAGE", "")
+pytestmark = pytest.mark.skipif(not IMAGE, reason="checks a built Pi image: run `make image-test-pi`")
+
+UNITS = ["outlet-hub.service", "outlet-hub-firstboot.service", "outlet-hub-growroot.service",
+         "outlet-hub-sshkeys.service"]
+
+
+@pytest.fixture(scope="module")
+def root() -> Path:
+    path = Path(IMAGE).parent / "pi" / "root"
+    assert (path / "etc" / "debian_version").exists(), path
+    return path
+
+
+def in_root(root: Path, *argv: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """argv inside the arm64 root: chroot + qemu-user, in a fresh network namespace."""
+    return subprocess.run(["unshare", "--net", "--", "chroot", str(root), *argv],
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def test_root_is_arm64_and_has_no_network(root: Path) -> None:
+    out = in_root(root, "/usr/bin/dpkg", "--print-architecture")
+    assert out.stdout.strip() == "arm64", out
+    out = in_root(root, "/usr/bin/python3", "-c",
+                  "import platform, socket; print(platform.machine());"
+                  "s = socket.socket(); s.settimeout(2);"
+                  "print(s.connect_ex(('1.1.1.1', 80)))")
+    machine, errno = out.stdout.split()
+    assert machine == "aarch64" and errno != "0", out
+
+
+def test_hub_imports_and_checks_its_config(root: Path) -> None:
+    out = in_root(root, "/opt/outlet-hub/venv/bin/python", "-c", "import hub, aiohttp, zeroconf; print(hub.__name__)")
+    assert out.returncode == 0 and out.stdout.strip() == "hub", out
+    out = in_root(root, "/opt/outlet-hub/venv/bin/outlet-hub", "check-config",
+                  "--config", "/etc/outlet-hub/hub.toml")
+    assert out.returncode == 0, out
+    assert "NOT CONFIGURED" in out.stdout        # the standalone default says so on the status page
+
+
+def test_units_pass_systemd_analyze_verify(root: Path) -> None:
+    paths = [f"/etc/systemd/system/{unit}" for unit in UNITS]
+    out = in_root(root, "/usr/bin/systemd-analyze", "verify", *paths)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_image_is_sealed(root: Path) -> None:
+    assert (root / "etc" / "machine-id").read_text() == ""
+    assert not list((root / "etc" / "ssh").glob("ssh_host_*"))
+    assert not (root / "usr" / "sbin" / "policy-rc.d").exists()
+    shadow = {line.split(":")[0]: line.split(":")[1] for line in (root / "etc" / "shadow").read_text().splitlines()}
+    assert shadow["root"].startswith(("!", "*")) and shadow["outlet-admin"].startswith(("!", "*"))
+    for unit in ("outlet-hub", "mosquitto", "ssh", "outlet-hub-firstboot", "nftables"):
+        links = list((root / "etc" / "systemd" / "system").glob(f"*.wants/{unit}.service"))
+        assert links, f"{unit} not enabled"
+
+
+def test_boot_partition_has_what_the_pi4_firmware_needs() -> None:
+    sfdisk = subprocess.run(["sfdisk", "--json", IMAGE], capture_output=True, text=True, check=True)
+    import json
+    table = json.loads(sfdisk.stdout)["partitiontable"]
+    assert table["label"] == "dos"
+    offset = table["partitions"][0]["start"] * 512
+    env = {**os.environ, "MTOOLS_SKIP_CHECK": "1"}
+    listing = subprocess.run(["mdir", "-b", "-i", f"{IMAGE}@@{offset}", "::/"], capture_output=True,
+                             text=True, env=env, check=True).stdout
+    for name in ("start4.elf", "fixup4.dat", "bcm2711-rpi-4-b.dtb", "config.txt", "cmdline.txt",
+                 "vmlinuz", "initrd.img", "outlet.toml.example"):
+        assert f"::/{name}" in listing, (name, listing)
+    cmdline = subprocess.run(["mtype", "-i", f"{IMAGE}@@{offset}", "::/cmdline.txt"], capture_output=True,
+                             text=True, env=env, check=True).stdout
+    assert "root=LABEL=HUBROOT" in cmdline, cmdline
