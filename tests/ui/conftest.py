@@ -30,18 +30,14 @@ UI_DIR = str(ROOT / "ui")
 WAIT_MS = 15000
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
-        return
-    skip = pytest.mark.skip(reason=f"Chromium not found at {CHROMIUM} (make deps installs it)")
-    for item in items:
-        if "tests/ui/" in str(item.fspath).replace(os.sep, "/"):
-            item.add_marker(skip)
-
-
-@pytest.fixture(scope="session")
+# Module scope, not session: the sync Playwright API keeps an event loop running in this
+# thread while the browser lives, which would break async tests collected after tests/ui.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
+
+    if not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()):
+        pytest.fail(f"Chromium not found at {CHROMIUM}; `make deps` installs Debian's chromium")
 
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
