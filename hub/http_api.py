@@ -13,7 +13,7 @@ from hub.core.errors import ProtocolError
 from hub.core.feed import CLIENT_TYPES, parse_tenant_ids
 from hub.intake import token_matches
 from hub.security import presented_token
-from hub.store import OrderStore
+from hub.store import OrderStore, row_to_json
 
 log = logging.getLogger(__name__)
 
@@ -90,15 +90,26 @@ async def list_orders(request: web.Request) -> web.Response:
     ctx.seen_poller(client_id, client_type, request.remote or "?", sorted(tenants))
     ctx.metrics.polls.inc()
     since_rev = _query_int(request, "since_rev")
+    # Every rev up to `floor` was committed before the read below starts, so it is in the
+    # read's snapshot: resuming from it can never skip a change.
+    floor = ctx.store.committed_rev
     if since_rev is not None:
-        rows, last = await ctx.store.read(
-            lambda c: OrderStore.orders_since_rev(c, since_rev, tenants, limit))
-        return web.json_response(rows, headers={"X-Last-Rev": str(last),
-                                                "Cache-Control": "no-store"})
-    since_id = _query_int(request, "since_id", 0) or 0
-    rows = await ctx.store.read(lambda c: OrderStore.orders_since_id(c, since_id, tenants, limit))
-    return web.json_response(rows, headers={"X-Last-Rev": str(ctx.store.last_rev),
-                                            "Cache-Control": "no-store"})
+        count, last_row, body = await ctx.store.read(
+            lambda c: _page(OrderStore.rows_since_rev(c, since_rev, tenants, limit)))
+        last = last_row if count == limit else max(floor, since_rev, last_row)
+    else:
+        since_id = _query_int(request, "since_id", 0) or 0
+        count, last_row, body = await ctx.store.read(
+            lambda c: _page(OrderStore.rows_since_id(c, since_id, tenants, limit)))
+        last = max(floor, last_row)
+    return web.Response(text=body, content_type="application/json",
+                        headers={"X-Last-Rev": str(last), "Cache-Control": "no-store"})
+
+
+def _page(rows: list[Any]) -> tuple[int, int, str]:
+    """(row count, highest rev among them, JSON array text) — built in the reader thread."""
+    top = max((r.rev for r in rows), default=0)
+    return len(rows), top, "[" + ",".join(row_to_json(r) for r in rows) + "]"
 
 
 def unwrap_order(body: Any) -> Any:

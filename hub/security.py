@@ -30,7 +30,7 @@ def remote_allowed(remote: str | None, cfg: HubConfig) -> bool:
         return False
     if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
         addr = addr.ipv4_mapped
-    return any(addr.version == net.version and addr in net for net in cfg.networks())
+    return any(addr.version == net.version and addr in net for net in cfg.parsed_networks)
 
 
 def origin_allowed(origin: str | None, host: str | None, cfg: HubConfig) -> bool:

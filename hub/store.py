@@ -49,6 +49,11 @@ _SET_STATUS = (orders.update().where(orders.c.id == bindparam("oid"))
                        updated_at=bindparam("at"), updated_by=bindparam("who")))
 _SET_ACKED = (orders.update().where(orders.c.id == bindparam("oid"))
               .values(acknowledged_by=bindparam("acked")))
+_TENANT_MATCH = orders.c.tenant_id.in_(bindparam("tenants", expanding=True)) | orders.c.tenant_id.is_(None)
+_SINCE_REV = select(orders).where(orders.c.rev > bindparam("since")).order_by(orders.c.rev)
+_SINCE_REV_T = _SINCE_REV.where(_TENANT_MATCH)
+_SINCE_ID = select(orders).where(orders.c.id > bindparam("since")).order_by(orders.c.id)
+_SINCE_ID_T = _SINCE_ID.where(_TENANT_MATCH)
 
 
 class StoreUnavailable(Exception):
@@ -131,6 +136,18 @@ def row_to_order(row: Any) -> dict[str, Any]:
     return order
 
 
+def row_to_json(row: Any) -> str:
+    """The same object as `row_to_order`, as JSON text, without decoding the stored body.
+
+    Polling answers are mostly stored bodies; splicing the columns into the body's text
+    instead of json.loads + json.dumps halves a poll's CPU. The body never holds these
+    keys (`submit` strips `status`), so no key appears twice.
+    """
+    return (f'{row.body[:-1]},"id":{row.id},"rev":{row.rev},"created_rev":{row.created_rev},'
+            f'"status":"{row.status}","received_at":"{row.received_at}",'
+            f'"updated_at":"{row.updated_at}","acknowledged_by":{row.acknowledged_by}}}')
+
+
 def _sequence(conn: Connection, table: str) -> int:
     seq = conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": table}).scalar()
     return int(seq or 0)
@@ -160,6 +177,8 @@ class OrderStore:
         self.commit_observers: list[Callable[[CommitStats], None]] = []
         self.last_rev = 0
         self.last_id = 0
+        # Highest rev whose commit the loop has seen; `last_rev` runs ahead inside a batch.
+        self.committed_rev = 0
         self.healthy = True
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -175,6 +194,7 @@ class OrderStore:
         assert self._writer is not None
         self.last_rev = _sequence(self._writer, "events")
         self.last_id = _sequence(self._writer, "orders")
+        self.committed_rev = max(self.committed_rev, self.last_rev)
 
     async def close(self) -> None:
         """Finish every queued write, then close connections."""
@@ -261,6 +281,7 @@ class OrderStore:
         for observer in self.commit_observers:
             observer(stats)
         if changes:
+            self.committed_rev = max(self.committed_rev, changes[-1].rev)
             for listener in self.listeners:
                 try:
                     listener(changes)
@@ -301,7 +322,8 @@ class OrderStore:
                 raise ProtocolError("conflict", "this uuid was already used for a different order",
                                     "uuid")
             oid, rev = self.last_id + 1, self.last_rev + 1
-            body = json.dumps(order, separators=(",", ":"), ensure_ascii=False)
+            body = json.dumps({k: v for k, v in order.items() if k != "status"},
+                              separators=(",", ":"), ensure_ascii=False)
             conn.execute(_INSERT_ORDER, {
                 "id": oid, "uuid": order["uuid"], "order_number": order["order_number"],
                 "outlet_id": order["outlet_id"], "tenant_id": order["tenant_id"],
@@ -437,13 +459,31 @@ class OrderStore:
         return await self._loop.run_in_executor(self._readers, run)
 
     @staticmethod
+    def rows_since_rev(conn: Connection, since_rev: int, tenant_ids: frozenset[int],
+                       limit: int) -> list[Any]:
+        """Rows of orders changed after `since_rev`, ascending by rev."""
+        params: dict[str, Any] = {"since": since_rev}
+        stmt = _SINCE_REV
+        if tenant_ids:
+            stmt, params["tenants"] = _SINCE_REV_T, sorted(tenant_ids)
+        return list(conn.execute(stmt.limit(limit), params))
+
+    @staticmethod
+    def rows_since_id(conn: Connection, since_id: int, tenant_ids: frozenset[int],
+                      limit: int) -> list[Any]:
+        """Rows of orders with `id > since_id`, ascending (the seed clients' polling)."""
+        params: dict[str, Any] = {"since": since_id}
+        stmt = _SINCE_ID
+        if tenant_ids:
+            stmt, params["tenants"] = _SINCE_ID_T, sorted(tenant_ids)
+        return list(conn.execute(stmt.limit(limit), params))
+
+    @staticmethod
     def orders_since_rev(conn: Connection, since_rev: int, tenant_ids: frozenset[int],
                          limit: int) -> tuple[list[dict[str, Any]], int]:
         """Orders changed after `since_rev` (ascending rev) and the feed position to resume from."""
-        stmt = select(orders).where(orders.c.rev > since_rev)
-        if tenant_ids:
-            stmt = stmt.where(orders.c.tenant_id.in_(sorted(tenant_ids)) | orders.c.tenant_id.is_(None))
-        rows = [row_to_order(r) for r in conn.execute(stmt.order_by(orders.c.rev).limit(limit))]
+        rows = [row_to_order(r) for r in OrderStore.rows_since_rev(conn, since_rev, tenant_ids,
+                                                                   limit)]
         if len(rows) == limit:
             return rows, rows[-1]["rev"]
         return rows, max(_sequence(conn, "events"), since_rev)
@@ -452,10 +492,8 @@ class OrderStore:
     def orders_since_id(conn: Connection, since_id: int, tenant_ids: frozenset[int],
                         limit: int) -> list[dict[str, Any]]:
         """Orders with `id > since_id`, ascending (the seed clients' polling)."""
-        stmt = select(orders).where(orders.c.id > since_id)
-        if tenant_ids:
-            stmt = stmt.where(orders.c.tenant_id.in_(sorted(tenant_ids)) | orders.c.tenant_id.is_(None))
-        return [row_to_order(r) for r in conn.execute(stmt.order_by(orders.c.id).limit(limit))]
+        return [row_to_order(r) for r in OrderStore.rows_since_id(conn, since_id, tenant_ids,
+                                                                  limit)]
 
     @staticmethod
     def order_by_key(conn: Connection, key: str) -> dict[str, Any] | None:

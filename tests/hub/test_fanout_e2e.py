@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import urllib.request
 from collections.abc import Callable
+from typing import Any
 
 from tests.support.processes import Hub, http_json
 from tests.support.wsclient import WsClient, make_order
@@ -95,3 +98,46 @@ async def test_seed_client_without_hello_or_type_sees_every_order(
     assert status == 200 and [r["order_number"] for r in rows] == ["L-1"]
     await display.close()
     await poster.close()
+
+
+def feed_page(hub: Hub, since: int) -> tuple[list[dict[str, Any]], int]:
+    """One poll of the change feed: rows and the X-Last-Rev to resume from."""
+    url = f"{hub.base}/api/orders?since_rev={since}&limit=7&client_id=poller"
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        return json.loads(resp.read()), int(resp.headers["X-Last-Rev"])
+
+
+async def test_polling_the_change_feed_during_writes_misses_nothing(
+        hub_factory: Callable[..., Hub]) -> None:
+    """A kitchen in Polling mode follows X-Last-Rev while POS write; it ends with every change."""
+    hub = hub_factory()
+    pos = await WsClient.connect(hub.ws_url, client_type="pos")
+    seen: dict[str, tuple[int, str]] = {}
+    stop = asyncio.Event()
+
+    async def poller() -> None:
+        position = 0
+        while True:
+            done = stop.is_set()
+            rows, last = await asyncio.to_thread(feed_page, hub, position)
+            for r in rows:
+                assert r["rev"] > position
+                seen[r["uuid"]] = (r["rev"], r["status"])
+            assert last >= max([position, *(r["rev"] for r in rows)])
+            position = last                               # resume where the hub says
+            if done and not rows:
+                return
+
+    task = asyncio.create_task(poller())
+    orders = [make_order(f"PL-{i}", 1 + i % 2) for i in range(60)]
+    for i, o in enumerate(orders):
+        await pos.send("new_order", o)
+        if i % 3 == 0:
+            await pos.send("order_update", {"uuid": orders[i // 2]["uuid"], "status": "preparing"})
+    await pos.request("ping", {})
+    await asyncio.sleep(0.5)
+    stop.set()
+    await asyncio.wait_for(task, 30)
+    _, final = http_json(f"{hub.base}/api/orders?since_rev=0&limit=1000")
+    assert seen == {r["uuid"]: (r["rev"], r["status"]) for r in final}
+    await pos.close()
