@@ -32,7 +32,7 @@ OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
 OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
 GUEST_CENTRAL = "10.0.2.100:8000"
 DEVICE, DEVICE_PASSWORD = "kds-imagetest", "device-secret-imagetest"
-BOOT_BUDGET = 180.0
+BOOT_BUDGET = float(os.environ.get("OUTLET_IMAGE_BOOT_BUDGET", "180"))
 MILESTONES = {"grub": "Booting `Outlet Hub'", "systemd": "systemd[1]: systemd 2",
               "root grown": "outlet-hub: root file system", "firstboot": "outlet-hub: applying",
               "configured": "configured as hub-", "login prompt": " login:"}
@@ -185,7 +185,7 @@ def health_within(booted: dict[str, Any], budget: float) -> tuple[float, dict[st
             if status == 200 and isinstance(body, dict) and body.get("status") == "ok":
                 guest.milestones.setdefault("health ok", round(time.monotonic() - guest.started))
                 return guest.milestones["health ok"], body
-        except OSError as exc:
+        except Exception as exc:  # noqa: BLE001 - slirp may answer a half-open port oddly
             last = exc
         time.sleep(2)
     raise AssertionError(f"/health not ok {budget:.0f} s after power-on (last: {last!r}); "
