@@ -186,7 +186,7 @@ def health_within(booted: dict[str, Any], budget: float) -> tuple[float, dict[st
             if status == 200 and isinstance(body, dict) and body.get("status") == "ok":
                 guest.milestones.setdefault("health ok", round(time.monotonic() - guest.started))
                 return guest.milestones["health ok"], body
-        except Exception as exc:  # noqa: BLE001 - slirp may answer a half-open port oddly
+        except Exception as exc:
             last = exc
         time.sleep(2)
     raise AssertionError(f"/health not ok {budget:.0f} s after power-on (last: {last!r}); "

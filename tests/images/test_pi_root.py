@@ -46,7 +46,8 @@ def test_root_is_arm64_and_has_no_network(root: Path) -> None:
 
 
 def test_hub_imports_and_checks_its_config(root: Path) -> None:
-    out = in_root(root, "/opt/outlet-hub/venv/bin/python", "-c", "import hub, aiohttp, zeroconf; print(hub.__name__)")
+    out = in_root(root, "/opt/outlet-hub/venv/bin/python", "-c",
+                  "import hub, aiohttp, zeroconf; print(hub.__name__)")
     assert out.returncode == 0 and out.stdout.strip() == "hub", out
     out = in_root(root, "/opt/outlet-hub/venv/bin/outlet-hub", "check-config",
                   "--config", "/etc/outlet-hub/hub.toml")
@@ -64,7 +65,8 @@ def test_image_is_sealed(root: Path) -> None:
     assert (root / "etc" / "machine-id").read_text() == ""
     assert not list((root / "etc" / "ssh").glob("ssh_host_*"))
     assert not (root / "usr" / "sbin" / "policy-rc.d").exists()
-    shadow = {line.split(":")[0]: line.split(":")[1] for line in (root / "etc" / "shadow").read_text().splitlines()}
+    lines = (root / "etc" / "shadow").read_text().splitlines()
+    shadow = {line.split(":")[0]: line.split(":")[1] for line in lines}
     assert shadow["root"].startswith(("!", "*")) and shadow["outlet-admin"].startswith(("!", "*"))
     for unit in ("outlet-hub", "mosquitto", "ssh", "outlet-hub-firstboot", "nftables"):
         links = list((root / "etc" / "systemd" / "system").glob(f"*.wants/{unit}.service"))
