@@ -12,6 +12,7 @@ import contextlib
 import logging
 import os
 import signal
+import sys
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
@@ -26,7 +27,7 @@ from hub.context import CTX, HubContext
 from hub.core.feed import CLIENT_TYPES
 from hub.core.messages import build
 from hub.discovery import Advertiser, advertised_addresses, websocket_url_for
-from hub.fanout import Client, Fanout
+from hub.fanout import Fanout
 from hub.http_api import add_routes as add_http_routes
 from hub.http_api import protocol_errors
 from hub.intake import OrderIntake
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 
 OBSERVE_EVERY = 2.0
 RETENTION_EVERY = 3600.0
+CHECKPOINT_EVERY = 1.0
 
 
 def build_context(cfg: HubConfig) -> HubContext:
@@ -53,8 +55,8 @@ def build_context(cfg: HubConfig) -> HubContext:
     # Label children resolved once: this runs for every frame to every screen.
     per_type = {t: metrics.deliveries.labels(t) for t in CLIENT_TYPES}
 
-    def delivered(client: Client, frames: int, oldest: float | None) -> None:
-        per_type[client.client_type].inc(frames)
+    def delivered(client_type: str, frames: int, oldest: float | None) -> None:
+        per_type[client_type].inc(frames)
         if oldest is not None:
             metrics.fanout_latency.observe(time.perf_counter() - oldest)
 
@@ -130,6 +132,16 @@ async def _retention(ctx: HubContext) -> None:
         except Exception:
             log.exception("retention purge failed; will retry")
         await asyncio.sleep(RETENTION_EVERY)
+
+
+async def _checkpoints(ctx: HubContext) -> None:
+    """Fold the WAL into the database every second, beside the commit path, not inside it."""
+    while True:
+        await asyncio.sleep(CHECKPOINT_EVERY)
+        try:
+            await ctx.store.checkpoint()
+        except Exception:
+            log.exception("WAL checkpoint failed; will retry")
 
 
 async def _watchdog(ctx: HubContext, interval: float) -> None:
@@ -208,6 +220,7 @@ def build_apps(ctx: HubContext) -> tuple[web.Application, web.Application]:
     main.on_shutdown.append(lambda _app: ctx.fanout.close_all())
     main.cleanup_ctx.append(_task_ctx("backlog", _observe_backlog))
     main.cleanup_ctx.append(_task_ctx("retention", _retention))
+    main.cleanup_ctx.append(_task_ctx("checkpoint", _checkpoints))
     main.cleanup_ctx.append(_mqtt_ctx)
     main.cleanup_ctx.append(_central_ctx)
     main.cleanup_ctx.append(_zeroconf_ctx)
@@ -222,6 +235,9 @@ def build_apps(ctx: HubContext) -> tuple[web.Application, web.Application]:
 
 async def serve(cfg: HubConfig, stop: asyncio.Event | None = None) -> None:
     """Run until SIGTERM/SIGINT (or `stop`), then shut down within 10 s."""
+    # The writer thread hands each commit back to the loop; a 1 ms GIL switch interval
+    # (default 5 ms) bounds how long that hand-off can wait behind a busy loop.
+    sys.setswitchinterval(0.001)
     ctx = build_context(cfg)
     main, ops = build_apps(ctx)
     stop = stop or asyncio.Event()
