@@ -56,6 +56,9 @@ class HubConfig:
     heartbeat_seconds: float = 15.0
     log_level: str = "info"
     ui_dir: str = ""
+    # A sentence for IT shown on the status page, /health and /api/outlet — e.g. the image's
+    # first boot saying why this hub runs standalone ("outlet.toml missing on HUBBOOT").
+    notice: str = ""
 
     @property
     def mqtt_enabled(self) -> bool:
@@ -197,6 +200,8 @@ def validate(cfg: HubConfig) -> HubConfig:
         raise ConfigError("retention_days: keep orders at least 1 day")
     if cfg.heartbeat_seconds <= 0:
         raise ConfigError("heartbeat_seconds: must be positive")
+    if len(cfg.notice) > 500:
+        raise ConfigError("notice: at most 500 characters")
     if cfg.log_level.lower() not in ("debug", "info", "warning", "error"):
         raise ConfigError("log_level: one of debug, info, warning, error")
     if len(cfg.hub_id) > 64 or any(c.isspace() for c in cfg.hub_id):

@@ -25,5 +25,5 @@ def health_body(ctx: HubContext) -> dict[str, Any]:
         "central": ctx.state.central, "outbox_pending": ctx.state.pending_sync,
         "oldest_unsynced_age_seconds": ctx.state.oldest_unsynced_age,
         "last_id": ctx.store.last_id, "last_rev": ctx.store.last_rev,
-        "menu_version": ctx.state.menu_version,
+        "menu_version": ctx.state.menu_version, "notice": ctx.cfg.notice or None,
     }

@@ -160,6 +160,7 @@ async def outlet_info(request: web.Request) -> web.Response:
         "tenants": tenants, "menu_version": ctx.state.menu_version, "version": ctx.version,
         "enrolled": ctx.state.enrolled, "central_url": ctx.cfg.central_url or None,
         "central": ctx.state.central, "addresses": ctx.addresses,
+        "notice": ctx.cfg.notice or None,
     }
     if ctx.display_token:
         body["display_token"] = ctx.display_token
@@ -173,7 +174,7 @@ async def hub_status(request: web.Request) -> web.Response:
         "clients": ctx.client_counts(), "last_rev": ctx.store.last_rev,
         "oldest_unsynced_age_seconds": ctx.state.oldest_unsynced_age,
         "enrolled": ctx.state.enrolled, "reasons": ctx.state.degraded_reasons(),
-        "uptime": round(ctx.uptime(), 3),
+        "uptime": round(ctx.uptime(), 3), "notice": ctx.cfg.notice or None,
     }
     return web.json_response(body, headers={"Cache-Control": "no-store"})
 

@@ -30,7 +30,9 @@ async function refresh() {
   const enr = enrollment(o, s);
   const byType = clientsByType(s.clients_by_type || clients || (typeof s.clients === 'object' ? s.clients : null));
   const tenants = o.tenants || [];
+  const notice = o.notice || s.notice;
   mount($('cards'),
+    notice ? h('section.card.wide.notice', {}, h('h2', {}, 'Notice'), h('p', {}, notice)) : null,
     h('section.card', {}, h('h2', {}, 'Connections'), h('dl.kv', {},
       row('Central', s.central, levelOf(s.central)),
       row('MQTT', s.mqtt, levelOf(s.mqtt)),
