@@ -19,7 +19,7 @@ CLEAN_PATH = "/usr/bin:/bin"
 @pytest.fixture
 def binary() -> Path:
     if not BINARY.exists():
-        pytest.skip(f"{BINARY} not built (make hub-binary; make test builds it first)")
+        pytest.fail(f"{BINARY} not built: run `make hub-binary` (make test builds it first)")
     return BINARY
 
 
