@@ -73,6 +73,18 @@ class Client:
     def client_type(self) -> str:
         return self.filter.client_type
 
+    def push_many(self, frames: list[bytes], stamp: float | None) -> bool:
+        """Several frames at once: one write when the socket is keeping up, else queued."""
+        if len(frames) == 1:
+            return self.push(frames[0], stamp)
+        if self.closed:
+            return False
+        if (not self.queue and self.conn.get_write_buffer_size() <= HIGH_WATER
+                and not self.conn.is_closing()):
+            self.conn.write(b"".join(frames))
+            return True
+        return all(self.push(f, stamp) for f in frames)
+
     def push(self, frame: bytes, stamp: float | None = None) -> bool:
         """Write a frame now, or queue it behind earlier ones; False if the client is too far
         behind and must be dropped.
@@ -149,7 +161,9 @@ class Fanout:
     def publish(self, changes: list[Change]) -> None:
         """Called once per commit, on the loop, with the batch's changes in rev order."""
         stamp = time.perf_counter()
-        delivered: dict[str, int] = {}
+        # A commit batch grows when the hub is busy; writing each screen its whole share of
+        # the batch at once makes the cost per order fall as the load rises.
+        outgoing: dict[Client, list[bytes]] = {}
         for ch in changes:
             tenant = ch.order.get("tenant_id")
             frames: dict[str, bytes] = {}
@@ -164,10 +178,14 @@ class Fanout:
                     frame = frames[kind] = text_frame(dumps(build(kind, payload)))
                 if client.replaying:
                     client.held.append((ch.rev, frame, stamp))
-                elif client.push(frame, stamp):
-                    delivered[client.client_type] = delivered.get(client.client_type, 0) + 1
                 else:
-                    self._overflow(client)
+                    outgoing.setdefault(client, []).append(frame)
+        delivered: dict[str, int] = {}
+        for client, batch in outgoing.items():
+            if client.push_many(batch, stamp):
+                delivered[client.client_type] = delivered.get(client.client_type, 0) + len(batch)
+            else:
+                self._overflow(client)
         # Frames that went straight to sockets are counted here; queued ones by the sender.
         if self._on_delivered is not None:
             for client_type, count in delivered.items():

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy import Connection
 
 from hub.context import CTX, HubContext
 from hub.core.errors import ProtocolError
@@ -18,6 +20,7 @@ from hub.store import OrderStore, row_to_json
 log = logging.getLogger(__name__)
 
 DEFAULT_LIMIT, MAX_LIMIT = 500, 1000
+INLINE_ROWS = 32             # polls finding fewer rows are answered on the loop thread
 MENU_KINDS = ("products", "categories", "promotions", "tenants")
 
 
@@ -94,16 +97,28 @@ async def list_orders(request: web.Request) -> web.Response:
     # read's snapshot: resuming from it can never skip a change.
     floor = ctx.store.committed_rev
     if since_rev is not None:
-        count, last_row, body = await ctx.store.read(
-            lambda c: _page(OrderStore.rows_since_rev(c, since_rev, tenants, limit)))
+        count, last_row, body = await _read_page(
+            ctx, lambda c, n: _page(OrderStore.rows_since_rev(c, since_rev, tenants, n)), limit)
         last = last_row if count == limit else max(floor, since_rev, last_row)
     else:
         since_id = _query_int(request, "since_id", 0) or 0
-        count, last_row, body = await ctx.store.read(
-            lambda c: _page(OrderStore.rows_since_id(c, since_id, tenants, limit)))
+        count, last_row, body = await _read_page(
+            ctx, lambda c, n: _page(OrderStore.rows_since_id(c, since_id, tenants, n)), limit)
         last = max(floor, last_row)
     return web.Response(text=body, content_type="application/json",
                         headers={"X-Last-Rev": str(last), "Cache-Control": "no-store"})
+
+
+async def _read_page(ctx: HubContext, query: Callable[[Connection, int], tuple[int, int, str]],
+                     limit: int) -> tuple[int, int, str]:
+    """A poll usually finds a few rows: try a small page on the loop, else go to a thread."""
+    if limit > INLINE_ROWS:
+        count, last_row, body = ctx.store.read_now(lambda c: query(c, INLINE_ROWS))
+        if count < INLINE_ROWS:
+            return count, last_row, body
+    else:
+        return ctx.store.read_now(lambda c: query(c, limit))
+    return await ctx.store.read(lambda c: query(c, limit))
 
 
 def _page(rows: list[Any]) -> tuple[int, int, str]:

@@ -173,6 +173,7 @@ class OrderStore:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._writer: Connection | None = None
+        self._loop_reader: Connection | None = None
         self.listeners: list[Callable[[list[Change]], None]] = []
         self.commit_observers: list[Callable[[CommitStats], None]] = []
         self.last_rev = 0
@@ -213,6 +214,9 @@ class OrderStore:
                 log.exception("final checkpoint failed")
             self._writer.close()
             self._writer = None
+        if self._loop_reader is not None:
+            self._loop_reader.close()
+            self._loop_reader = None
         self._readers.shutdown(wait=True)
         self.engine.dispose()
 
@@ -469,6 +473,21 @@ class OrderStore:
         self._checkpointed_rev = rev
 
     # -- reads (reader threads, WAL snapshot per call) -------------------------------------
+    def read_now(self, fn: Callable[[Connection], T]) -> T:
+        """Run a small read on the loop thread, on its own connection, in one snapshot.
+
+        For reads that touch a handful of indexed rows (a kitchen's poll): handing them to
+        a reader thread costs more than the query itself. Never for unbounded reads.
+        """
+        if self._loop_reader is None:
+            self._loop_reader = self.engine.connect()
+        conn = self._loop_reader
+        conn.exec_driver_sql("BEGIN")
+        try:
+            return fn(conn)
+        finally:
+            conn.exec_driver_sql("COMMIT")
+
     async def read(self, fn: Callable[[Connection], T]) -> T:
         """Run `fn` with a reader connection inside one read transaction (a consistent snapshot)."""
 
