@@ -9,14 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
-
-
 def test_smoke_accounts_for_every_delivery(tmp_path: Path) -> None:
+    assert shutil.which("node"), "Node.js is required (the seed peer and the load generator)"
     out = tmp_path / "smoke.json"
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--smoke", "--poll-client", "node",
                            "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=240)
