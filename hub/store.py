@@ -540,6 +540,13 @@ class OrderStore:
                                                                   limit)]
 
     @staticmethod
+    def orders_since_id_at(conn: Connection, since_id: int, tenant_ids: frozenset[int],
+                           limit: int) -> tuple[list[dict[str, Any]], int]:
+        """`orders_since_id` plus the feed position of the same snapshot."""
+        return (OrderStore.orders_since_id(conn, since_id, tenant_ids, limit),
+                _sequence(conn, "events"))
+
+    @staticmethod
     def order_by_key(conn: Connection, key: str) -> dict[str, Any] | None:
         row = OrderStore._find(conn, key)
         return None if row is None else row_to_order(row)

@@ -23,6 +23,7 @@ from hub.core.errors import ProtocolError
 from hub.core.feed import (
     CLIENT_TYPES,
     NEW_ORDER,
+    STATUS_UPDATE,
     ClientFilter,
     parse_tenant_ids,
     replay_kind,
@@ -94,7 +95,10 @@ class Session:
 
     async def _replay(self, since_rev: int | None, since_id: int | None) -> None:
         store, flt = self.ctx.store, self.client.filter
-        upto = store.last_rev
+        # `upto` is always a position read inside the same snapshot as the rows sent, so a
+        # held live change is skipped only if the replay really covered it.
+        upto = store.committed_rev
+        shown: set[str] = set()        # an order changed while paging comes round again
         try:
             if since_rev is not None:
                 position = since_rev
@@ -104,19 +108,22 @@ class Session:
                                 tenant_ids=flt.tenant_ids, limit=REPLAY_PAGE))
                     for order in rows:
                         kind = replay_kind(order["created_rev"], since_rev)
+                        if kind == NEW_ORDER and order["uuid"] in shown:
+                            kind = STATUS_UPDATE
                         if flt.wants(kind, order.get("tenant_id")):
                             payload = order if kind == NEW_ORDER else status_update_payload(order)
                             self.send(kind, payload, replay=True)
+                            if kind == NEW_ORDER:
+                                shown.add(order["uuid"])
                     if len(rows) < REPLAY_PAGE:
                         break
                     position = rows[-1]["rev"]
             else:
                 position_id = since_id or 0
                 while True:
-                    rows = await store.read(
-                        partial(OrderStore.orders_since_id, since_id=position_id,
+                    rows, upto = await store.read(
+                        partial(OrderStore.orders_since_id_at, since_id=position_id,
                                 tenant_ids=flt.tenant_ids, limit=REPLAY_PAGE))
-                    upto = max([upto, *(o["rev"] for o in rows)])
                     for order in rows:
                         if flt.wants(NEW_ORDER, order.get("tenant_id")):
                             self.send(NEW_ORDER, order, replay=True)

@@ -102,10 +102,15 @@ class Process:
         return self.proc is not None and self.proc.poll() is None
 
     def kill(self) -> None:
-        """SIGKILL: the crash the hub must survive."""
+        """SIGKILL: the crash the hub must survive — to the whole process group, so a
+        program that runs in a child (the PyInstaller hub binary) dies with its parent."""
         if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(10)
+        elif self.proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
 
     def terminate(self, timeout: float = 15.0) -> int | None:
         """SIGTERM and wait; returns the exit code."""
@@ -157,6 +162,8 @@ class Hub(Process):
                  name: str = "hub", ws_port: int | None = None, http_port: int | None = None) -> None:
         self.ws_port = ws_port or free_port()
         self.http_port = http_port or free_port()
+        while self.http_port == self.ws_port:      # the kernel may hand out a port twice
+            self.http_port = free_port()
         self.data_dir = workdir / f"{name}-data"
         base = {
             "HUB_DATA_DIR": str(self.data_dir),
