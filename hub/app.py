@@ -22,6 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from hub import __version__, systemd
+from hub.background import cancel_and_wait
 from hub.config import HubConfig
 from hub.context import CTX, HubContext
 from hub.core.feed import CLIENT_TYPES
@@ -156,9 +157,7 @@ def _task_ctx(name: str, factory: Callable[[HubContext], Coroutine[Any, Any, Non
     async def ctx_gen(app: web.Application) -> AsyncIterator[None]:
         task = asyncio.create_task(factory(app[CTX]), name=name)
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancel_and_wait([task])
     return ctx_gen
 
 
@@ -183,9 +182,7 @@ async def _zeroconf_ctx(app: web.Application) -> AsyncIterator[None]:
     # mDNS probing takes ~1.2 s; orders must not wait for it, so it runs beside the start.
     task = asyncio.create_task(advertiser.start(), name="zeroconf")
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await cancel_and_wait([task])
     await advertiser.stop()
 
 

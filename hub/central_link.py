@@ -9,7 +9,6 @@ enter through the same intake as local ones, deduplicated by uuid.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -21,6 +20,7 @@ from typing import Any
 
 import aiohttp
 
+from hub.background import cancel_and_wait
 from hub.context import HubContext
 from hub.core.errors import ProtocolError
 from hub.core.orders import utc_now_iso
@@ -68,11 +68,7 @@ class CentralLink:
                       asyncio.create_task(self._online_orders_loop(), name="central-orders")]
 
     async def stop(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self.tasks)
         if self.session is not None:
             await self.session.close()
 

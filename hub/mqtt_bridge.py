@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from hub.background import cancel_and_wait
 from hub.context import HubContext
 from hub.core.errors import ProtocolError
 from hub.core.feed import status_update_payload
@@ -84,11 +85,7 @@ class MqttBridge:
                       asyncio.create_task(self._health_loop(), name="mqtt-health")]
 
     async def stop(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(self.tasks)
         await self._persist()
         if self.connected:
             info = self.client.publish(self.root + "hub/state", "offline", qos=1, retain=True)

@@ -148,6 +148,14 @@ def row_to_json(row: Any) -> str:
             f'"updated_at":"{row.updated_at}","acknowledged_by":{row.acknowledged_by}}}')
 
 
+def _rows_after(conn: Connection, stmt: Any, since: int, tenant_ids: frozenset[int],
+                limit: int) -> list[Any]:
+    params: dict[str, Any] = {"since": since}
+    if tenant_ids:
+        params["tenants"] = sorted(tenant_ids)
+    return list(conn.execute(stmt.limit(limit), params))
+
+
 def _sequence(conn: Connection, table: str) -> int:
     seq = conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": table}).scalar()
     return int(seq or 0)
@@ -506,21 +514,15 @@ class OrderStore:
     def rows_since_rev(conn: Connection, since_rev: int, tenant_ids: frozenset[int],
                        limit: int) -> list[Any]:
         """Rows of orders changed after `since_rev`, ascending by rev."""
-        params: dict[str, Any] = {"since": since_rev}
-        stmt = _SINCE_REV
-        if tenant_ids:
-            stmt, params["tenants"] = _SINCE_REV_T, sorted(tenant_ids)
-        return list(conn.execute(stmt.limit(limit), params))
+        return _rows_after(conn, _SINCE_REV_T if tenant_ids else _SINCE_REV, since_rev,
+                           tenant_ids, limit)
 
     @staticmethod
     def rows_since_id(conn: Connection, since_id: int, tenant_ids: frozenset[int],
                       limit: int) -> list[Any]:
         """Rows of orders with `id > since_id`, ascending (the seed clients' polling)."""
-        params: dict[str, Any] = {"since": since_id}
-        stmt = _SINCE_ID
-        if tenant_ids:
-            stmt, params["tenants"] = _SINCE_ID_T, sorted(tenant_ids)
-        return list(conn.execute(stmt.limit(limit), params))
+        return _rows_after(conn, _SINCE_ID_T if tenant_ids else _SINCE_ID, since_id,
+                           tenant_ids, limit)
 
     @staticmethod
     def orders_since_rev(conn: Connection, since_rev: int, tenant_ids: frozenset[int],
