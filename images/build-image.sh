@@ -93,10 +93,23 @@ id outlet-admin >/dev/null 2>&1 || useradd --create-home --shell /bin/bash --com
 passwd --lock outlet-admin >/dev/null; passwd --lock root >/dev/null
 systemctl enable systemd-networkd.service systemd-networkd-wait-online.service systemd-resolved.service \
   ssh.service outlet-hub-growroot.service outlet-hub-sshkeys.service outlet-hub-firstboot.service \
+  outlet-hub-provision.service \
   prometheus-node-exporter.service nftables.service mosquitto.service outlet-hub.service >/dev/null 2>&1
 systemctl mask systemd-firstboot.service >/dev/null 2>&1 || true
+# Wi-Fi is wpa_supplicant@wlan0, enabled by first boot when outlet.toml has [wifi].
+systemctl disable wpa_supplicant.service >/dev/null 2>&1 || true
+# Running .pyc files directly (python3's binfmt entry) is not something a hub does.
+systemctl mask systemd-binfmt.service >/dev/null 2>&1 || true
 apt-get clean
 EOF
+
+# The hub first: on a small (or emulated) board these would share its CPU while it starts.
+for unit in ssh.service outlet-hub-sshkeys.service avahi-daemon.service prometheus-node-exporter.service \
+    unattended-upgrades.service e2scrub_reap.service; do
+  mkdir -p "$root/etc/systemd/system/$unit.d"
+  printf '[Unit]\n# Outlet Hub image: start once the hub serves (it does not need this unit).\nAfter=outlet-hub.service\n' \
+    > "$root/etc/systemd/system/$unit.d/outlet-hub-after-hub.conf"
+done
 
 step "seal: no machine-id, no SSH host keys, no apt lists, no policy-rc.d"
 rm -f "$root"/etc/ssh/ssh_host_*

@@ -101,3 +101,57 @@ def test_configure_writes_into_an_image_file_without_mounting(tmp_path: Path) ->
     out = subprocess.run([str(ROOT / "images" / "configure"), str(plain), str(EXAMPLE)],
                          capture_output=True, text=True, check=False)
     assert out.returncode != 0 and "not an Outlet Hub boot partition" in out.stderr
+
+
+def test_the_hub_part_of_first_boot_writes_what_the_outlet_hub_role_would(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast first-boot step (before the hub starts) and provisioning/firstboot.yml later
+    must agree on hub.toml, or the hub would restart as another outlet. Both read the mapping
+    in provisioning/vars/outlet-roles.yml; Ansible renders the role's template here."""
+    import json
+    import shutil
+    import tomllib
+
+    text = EXAMPLE.read_text().replace("paste the single-use token from the admin panel here", "tok-9")
+    variables = fb.playbook_vars(fb.parse(text), "192.168.1.10")
+    (tmp_path / "vars.json").write_text(json.dumps(variables))
+    provisioning = ROOT / "provisioning"
+    (tmp_path / "play.yml").write_text(f"""
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  vars_files:
+    - {provisioning}/roles/outlet_hub/defaults/main.yml
+    - {provisioning}/vars/outlet-roles.yml
+  tasks:
+    - ansible.builtin.template:
+        src: {provisioning}/roles/outlet_hub/templates/hub.toml.j2
+        dest: {tmp_path}/ansible-hub.toml
+        mode: "0600"
+""")
+    ansible = shutil.which("ansible-playbook", path=str(ROOT / ".venv" / "bin"))
+    assert ansible, "ansible-playbook in .venv (make provisioning-venv)"
+    out = subprocess.run([ansible, "-i", "localhost,", str(tmp_path / "play.yml"),
+                          "-e", f"@{tmp_path}/vars.json"],
+                         capture_output=True, text=True, check=False, cwd=tmp_path,
+                         env={"PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path),
+                              "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp")})
+    assert out.returncode == 0, out.stdout + out.stderr
+    by_ansible = tomllib.loads((tmp_path / "ansible-hub.toml").read_text())["hub"]
+
+    baked = tmp_path / "hub.toml"
+    shutil.copy(ROOT / "images" / "rootfs" / "etc" / "outlet-hub" / "hub.toml", baked)
+    monkeypatch.setattr(fb, "HUB_TOML", baked)
+    monkeypatch.setattr(fb, "PROVISIONING", provisioning)
+    monkeypatch.setattr(fb.shutil, "chown", lambda *a, **k: None)
+    settings = fb.hub_settings(variables)
+    assert {"outlet_id", "outlet_name", "hub_id", "central_url", "enrollment_token", "websocket_url",
+            "allowed_networks", "client_token"} <= set(settings)
+    fb.write_hub_toml(settings)
+    by_first_boot = tomllib.loads(baked.read_text())["hub"]
+    assert "notice" not in by_first_boot                  # the standalone notice is gone
+    assert by_first_boot["outlet_id"] == 1 and by_first_boot["enrollment_token"] == "tok-9"
+    assert by_first_boot["websocket_url"] == "ws://192.168.1.10:3001"
+    # Equal as a whole: the baked defaults are the role's, so provisioning changes no setting
+    # and the hub is not restarted when it finishes.
+    assert by_first_boot == by_ansible

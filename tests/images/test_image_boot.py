@@ -33,12 +33,15 @@ OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
 GUEST_CENTRAL = "10.0.2.100:8000"
 DEVICE, DEVICE_PASSWORD = "kds-imagetest", "device-secret-imagetest"
 BOOT_BUDGET = float(os.environ.get("OUTLET_IMAGE_BOOT_BUDGET", "180"))
+# The other checks wait longer, so one slow boot fails the 3-minute test and only that one.
+# Provisioning (Ansible) runs after the hub is up: 14-17 min under TCG on a busy host.
+PATIENCE = max(BOOT_BUDGET, 2400.0)
 MILESTONES = {"grub": "Booting `Outlet Hub'", "systemd": "systemd[1]: systemd 2",
-              "root grown": "outlet-hub: root file system", "firstboot": "outlet-hub: applying",
-              "configured": "configured as hub-", "login prompt": " login:"}
+              "first boot": "outlet-hub: applying", "login prompt": " login:",
+              "root grown": "outlet-hub: root file system", "provisioned": "configured as hub-"}
 
 # Collected only when OUTLET_IMAGE_TEST names a built image (tests/images/conftest.py).
-pytestmark = [pytest.mark.timeout(1200)]
+pytestmark = [pytest.mark.timeout(3000)]
 
 
 def mqtt_connect(port: int, username: str | None = None, password: str | None = None) -> int:
@@ -113,9 +116,13 @@ class Guest:
             f"hostfwd=tcp:127.0.0.1:{self.mqtt}-:1883",
             f"guestfwd=tcp:{GUEST_CENTRAL}-cmd:socat - TCP:127.0.0.1:{central_port}",
         ])
-        argv = ["qemu-system-x86_64", "-machine", "pc,accel=tcg", "-cpu", "max", "-smp", "2",
+        # One vCPU: with two, multi-threaded TCG here livelocked the guest kernel while it
+        # patched its own code (soft lockups in modprobe at ~26 s, observed 2026-11-23).
+        # A CPU model without AVX: glibc then takes SSE paths, which TCG runs much faster.
+        argv = ["qemu-system-x86_64", "-machine", "pc,accel=tcg", "-cpu", "Nehalem", "-smp", "1",
                 "-m", "1536", "-display", "none", "-no-reboot", "-serial", f"file:{self.console}",
-                "-monitor", "none",
+                # A box like a NUC: no floppy, parallel port, CD-ROM or VGA for udev to probe.
+                "-monitor", "none", "-nodefaults", "-vga", "none",
                 "-drive", f"if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}",
                 "-drive", f"if=pflash,format=raw,unit=1,file={vars_fd}",
                 "-drive", f"if=virtio,format=raw,file={disk}",
@@ -194,16 +201,29 @@ def health_within(booted: dict[str, Any], budget: float) -> tuple[float, dict[st
                          f"console tail:\n{guest.log()[-6000:]}")
 
 
+def console_shows(booted: dict[str, Any], marker: str, budget: float = PATIENCE) -> str:
+    """Wait for a line on the serial console (provisioning runs after the hub is up)."""
+    guest: Guest = booted["guest"]
+    while marker not in guest.log():
+        assert guest.proc and guest.proc.poll() is None, f"qemu exited; console:\n{guest.log()[-4000:]}"
+        assert time.monotonic() - guest.started < budget, \
+            f"{marker!r} not on the console {budget:.0f} s after power-on;\n{guest.log()[-6000:]}"
+        guest.note_milestones()
+        time.sleep(2)
+    guest.note_milestones()
+    return guest.log()
+
+
 def test_health_ok_within_three_minutes_of_power_on(booted: dict[str, Any]) -> None:
     seconds, body = health_within(booted, BOOT_BUDGET)
     print(f"\n/health ok {seconds:.0f} s after power-on; milestones (s): {booted['guest'].milestones}")
     assert body["outlet_id"] == booted["outlet_id"]
     assert body["hub_id"] == "hub-imagetest"
-    assert body["central"] == "ok" and body["mqtt"] == "ok", body
+    assert body["central"] == "ok" and body["mqtt"] == "connected", body
 
 
 def test_hub_registered_its_websocket_url_with_central(booted: dict[str, Any]) -> None:
-    health_within(booted, BOOT_BUDGET)
+    health_within(booted, PATIENCE)
     hq: CentralUnderTest = booted["hq"]
     deadline = time.monotonic() + 60
     row: Any = None
@@ -221,7 +241,7 @@ def test_hub_registered_its_websocket_url_with_central(booted: dict[str, Any]) -
 
 
 def test_metrics_pass_promtool(booted: dict[str, Any]) -> None:
-    health_within(booted, BOOT_BUDGET)
+    health_within(booted, PATIENCE)
     status, text = http_json(f"{booted['ops']}/metrics")
     assert status == 200
     text = text if isinstance(text, str) else str(text)
@@ -233,7 +253,8 @@ def test_metrics_pass_promtool(booted: dict[str, Any]) -> None:
 
 def test_mosquitto_refuses_anonymous_lan_clients_and_admits_configured_devices(
         booted: dict[str, Any]) -> None:
-    health_within(booted, BOOT_BUDGET)
+    health_within(booted, PATIENCE)
+    console_shows(booted, "configured as hub-")     # the broker's LAN accounts are provisioning's
     port = booted["guest"].mqtt
     assert mqtt_connect(port) in (5, -1)                                   # anonymous: refused
     assert mqtt_connect(port, DEVICE, "wrong-password") in (4, 5, -1)
@@ -241,15 +262,17 @@ def test_mosquitto_refuses_anonymous_lan_clients_and_admits_configured_devices(
 
 
 def test_first_boot_grew_the_root_and_said_so_on_the_console(booted: dict[str, Any]) -> None:
-    health_within(booted, BOOT_BUDGET)
-    log = booted["guest"].log()
-    assert "resized filesystem to" in log, log[-4000:]          # growroot, kernel's own line
+    health_within(booted, PATIENCE)
+    console_shows(booted, "configured as hub-")
+    log = console_shows(booted, "resized filesystem to")      # growroot, the kernel's own line
+    print(f"\nmilestones (s after power-on): {booted['guest'].milestones}")
     assert f"outlet {booted['outlet_id']} (Image Test Outlet) configured as hub-imagetest" in log
     assert booted["token"] not in log
 
 
 def test_secrets_were_scrubbed_from_the_boot_partition(booted: dict[str, Any]) -> None:
-    health_within(booted, BOOT_BUDGET)
+    health_within(booted, PATIENCE)
+    console_shows(booted, "configured as hub-")
     guest: Guest = booted["guest"]
     guest.stop()   # power off: read the FAT from the disk file, as IT would from the card
     listing = subprocess.run([str(ROOT / "images" / "configure"), "--show", str(booted["disk"])],
@@ -268,3 +291,26 @@ def test_secrets_were_scrubbed_from_the_boot_partition(booted: dict[str, Any]) -
                           capture_output=True, text=True, env={**os.environ, "MTOOLS_SKIP_CHECK": "1"},
                           check=False)
     assert gone.returncode != 0
+
+
+def test_provisioning_left_no_secret_behind_in_the_root(booted: dict[str, Any]) -> None:
+    """The variables first boot keeps for provisioning (tokens, device passwords) are gone once
+    it has succeeded, and its log has them masked. Read from the powered-off disk (debugfs)."""
+    console_shows(booted, "configured as hub-")
+    booted["guest"].stop()
+    offsets = dict(line.split("=") for line in Path(IMAGE + ".offsets").read_text().split())
+    root = booted["disk"].parent / "root.ext4"
+    subprocess.run(["dd", f"if={booted['disk']}", f"of={root}", "bs=1M",
+                    f"skip={int(offsets['root_offset']) // 1048576}", "status=none"], check=True)
+
+    def cat(path: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["debugfs", "-R", f"cat {path}", str(root)], capture_output=True,
+                              text=True, check=False)
+    state = "/var/lib/outlet-hub-image"
+    assert "configured as" not in cat(f"{state}/configured").stderr
+    assert '"outlet_id": ' in cat(f"{state}/configured").stdout
+    assert cat(f"{state}/pending.json").stdout == ""
+    log = cat(f"{state}/firstboot-ansible.log").stdout
+    assert "PLAY RECAP" in log and "failed=0" in log
+    assert booted["token"] not in log and DEVICE_PASSWORD not in log
+    root.unlink()

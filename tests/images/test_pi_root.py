@@ -18,7 +18,7 @@ IMAGE = os.environ.get("OUTLET_PI_IMAGE", "")
 # Collected only when OUTLET_PI_IMAGE names a built image (tests/images/conftest.py).
 
 UNITS = ["outlet-hub.service", "outlet-hub-firstboot.service", "outlet-hub-growroot.service",
-         "outlet-hub-sshkeys.service"]
+         "outlet-hub-sshkeys.service", "outlet-hub-provision.service"]
 
 
 @pytest.fixture(scope="module")
