@@ -155,3 +155,26 @@ def test_the_hub_part_of_first_boot_writes_what_the_outlet_hub_role_would(
     # Equal as a whole: the baked defaults are the role's, so provisioning changes no setting
     # and the hub is not restarted when it finishes.
     assert by_first_boot == by_ansible
+
+
+def test_a_refused_file_shows_as_the_hubs_notice_and_keeps_its_settings(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+    import tomllib
+
+    baked = tmp_path / "hub.toml"
+    shutil.copy(ROOT / "images" / "rootfs" / "etc" / "outlet-hub" / "hub.toml", baked)
+    monkeypatch.setattr(fb, "HUB_TOML", baked)
+    monkeypatch.setattr(fb, "STATE", tmp_path / "state")
+    monkeypatch.setattr(fb, "PENDING", tmp_path / "state" / "pending.json")
+    monkeypatch.setattr(fb, "say", lambda message: None)
+    monkeypatch.setattr(fb.shutil, "chown", lambda *a, **k: None)
+    before = tomllib.loads(baked.read_text())["hub"]
+    fb.standalone("outlet.toml rejected: [outlet] id is required")
+    after = tomllib.loads(baked.read_text())["hub"]
+    assert after["notice"].startswith("NOT CONFIGURED: outlet.toml rejected: [outlet] id is required.")
+    assert {k: v for k, v in after.items() if k != "notice"} == \
+        {k: v for k, v in before.items() if k != "notice"}
+    out = subprocess.run([str(ROOT / ".venv" / "bin" / "outlet-hub"), "check-config", "--config", str(baked)],
+                         capture_output=True, text=True, check=False)
+    assert out.returncode == 0 and "outlet.toml rejected" in out.stdout, out.stderr
