@@ -19,10 +19,16 @@ if [ ! -s "$tarball" ]; then
   fi
   start=$(date +%s)
   # raspi-firmware's kernel hook writes into /boot/firmware; there it is a plain directory.
+  # update-initramfs is diverted to a no-op while the packages install: the kernel's postinst
+  # and initramfs-tools' trigger would each build an initramfs (20 min apiece under
+  # qemu-user), and both would be stale once bake.yml has run. build-image.sh removes the
+  # diversion and builds the one initramfs the image boots.
   mmdebstrap --quiet --variant=minbase --architectures="$arch" --include="$packages" \
     --components=main,non-free-firmware \
     --skip=cleanup/apt/lists \
     --setup-hook='mkdir -p "$1/boot/firmware" "$1/boot/efi"' \
+    --essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs' \
+    --essential-hook='ln -s /bin/true "$1/usr/sbin/update-initramfs"' \
     --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
     --dpkgopt='path-include=/usr/share/locale/locale.alias' \

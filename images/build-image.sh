@@ -52,7 +52,8 @@ else
     cd "$repo/provisioning"
     unset PIP_FIND_LINKS PIP_INDEX_URL PIP_EXTRA_INDEX_URL
     PATH="$ansible_bin:$PATH" ANSIBLE_CONFIG="$repo/provisioning/ansible.cfg" ANSIBLE_NOCOLOR=1 \
-      ANSIBLE_FORCE_COLOR=0 ansible-playbook -i "$root," -c community.general.chroot bake.yml \
+      ANSIBLE_FORCE_COLOR=0 ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks \
+      ansible-playbook -i "$root," -c community.general.chroot bake.yml \
       -e outlet_hub_wheelhouse_src="$wheelhouse/" -e outlet_hub_ui_src="$repo/ui/" \
       -e base_apt_update_cache=false -e firewall_apt_update_cache=false \
       -e mosquitto_apt_update_cache=false -e outlet_hub_apt_update_cache=false
@@ -63,6 +64,8 @@ fi
 
 step "image layer (first boot, growroot, SSH keys, standalone defaults)"
 cp -a "$here/rootfs/." "$root/"
+# What only one target has (the Pi's initramfs module list).
+[ ! -d "$here/rootfs-$target" ] || cp -a "$here/rootfs-$target/." "$root/"
 if [ "$target" = pi ]; then bootdir=/boot/firmware; else bootdir=/boot/efi; fi
 cat > "$root/etc/fstab" <<EOF
 # <file system>  <mount point>  <type>  <options>  <dump>  <pass>
@@ -111,6 +114,25 @@ for unit in ssh.service outlet-hub-sshkeys.service avahi-daemon.service promethe
     > "$root/etc/systemd/system/$unit.d/outlet-hub-after-hub.conf"
 done
 
+# The base was built with update-initramfs diverted to a no-op (images/build-base.sh): the
+# one initramfs is made here, for the kernel and /etc/initramfs-tools the image ships. On the
+# Pi, raspi-firmware's hook then copies kernel, initrd and DTBs into /boot/firmware.
+step "initramfs"
+if [ -e "$root/usr/sbin/update-initramfs.distrib" ]; then
+  rm -f "$root/usr/sbin/update-initramfs"
+  chroot "$root" dpkg-divert --quiet --local --rename --remove /usr/sbin/update-initramfs
+fi
+# In a private mount and PID namespace with its own /proc (gone when it exits): the kernel
+# hooks ask ischroot(1), which needs /proc, and raspi-firmware's refuses an unmounted
+# /boot/firmware unless it knows it runs in a chroot.
+unshare --mount --pid --fork -- /bin/sh -c 'mount -t proc proc "$1/proc" && chroot "$1" /bin/sh -eu' \
+  sh "$root" <<'EOF'
+for version in $(ls /lib/modules); do
+  if [ -e "/boot/initrd.img-$version" ]; then mode=-u; else mode=-c; fi
+  update-initramfs "$mode" -k "$version"
+done
+EOF
+
 step "seal: no machine-id, no SSH host keys, no apt lists, no policy-rc.d"
 rm -f "$root"/etc/ssh/ssh_host_*
 : > "$root/etc/machine-id"
@@ -142,15 +164,15 @@ EOF
 else
   # raspi-firmware's hooks filled /boot/firmware (firmware, DTBs, kernel, initrd, config.txt);
   # the FAT partition is mounted there on the Pi.
-  # (Kept in $work/firmware so REUSE_ROOT=1 rebuilds find it again.)
+  # (Kept in $work/firmware so REUSE_ROOT=1 rebuilds find it again; there the hook has just
+  # rewritten only the kernel's files, so they are merged, not replaced.)
   if [ -n "$(ls -A "$root/boot/firmware")" ]; then
-    rm -rf "$work/firmware"; mkdir -p "$work/firmware"
+    mkdir -p "$work/firmware"
     cp -a "$root/boot/firmware/." "$work/firmware/"
     find "$root/boot/firmware" -mindepth 1 -delete
   fi
+  # cmdline.txt and config.txt are the hook's, from images/rootfs-pi/etc/default/raspi-firmware.
   cp -a "$work/firmware/." "$boot/"
-  cp "$here/boot/cmdline.txt" "$boot/cmdline.txt"
-  cat "$here/boot/config-outlet-hub.txt" >> "$boot/config.txt"
 fi
 cp "$here/outlet.toml.example" "$boot/outlet.toml.example"
 cp "$here/boot/README.txt" "$boot/README-outlet-hub.txt"
