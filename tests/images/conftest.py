@@ -6,9 +6,25 @@ reporting them as skipped.
 """
 
 import os
+from collections.abc import Iterator
+
+import pytest
+
+from tests.central.conftest import CentralUnderTest, start_central
 
 collect_ignore = []
 if not os.environ.get("OUTLET_IMAGE_TEST"):
     collect_ignore.append("test_image_boot.py")
 if not os.environ.get("OUTLET_PI_IMAGE"):
-    collect_ignore.append("test_pi_root.py")
+    collect_ignore += ["test_pi_root.py", "test_pi_boot.py"]
+
+
+@pytest.fixture(scope="module")
+def hq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CentralUnderTest]:
+    """A real central (SQLite) for a booted image to enroll with, reached through a guestfwd."""
+    work = tmp_path_factory.mktemp("central")
+    proc = start_central(work, f"sqlite:///{work / 'central.db'}")
+    try:
+        yield CentralUnderTest(proc, proc.admin_token(), "sqlite")
+    finally:
+        proc.kill()

@@ -84,9 +84,23 @@ def test_boot_partition_has_what_the_pi4_firmware_needs() -> None:
     env = {**os.environ, "MTOOLS_SKIP_CHECK": "1"}
     listing = subprocess.run(["mdir", "-b", "-i", f"{IMAGE}@@{offset}", "::/"], capture_output=True,
                              text=True, env=env, check=True).stdout
-    for name in ("start4.elf", "fixup4.dat", "bcm2711-rpi-4-b.dtb", "config.txt", "cmdline.txt",
-                 "vmlinuz", "initrd.img", "outlet.toml.example"):
-        assert f"::/{name}" in listing, (name, listing)
-    cmdline = subprocess.run(["mtype", "-i", f"{IMAGE}@@{offset}", "::/cmdline.txt"], capture_output=True,
-                             text=True, env=env, check=True).stdout
-    assert "root=LABEL=HUBROOT" in cmdline, cmdline
+    files = {line.split()[0].removeprefix("::/") for line in listing.splitlines() if line.startswith("::/")}
+    for name in ("start4.elf", "fixup4.dat", "bcm2711-rpi-4-b.dtb", "bcm2837-rpi-3-b-plus.dtb",
+                 "config.txt", "cmdline.txt", "outlet.toml.example"):
+        assert name in files, (name, listing)
+
+    def read(name: str) -> str:
+        return subprocess.run(["mtype", "-i", f"{IMAGE}@@{offset}", f"::/{name}"], capture_output=True,
+                              text=True, env=env, check=True).stdout
+    # Written by raspi-firmware's hook from images/rootfs-pi/etc/default/raspi-firmware, as it
+    # will be again on every kernel upgrade.
+    cmdline = read("cmdline.txt").split()
+    assert "root=LABEL=HUBROOT" in cmdline and "console=ttyS1,115200" in cmdline, cmdline
+    assert cmdline.index("console=ttyS1,115200") < cmdline.index("console=tty0"), cmdline  # HDMI last
+    assert not [arg for arg in cmdline if arg.startswith("cma=")], cmdline
+    config = read("config.txt").splitlines()
+    assert "arm_64bit=1" in config and "enable_uart=1" in config, config
+    kernel = next(line.split("=", 1)[1] for line in config if line.startswith("kernel="))
+    initramfs = next(line.split()[1] for line in config if line.startswith("initramfs "))
+    assert kernel.startswith("vmlinuz-") and kernel in files, (kernel, files)
+    assert initramfs.startswith("initrd.img-") and initramfs in files, (initramfs, files)
