@@ -83,8 +83,9 @@ echo outlet-hub > "$root/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\toutlet-hub\n::1\tlocalhost ip6-localhost ip6-loopback\n' > "$root/etc/hosts"
 ln -sf /usr/share/zoneinfo/UTC "$root/etc/localtime"; echo UTC > "$root/etc/timezone"
 cat > "$root/etc/default/prometheus-node-exporter" <<'EOF'
-# Outlet Hub image: node exporter on loopback; the prometheus_agent role (site.yml) ships
-# its series to HQ. The LAN sees the hub's own /metrics on :3002 only.
+# Outlet Hub image: node exporter on loopback, for a local agent to ship to HQ (the
+# prometheus_agent role, provisioning/roles/prometheus_agent). The LAN sees the hub's own
+# /metrics on :3002 only.
 ARGS="--web.listen-address=127.0.0.1:9100"
 EOF
 
