@@ -160,6 +160,14 @@ def partition_offset(disk: Path, index: int) -> int:
     return int(table["partitions"][index]["start"]) * int(table.get("sectorsize", 512))
 
 
+def on_boot_partition(tool: str, disk: str | Path, *args: str,
+                      check: bool = True) -> subprocess.CompletedProcess[str]:
+    """An mtools command (mdir, mtype, mcopy) on the image's boot FAT, read in place."""
+    return subprocess.run([tool, "-i", f"{disk}@@{partition_offset(Path(disk), 0)}", *args],
+                          capture_output=True, text=True, check=check,
+                          env={**os.environ, "MTOOLS_SKIP_CHECK": "1"})
+
+
 def mqtt_connect(port: int, username: str | None = None, password: str | None = None) -> int:
     """MQTT 3.1.1 CONNECT on 127.0.0.1:port; the CONNACK return code (5 = not authorized)."""
     def s(text: str) -> bytes:

@@ -21,7 +21,14 @@ from typing import Any
 import pytest
 
 from tests.central.conftest import CentralUnderTest
-from tests.images.guest import Guest, booted_outlet, mqtt_connect, partition_offset, registered_outlet
+from tests.images.guest import (
+    Guest,
+    booted_outlet,
+    mqtt_connect,
+    on_boot_partition,
+    partition_offset,
+    registered_outlet,
+)
 from tests.support.processes import ROOT, http_json
 
 IMAGE = os.environ.get("OUTLET_IMAGE_TEST", "")
@@ -128,15 +135,10 @@ def test_secrets_were_scrubbed_from_the_boot_partition(booted: dict[str, Any]) -
     listing = subprocess.run([str(ROOT / "images" / "configure"), "--show", str(booted["disk"])],
                              capture_output=True, text=True, check=True).stdout
     assert "outlet-applied" in listing.lower() or "OUTLET~1" in listing, listing
-    offset = partition_offset(booted["disk"], 0)
-    applied = subprocess.run(["mtype", "-i", f"{booted['disk']}@@{offset}", "::/outlet-applied.toml"],
-                             capture_output=True, text=True, env={**os.environ, "MTOOLS_SKIP_CHECK": "1"},
-                             check=True).stdout
+    applied = on_boot_partition("mtype", booted["disk"], "::/outlet-applied.toml").stdout
     assert "Image Test Outlet" in applied
     assert booted["token"] not in applied and DEVICE_PASSWORD not in applied
-    gone = subprocess.run(["mtype", "-i", f"{booted['disk']}@@{offset}", "::/outlet.toml"],
-                          capture_output=True, text=True, env={**os.environ, "MTOOLS_SKIP_CHECK": "1"},
-                          check=False)
+    gone = on_boot_partition("mtype", booted["disk"], "::/outlet.toml", check=False)
     assert gone.returncode != 0
 
 

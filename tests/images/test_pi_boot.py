@@ -16,7 +16,6 @@ Collected only when OUTLET_PI_IMAGE names the built image (make image-test-pi).
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests.central.conftest import CentralUnderTest
-from tests.images.guest import Guest, booted_outlet, mqtt_connect, partition_offset, registered_outlet
+from tests.images.guest import Guest, booted_outlet, mqtt_connect, on_boot_partition, registered_outlet
 
 IMAGE = os.environ.get("OUTLET_PI_IMAGE", "")
 # Emulated arm64 on a shared 2-core machine: a generous wait, measured numbers are printed.
@@ -37,9 +36,7 @@ pytestmark = [pytest.mark.timeout(int(PATIENCE) + 600)]
 
 
 def from_boot_partition(disk: Path, name: str, dest: Path) -> Path:
-    env = {**os.environ, "MTOOLS_SKIP_CHECK": "1"}
-    subprocess.run(["mcopy", "-n", "-i", f"{disk}@@{partition_offset(disk, 0)}", f"::/{name}", str(dest)],
-                   check=True, env=env)
+    on_boot_partition("mcopy", disk, "-n", f"::/{name}", str(dest))
     return dest
 
 

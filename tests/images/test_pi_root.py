@@ -8,11 +8,14 @@ unpacked root the image was made from is build/images/pi/root next to it.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.images.guest import on_boot_partition
 
 IMAGE = os.environ.get("OUTLET_PI_IMAGE", "")
 # Collected only when OUTLET_PI_IMAGE names a built image (tests/images/conftest.py).
@@ -77,21 +80,15 @@ def test_image_is_sealed(root: Path) -> None:
 
 def test_boot_partition_has_what_the_pi4_firmware_needs() -> None:
     sfdisk = subprocess.run(["sfdisk", "--json", IMAGE], capture_output=True, text=True, check=True)
-    import json
-    table = json.loads(sfdisk.stdout)["partitiontable"]
-    assert table["label"] == "dos"
-    offset = table["partitions"][0]["start"] * 512
-    env = {**os.environ, "MTOOLS_SKIP_CHECK": "1"}
-    listing = subprocess.run(["mdir", "-b", "-i", f"{IMAGE}@@{offset}", "::/"], capture_output=True,
-                             text=True, env=env, check=True).stdout
+    assert json.loads(sfdisk.stdout)["partitiontable"]["label"] == "dos"
+    listing = on_boot_partition("mdir", IMAGE, "-b", "::/").stdout
     files = {line.split()[0].removeprefix("::/") for line in listing.splitlines() if line.startswith("::/")}
     for name in ("start4.elf", "fixup4.dat", "bcm2711-rpi-4-b.dtb", "bcm2837-rpi-3-b-plus.dtb",
                  "config.txt", "cmdline.txt", "outlet.toml.example"):
         assert name in files, (name, listing)
 
     def read(name: str) -> str:
-        return subprocess.run(["mtype", "-i", f"{IMAGE}@@{offset}", f"::/{name}"], capture_output=True,
-                              text=True, env=env, check=True).stdout
+        return on_boot_partition("mtype", IMAGE, f"::/{name}").stdout
     # Written by raspi-firmware's hook from images/rootfs-pi/etc/default/raspi-firmware, as it
     # will be again on every kernel upgrade.
     cmdline = read("cmdline.txt").split()
