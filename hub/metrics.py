@@ -48,6 +48,8 @@ class HubMetrics:
             "outlet_hub_requests_refused", "Requests and frames refused before handling, by "
             "reason (host, origin, media_type, rate_address, rate_token).", ["reason"],
             registry=r)
+        for reason in ("host", "origin", "media_type", "rate_address", "rate_token"):
+            self.requests_refused.labels(reason)         # exported as 0 from the start
         self.status_changes = Counter("outlet_hub_order_status_changes",
                                       "Order status transitions stored.", ["status"], registry=r)
         self.deliveries = Counter("outlet_hub_kitchen_deliveries",
