@@ -144,9 +144,13 @@ class FloodGuard:
             return None
         return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
+    def exempts(self, remote: str | None) -> bool:
+        """True for sources in `rate_limit_exempt` (loopback by default)."""
+        return _in(remote, self.exempt)
+
     def check(self, remote: str | None, token_key: str | None) -> str | None:
         """None when allowed, else which limit refused it ("address" or "token")."""
-        if _in(remote, self.exempt):
+        if self.exempts(remote):
             return None
         now = self.clock()
         if not self.by_address.allow(remote or "?", now):

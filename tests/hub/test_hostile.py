@@ -296,3 +296,34 @@ def test_unknown_uuid_shape_still_refused(hub: Hub) -> None:
     status, _ = http_json(f"{hub.base}/api/orders", "POST",
                           make_order("U-1", uuid=str(uuidlib.uuid4())))
     assert status == 201
+
+
+# -- the pure pieces ------------------------------------------------------------------------
+def test_keyed_buckets_forget_the_least_recently_used_key_first() -> None:
+    from hub.core.ratelimit import KeyedBuckets
+
+    buckets = KeyedBuckets(rate=0.0, burst=1.0, max_keys=2)
+    assert buckets.allow("a", 0.0) and buckets.allow("b", 0.0)
+    assert not buckets.allow("a", 0.0)          # a is spent and now the most recent
+    assert buckets.allow("c", 0.0)              # evicts b, not a
+    assert set(buckets.buckets) == {"a", "c"}
+    assert not buckets.allow("a", 0.0)
+
+
+@pytest.mark.parametrize(("value", "canonical"), [
+    ("45000", "45000"), (12.5, "12.5"), ("0.30000000000000004", "0.30000000000000004"),
+    ("1E+3", "1000"), ("0.000", "0"), (0, "0"),
+])
+def test_money_keeps_honest_amounts(value: Any, canonical: str) -> None:
+    from hub.core import bounds
+
+    assert bounds.money(value) == canonical
+
+
+@pytest.mark.parametrize("value", ["1e-1000000", "1e1000000", "-1", "NaN", "Infinity",
+                                   "0." + "1" * 21, "9" * 41, True, None])
+def test_money_refuses_unbounded_amounts(value: Any) -> None:
+    from hub.core import bounds
+
+    with pytest.raises(bounds.BoundsError):
+        bounds.money(value)
