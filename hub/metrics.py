@@ -80,6 +80,12 @@ class HubMetrics:
         self.menu_version = Gauge("outlet_hub_menu_version", "Master-data version cached here.",
                                   registry=r)
         self.last_rev = Gauge("outlet_hub_last_rev", "Newest change-feed revision.", registry=r)
+        self.task_restarts = Counter("outlet_hub_task_restarts",
+                                     "Background tasks restarted after an unexpected exception.",
+                                     ["task"], registry=r)
+        self.dead_letters = Counter("outlet_hub_dead_letters",
+                                    "Orders set aside for good (never retried), by where and why.",
+                                    ["source", "code"], registry=r)
         self.polls = Counter("outlet_hub_polls", "HTTP change-feed polls served.", registry=r)
         self.ws_messages = Counter("outlet_hub_ws_messages", "WebSocket messages received by type.",
                                    ["type"], registry=r)
