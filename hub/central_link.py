@@ -92,7 +92,10 @@ class CentralLink:
                     raise CentralHTTPError(f"{method} {path}: HTTP {resp.status} {text[:200]}",
                                            resp.status, text[:300])
                 result = json.loads(text) if text else None
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except TimeoutError as exc:
+            raise ConnectionError(f"{method} {path}: no answer within "
+                                  f"{self.ctx.cfg.central_timeout_seconds:g} s") from exc
+        except aiohttp.ClientError as exc:
             raise ConnectionError(f"{method} {path}: {type(exc).__name__} {exc}") from exc
         except ValueError as exc:
             raise CentralBadAnswer(f"{method} {path}: answer is not JSON ({exc})") from exc
@@ -103,10 +106,12 @@ class CentralLink:
         self.ctx.state.update(central="ok", central_error="")
         self.ctx.metrics.central_last_sync.set(time.time())
 
-    def _unreachable(self, exc: BaseException) -> None:
+    def _unreachable(self, exc: BaseException, job: str) -> None:
+        """A call of `job` failed: central counts as unreachable and /health names the job."""
         if self.ctx.state.central != "unreachable":
             log.warning("central unreachable: %s", exc)
         self.ctx.state.update(central="unreachable", central_error=str(exc)[:200])
+        self.ctx.state.set_problem(job, str(exc))
 
     # -- registration + heartbeat ----------------------------------------------------------
     def _save_token(self, token: str) -> None:
@@ -192,6 +197,7 @@ class CentralLink:
                     need_register = False
                 await self.heartbeat()
                 attempt = 0
+                self.ctx.state.set_problem("central heartbeat", "")
                 await asyncio.sleep(self.ctx.cfg.heartbeat_seconds)
             except CentralRefused as exc:
                 log.error("central refused this hub: %s", exc)
@@ -200,7 +206,7 @@ class CentralLink:
                 need_register = True
                 await asyncio.sleep(30)
             except ConnectionError as exc:
-                self._unreachable(exc)
+                self._unreachable(exc, "central heartbeat")
                 need_register = need_register or not self.registered.is_set()
                 await asyncio.sleep(self.backoff.delay(attempt, random.random()))  # noqa: S311
                 attempt += 1
@@ -239,14 +245,14 @@ class CentralLink:
             try:
                 await self.sync_menu()
                 attempt = 0
-                self.ctx.state.set_problem("menu", "")
+                self.ctx.state.set_problem("central menu", "")
             except (ConnectionError, CentralRefused) as exc:
-                self._unreachable(exc)
+                self._unreachable(exc, "central menu")
                 await self.pause(attempt)
                 attempt += 1
                 self.menu_wake.set()
             except STORE_FAULTS as exc:
-                self.ctx.state.set_problem("menu", f"cannot cache the menu: {exc}")
+                self.ctx.state.set_problem("central menu", f"cannot cache the menu: {exc}")
                 await self.pause(attempt)
                 attempt += 1
                 self.menu_wake.set()
@@ -267,6 +273,6 @@ def _menu_page(body: Any, kind: str) -> tuple[list[dict[str, Any]], list[Any], i
     version = body.get("current_version") or 0
     if not isinstance(items, list) or not isinstance(deleted, list) \
             or not isinstance(version, int) or isinstance(version, bool) or version < 0:
-        raise CentralBadAnswer(f"menu {kind}: items, deleted or current_version of the wrong type")
+        raise CentralBadAnswer(f"menu {kind}: expected lists and an integer current_version")
     return ([i for i in items if isinstance(i, dict) and "id" in i], deleted, version,
             bool(body.get("has_more")))

@@ -66,17 +66,17 @@ class CentralOutbox:
             try:
                 cursor = await self.deliver(changes, cursor)
             except (ConnectionError, CentralRefused) as exc:
-                self.link._unreachable(exc)
+                self.link._unreachable(exc, "central outbox")
                 await self.link.pause(attempt)
                 attempt += 1
                 continue
             except STORE_FAULTS as exc:
-                state.set_problem("outbox", f"cannot record what central took: {exc}")
+                state.set_problem("central outbox", f"cannot record what central took: {exc}")
                 await self.link.pause(attempt)
                 attempt += 1
                 continue
             attempt = 0
-            state.set_problem("outbox", "")
+            state.set_problem("central outbox", "")
 
     async def deliver(self, changes: list[Change], cursor: int) -> int:
         """Send `changes` (halving refused batches); returns the new durable cursor."""
@@ -92,12 +92,12 @@ class CentralOutbox:
                 index = bisection.refused(exc.status)
                 self.streak = bisection.streak
                 if index is None and bisection.central_at_fault:
-                    state.set_problem("outbox", f"central refuses every order (HTTP {exc.status}); "
-                                                "retrying, nothing set aside")
-                    raise
+                    raise CentralBadAnswer(f"central refuses every order (HTTP {exc.status}); "
+                                           "retrying, nothing set aside") from exc
                 if index is None:
-                    state.set_problem("outbox", f"central refused a batch of {end - start} with "
-                                                f"HTTP {exc.status}; splitting it to find the order")
+                    state.set_problem("central outbox", f"central refused a batch of {end - start} with "
+                                                        f"HTTP {exc.status}; splitting it to find "
+                                                        "the order")
                     continue
                 letters = [for_change(changes[index], f"http_{exc.status}",
                                       f"central refused it alone with HTTP {exc.status}: "
@@ -164,15 +164,16 @@ async def report_dead_letters(link: CentralLink) -> None:
                     raise CentralBadAnswer("dead-letters: expected an object with 'stored'")
                 await box.mark_reported([d.id for d in waiting])
                 attempt = 0
+                link.ctx.state.set_problem("dead letters", "")
                 if len(waiting) == REPORT_BATCH:
                     continue
         except (ConnectionError, CentralRefused) as exc:
-            link._unreachable(exc)
+            link._unreachable(exc, "dead letters")
             await link.pause(attempt)
             attempt += 1
             continue
         except STORE_FAULTS as exc:
-            log.warning("dead letters: cannot record the report: %s", exc)
+            link.ctx.state.set_problem("dead letters", f"cannot record the report: {exc}")
             await link.pause(attempt)
             attempt += 1
             continue

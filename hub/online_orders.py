@@ -124,6 +124,7 @@ class OnlineOrders:
             except (aiohttp.ClientError, ConnectionError, CentralRefused, TimeoutError,
                     ValueError) as exc:
                 log.info("central order channel down: %s", exc)
+                state.set_problem("online orders", f"channel down: {type(exc).__name__} {exc}")
             except STORE_FAULTS as exc:
                 state.set_problem("online orders", f"database: {exc}")
             await link.pause(attempt)
