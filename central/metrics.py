@@ -120,6 +120,8 @@ class CentralMetrics:
         self.task_restarts = Counter("outlet_central_task_restarts",
                                      "Background tasks restarted after an unexpected exception.",
                                      ["task"], registry=self.registry)
+        for task in ("central-listen", "central-offline-sweep"):   # series from the start
+            self.task_restarts.labels(task)
         self.dead_letters = Counter("outlet_central_dead_letters_received",
                                     "Dead letters hubs reported (orders set aside for good).",
                                     registry=self.registry)
