@@ -263,3 +263,24 @@ def test_real_central_killed_mid_drain_gets_every_order_exactly_once(
     assert len(uuids) == len(set(uuids)), "an order twice at central"
     assert set(uuids) == set(acked), "an acked order missing at central (or one never acked)"
     assert restarts(hub) == 0
+
+
+def test_an_online_order_the_hub_refuses_is_set_aside_and_the_next_one_still_arrives(
+        central: FakeCentral, hub_factory: Callable[..., Hub]) -> None:
+    """Before issue 13 a refused online order was logged and skipped. Now it becomes a dead
+    letter (source `online`, with the hub's reason), reported to central, counted — and the
+    catch-up position moves on, so the order after it reaches the kitchen."""
+    hub = start_hub(hub_factory, central)
+    broken = make_order("WEB-BAD", uuid=str(uuidlib.uuid4()), source="online", items=[])
+    good = make_order("WEB-OK", uuid=str(uuidlib.uuid4()), source="online")
+    central.add_online_order(broken)
+    central.add_online_order(good)
+    eventually(lambda: http_json(f"{hub.base}/api/orders/{good['uuid']}")[0] == 200,
+               "the order after the refused one arrives")
+    letter = eventually(lambda: central.dead_letters.get(("online", broken["uuid"])),
+                        "the refused online order reported to central")
+    assert letter["code"] == "validation_failed" and "items" in letter["reason"]
+    assert http_json(f"{hub.base}/api/orders/{broken['uuid']}")[0] == 404
+    _, text = http_json(f"{hub.ops}/metrics")
+    assert 'outlet_hub_dead_letters_total{code="validation_failed",source="online"} 1.0' in str(text)
+    assert restarts(hub) == 0
