@@ -31,7 +31,7 @@ demo: venv
 	$(PY) -m scripts.demo
 
 lint: venv
-	$(VENV)/bin/ruff check hub central tests bench scripts
+	$(VENV)/bin/ruff check outlet_protocol hub central tests bench scripts
 	$(VENV)/bin/mypy
 
 test-py: deps

@@ -25,7 +25,6 @@ from hub import __version__, systemd
 from hub.background import cancel_and_wait
 from hub.config import HubConfig, with_persistent_hub_id
 from hub.context import CTX, HubContext
-from hub.core.feed import CLIENT_TYPES
 from hub.core.messages import build
 from hub.discovery import Advertiser, advertised_addresses, websocket_url_for
 from hub.fanout import Fanout
@@ -40,6 +39,7 @@ from hub.store import CommitStats, OrderStore, migrate
 from hub.ui_static import add_routes as add_ui_routes
 from hub.ui_static import status_page
 from hub.ws import websocket_handler
+from outlet_protocol.feed import CLIENT_TYPES
 
 log = logging.getLogger(__name__)
 

@@ -24,12 +24,12 @@ from hub.background import cancel_and_wait
 from hub.central_errors import STORE_FAULTS, CentralBadAnswer, CentralHTTPError, CentralRefused
 from hub.central_outbox import CentralOutbox, report_dead_letters
 from hub.context import HubContext
-from hub.core.orders import utc_now_iso
-from hub.core.outbox import Backoff
 from hub.dead_letters import DeadLetterBox
 from hub.discovery import advertised_addresses, websocket_url_for
 from hub.online_orders import OnlineOrders
 from hub.store import OrderStore
+from outlet_protocol.fields import iso
+from outlet_protocol.outbox import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +164,7 @@ class CentralLink:
         counts = ctx.client_counts()
         body = {
             "hub_id": ctx.cfg.effective_hub_id, "outlet_id": ctx.cfg.outlet_id,
-            "version": ctx.version, "time": utc_now_iso(), "uptime_seconds": round(ctx.uptime(), 1),
+            "version": ctx.version, "time": iso(), "uptime_seconds": round(ctx.uptime(), 1),
             "clients": {t: counts.get(t, 0) for t in ("kitchen", "pos", "display", "board", "device")},
             "kitchens_connected": counts.get("kitchen", 0),
             "outbox_pending": ctx.state.pending_sync,
@@ -230,7 +230,7 @@ class CentralLink:
                 await store.set_meta(f"menu_version:{kind}", str(since))
                 if not has_more or (not items and not deleted):
                     break
-        synced = utc_now_iso()
+        synced = iso()
         await store.set_meta("menu_version", str(newest))
         await store.set_meta("menu_synced_at", synced)
         self.ctx.state.update(menu_version=newest, menu_synced_at=synced)

@@ -16,9 +16,9 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from hub.central_errors import STORE_FAULTS, CentralBadAnswer, CentralHTTPError, CentralRefused
-from hub.core.outbox import BATCH_REFUSALS, Bisection
 from hub.dead_letters import DeadLetter, for_change
 from hub.store import Change, OrderStore
+from outlet_protocol.outbox import BATCH_REFUSALS, Bisection
 
 if TYPE_CHECKING:
     from hub.central_link import CentralLink

@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import Connection, func, select, update
 from sqlalchemy.dialects.sqlite import insert
 
-from hub.core.orders import utc_now_iso
 from hub.metrics import HubMetrics
 from hub.schema import dead_letters
 from hub.store import Change, OrderStore
+from outlet_protocol.fields import iso
 
 # A dead-lettered order may be the 18 MB order central refused with 413: keep enough to
 # identify it (uuid, number, items) and say it was cut, not the whole thing.
@@ -62,7 +62,7 @@ def letter(source: str, key: Any, code: str, reason: str, body: Any) -> DeadLett
     return DeadLetter(source, " ".join(str(key).split())[:100] or "-",
                       " ".join(str(code).split())[:32] or "-",
                       " ".join(str(reason).split())[:300] or "-", bounded_body(body),
-                      utc_now_iso())
+                      iso())
 
 
 def for_change(change: Change, code: str, reason: str) -> DeadLetter:
@@ -117,7 +117,7 @@ class DeadLetterBox:
 
     async def mark_reported(self, ids: list[int]) -> None:
         """Central confirmed these rows."""
-        at = utc_now_iso()
+        at = iso()
 
         def op(conn: Connection, _changes: list[Change]) -> None:
             conn.execute(update(dead_letters).where(dead_letters.c.id.in_(ids))

@@ -18,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from hub.core.feed import NEW_ORDER, STATUS_UPDATE, ClientFilter, status_update_payload
 from hub.core.messages import build, dumps
 from hub.core.wsframe import text_frame
 from hub.store import Change
+from outlet_protocol.feed import NEW_ORDER, STATUS_UPDATE, ClientFilter, status_update_payload
 
 log = logging.getLogger(__name__)
 

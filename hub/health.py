@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from hub.context import HubContext
-from hub.core.orders import utc_now_iso
+from outlet_protocol.fields import iso
 
 
 def health_body(ctx: HubContext) -> dict[str, Any]:
@@ -17,7 +17,7 @@ def health_body(ctx: HubContext) -> dict[str, Any]:
     counts = ctx.client_counts()
     return {
         "status": "ok" if db_ok and not reasons else ("degraded" if db_ok else "down"),
-        "reasons": reasons, "timestamp": utc_now_iso(), "uptime": round(ctx.uptime(), 3),
+        "reasons": reasons, "timestamp": iso(), "uptime": round(ctx.uptime(), 3),
         "connections": len(ctx.fanout.clients), "clients": counts,
         "websocket": f"ws://0.0.0.0:{ctx.cfg.ws_port}/ws", "websocket_url": ctx.websocket_url,
         "hub_id": ctx.cfg.effective_hub_id, "outlet_id": ctx.cfg.outlet_id,

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import Connection
 
 from hub.context import CTX, HubContext
-from hub.core import bounds
-from hub.core.errors import ProtocolError
-from hub.core.feed import CLIENT_TYPES, parse_tenant_ids
 from hub.intake import token_matches
 from hub.security import presented_token
 from hub.store import OrderStore, row_to_json
+from outlet_protocol import fields, pricing
+from outlet_protocol.errors import ProtocolError
+from outlet_protocol.feed import CLIENT_TYPES, parse_tenant_ids
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +46,10 @@ def _query_int(request: web.Request, name: str, default: int | None = None) -> i
     if raw is None or raw == "":
         return default
     try:
-        return bounds.query_int(raw)
-    except bounds.BoundsError:
+        return fields.query_int(raw)
+    except fields.BoundsError:
         raise ProtocolError("validation_failed", f"{name} must be a non-negative integer "
-                            f"up to {bounds.MAX_INT}", name) from None
+                            f"up to {fields.MAX_INT}", name) from None
 
 
 def _tenants(request: web.Request) -> frozenset[int]:
@@ -72,8 +73,8 @@ async def _json_body(request: web.Request) -> Any:
     except web.HTTPRequestEntityTooLarge:
         raise ProtocolError("too_large", "request body over 256 KiB") from None
     try:
-        return bounds.parse_json(raw)
-    except bounds.BoundsError:
+        return fields.parse_json(raw)
+    except fields.BoundsError:
         raise ProtocolError("invalid_json", "body is not valid JSON") from None
 
 
@@ -83,8 +84,8 @@ def _label(value: Any, default: str) -> str:
         return default
     text = str(value)[:100]
     try:
-        return bounds.bounded_text(text, 100) or default
-    except bounds.BoundsError:
+        return fields.bounded_text(text, 100) or default
+    except fields.BoundsError:
         return default
 
 
@@ -219,7 +220,7 @@ async def master_data(request: web.Request) -> web.Response:
     items, deleted, has_more = await ctx.store.read(
         lambda c: OrderStore.menu_since(c, kind, since, 20000))
     if kind == "promotions" and request.query.get("active") in ("1", "true"):
-        items = [p for p in items if p.get("is_active", p.get("active", True))]
+        items = pricing.active_promotions(items, datetime.now(UTC))
     return web.json_response({kind: items, "deleted": deleted,
                               "current_version": ctx.state.menu_version, "has_more": has_more})
 

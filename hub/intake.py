@@ -11,17 +11,17 @@ import time
 from typing import Any
 
 from hub.config import HubConfig
-from hub.core.errors import ProtocolError
-from hub.core.orders import (
+from hub.fanout import Fanout
+from hub.metrics import HubMetrics
+from hub.store import OrderStore, StoreUnavailable
+from outlet_protocol.errors import ProtocolError
+from outlet_protocol.fields import iso
+from outlet_protocol.orders import (
     fingerprint,
     normalize_order,
     order_key,
     parse_status_update,
-    utc_now_iso,
 )
-from hub.fanout import Fanout
-from hub.metrics import HubMetrics
-from hub.store import OrderStore, StoreUnavailable
 
 
 def token_matches(presented: str | None, expected: str) -> bool:
@@ -54,9 +54,9 @@ class OrderIntake:
         started = time.perf_counter()
         try:
             self.require_write(authorized)
-            order = normalize_order(raw, self.cfg.outlet_id, source=source, now_iso=utc_now_iso())
+            order = normalize_order(raw, self.cfg.outlet_id, source=source, now_iso=iso())
             try:
-                result = await self.store.submit(order, fingerprint(order), utc_now_iso())
+                result = await self.store.submit(order, fingerprint(order), iso())
             except StoreUnavailable:
                 raise ProtocolError("unavailable", "the hub cannot store orders right now; "
                                     "keep the order and retry with the same uuid") from None
@@ -78,7 +78,7 @@ class OrderIntake:
         key, status, reason = parse_status_update(raw)
         try:
             result = await self.store.update_status(key, status, reason=reason, by=by,
-                                                    now=utc_now_iso())
+                                                    now=iso())
         except StoreUnavailable:
             raise ProtocolError("unavailable", "the hub cannot store changes right now") from None
         order = result.order
@@ -99,7 +99,7 @@ class OrderIntake:
         except StoreUnavailable:
             raise ProtocolError("unavailable", "the hub cannot store changes right now") from None
         note = {"uuid": result.order["uuid"], "order_number": result.order["order_number"],
-                "client_id": client_id, "at": utc_now_iso()}
+                "client_id": client_id, "at": iso()}
         if result.first:
             self.fanout.broadcast({"type": "order_acknowledged", "payload": note},
                                   types=frozenset({"pos"}))

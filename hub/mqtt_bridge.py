@@ -24,13 +24,13 @@ from paho.mqtt.enums import CallbackAPIVersion
 from hub.background import cancel_and_wait
 from hub.central_errors import STORE_FAULTS
 from hub.context import HubContext
-from hub.core.errors import ProtocolError
-from hub.core.feed import status_update_payload
 from hub.core.messages import build, dumps
-from hub.core.outbox import contiguous_acked
 from hub.health import health_body
 from hub.intake import token_matches
 from hub.store import Change, OrderStore
+from outlet_protocol.errors import ProtocolError
+from outlet_protocol.feed import status_update_payload
+from outlet_protocol.outbox import contiguous_acked
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 
 from hub.central_errors import STORE_FAULTS, CentralBadAnswer, CentralRefused
-from hub.core.errors import ProtocolError
 from hub.dead_letters import letter
 from hub.store import OrderStore
+from outlet_protocol.errors import ProtocolError
 
 if TYPE_CHECKING:
     from hub.central_link import CentralLink

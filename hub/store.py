@@ -27,9 +27,9 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, bindparam, create_engine, event, func, select, text
 from sqlalchemy.pool import QueuePool
 
-from hub.core.errors import ProtocolError
-from hub.core.orders import next_status
 from hub.schema import cursors, events, menu, meta, orders
+from outlet_protocol.errors import ProtocolError
+from outlet_protocol.orders import next_status
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

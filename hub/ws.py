@@ -19,9 +19,14 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from hub.context import CTX, HubContext
-from hub.core import bounds
-from hub.core.errors import ProtocolError
-from hub.core.feed import (
+from hub.core.messages import Envelope, build, parse
+from hub.core.ratelimit import TokenBucket
+from hub.fanout import Client
+from hub.intake import token_matches
+from hub.security import MAX_FRAME, origin_allowed, presented_token
+from hub.store import OrderStore
+from outlet_protocol.errors import ProtocolError
+from outlet_protocol.feed import (
     CLIENT_TYPES,
     NEW_ORDER,
     STATUS_UPDATE,
@@ -30,13 +35,7 @@ from hub.core.feed import (
     replay_kind,
     status_update_payload,
 )
-from hub.core.messages import Envelope, build, parse
-from hub.core.orders import utc_now_iso
-from hub.core.ratelimit import TokenBucket
-from hub.fanout import Client
-from hub.intake import token_matches
-from hub.security import MAX_FRAME, origin_allowed, presented_token
-from hub.store import OrderStore
+from outlet_protocol.fields import MAX_INT, BoundsError, bounded_int, bounded_text, iso
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +83,7 @@ class Session:
         self.send("connected", {
             "client_id": c.id, "client_type": c.client_type, "hub_id": ctx.cfg.effective_hub_id,
             "outlet_id": ctx.cfg.outlet_id, "last_id": ctx.store.last_id,
-            "last_rev": ctx.store.last_rev, "server_time": utc_now_iso(), "protocol": 1,
+            "last_rev": ctx.store.last_rev, "server_time": iso(), "protocol": 1,
             "tenant_ids": sorted(c.filter.tenant_ids), "hub_status": ctx.state.snapshot()},
             ref)
 
@@ -218,17 +217,17 @@ def _int_param(value: Any, field: str) -> int | None:
     if isinstance(value, bool):
         raise ProtocolError("validation_failed", f"{field} must be a non-negative integer", field)
     try:
-        return bounds.bounded_int(value, 0)
-    except bounds.BoundsError:
+        return bounded_int(value, 0)
+    except BoundsError:
         raise ProtocolError("validation_failed", f"{field} must be a non-negative integer "
-                            f"up to {bounds.MAX_INT}", field) from None
+                            f"up to {MAX_INT}", field) from None
 
 
 def _safe_label(text: str) -> bool:
     """A client-chosen id we may store and show (no lone surrogates or control codes)."""
     try:
-        bounds.bounded_text(text, 100)
-    except bounds.BoundsError:
+        bounded_text(text, 100)
+    except BoundsError:
         return False
     return True
 
@@ -292,7 +291,7 @@ async def on_hello(s: Session, env: Envelope) -> None:
 @handles("ping")
 async def on_ping(s: Session, env: Envelope) -> None:
     stamp = env.payload.get("timestamp") if isinstance(env.payload, dict) else None
-    s.send("pong", {"timestamp": stamp, "server_time": utc_now_iso()}, env.id)
+    s.send("pong", {"timestamp": stamp, "server_time": iso()}, env.id)
 
 
 @handles("new_order")

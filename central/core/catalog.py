@@ -1,7 +1,7 @@
 """Admin-written master data: outlets, tenants, categories, products, promotions.
 
 Each `parse_*` turns a POST/PUT body (all fields) or a PATCH body (`partial=True`, only the
-fields present) into column values, or raises ApiError naming the field.
+fields present) into column values, or raises ProtocolError naming the field.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from central.core import fields
-from central.core.errors import invalid
 from central.core.fleet import websocket_url
+from outlet_protocol import fields
+from outlet_protocol.errors import invalid
 
 MAX_PAGE = 5000
 # 10,000 products at ~200 bytes each: 1000 per page keeps a page ~200 kB and a full sync
@@ -72,14 +72,14 @@ def _stations(v: Any, f: str) -> list[str]:
 
 
 def _percent(v: Any, f: str) -> str:
-    out = fields.money(v, f)
+    out = fields.money_field(v, f)
     if float(out) > 100:
         raise invalid(f, f"{f} must be at most 100")
     return out
 
 
 def _when(v: Any, f: str) -> str | None:
-    return None if v in (None, "") else fields.iso(fields.timestamp(v, f))
+    return None if v in (None, "") else fields.iso(fields.timestamp_field(v, f))
 
 
 def parse_outlet(raw: Any, partial: bool) -> dict[str, Any]:
@@ -127,7 +127,7 @@ def parse_product(raw: Any, partial: bool) -> dict[str, Any]:
         "category_id": (_opt_id, False, None),
         "name": (_name, True, None),
         "description": (_long, False, ""),
-        "price": (fields.money, True, None),
+        "price": (fields.money_field, True, None),
         "station": (lambda v, f: fields.text(v, f, 50, default=None), False, None),
         "image": (lambda v, f: fields.text(v, f, 500, default=None), False, None),
         "is_available": (_flag, False, True),
@@ -156,11 +156,3 @@ def page_limit(value: Any) -> int:
     if value in (None, ""):
         return DEFAULT_PAGE
     return fields.integer(value, "limit", maximum=MAX_PAGE)
-
-
-def promotion_active(promo: dict[str, Any], now_iso: str) -> bool:
-    """Active flag set and now within [start_date, end_date] (open ends allowed)."""
-    if not promo.get("is_active"):
-        return False
-    start, end = promo.get("start_date"), promo.get("end_date")
-    return (not start or start <= now_iso) and (not end or now_iso <= end)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from central.core.errors import ApiError, invalid
-from central.core.fields import required_text
+from outlet_protocol.errors import ProtocolError, invalid
+from outlet_protocol.fields import required_text
 
 MAX_REPORT = 50
 SOURCES = frozenset({"outbox", "online"})
@@ -19,7 +19,7 @@ def parse_report(raw: Any) -> list[dict[str, str]]:
         raise invalid("dead_letters", "body must be an object with a list under 'dead_letters'")
     items: list[Any] = raw["dead_letters"]
     if len(items) > MAX_REPORT:
-        raise ApiError("too_large", f"at most {MAX_REPORT} dead letters per report", "dead_letters")
+        raise ProtocolError("too_large", f"at most {MAX_REPORT} dead letters per report", "dead_letters")
     out = []
     for i, item in enumerate(items):
         where = f"dead_letters[{i}]"

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from central.core import fields
-from central.core.errors import invalid
+from outlet_protocol import fields
+from outlet_protocol.errors import invalid
 
 CLIENT_TYPES = ("kitchen", "pos", "display", "board", "device")
 MQTT_STATES = ("connected", "disconnected", "disabled")
@@ -53,7 +53,7 @@ class Registration:
 
 
 def parse_registration(raw: Any) -> Registration:
-    """Validate a registration body or raise ApiError."""
+    """Validate a registration body or raise ProtocolError."""
     if not isinstance(raw, dict):
         raise invalid("body", "body must be an object")
     ws = raw.get("websocket_url")
@@ -84,7 +84,7 @@ def _count(value: Any, field: str) -> int:
 
 
 def parse_heartbeat(raw: Any) -> dict[str, Any]:
-    """Validate a heartbeat into the snapshot central stores and exports; raises ApiError."""
+    """Validate a heartbeat into the snapshot central stores and exports; raises ProtocolError."""
     if not isinstance(raw, dict):
         raise invalid("body", "body must be an object")
     clients_raw = raw.get("clients") or {}
@@ -103,7 +103,7 @@ def parse_heartbeat(raw: Any) -> dict[str, Any]:
     return {
         "hub_id": fields.text(raw.get("hub_id"), "hub_id", 64, default=None),
         "version": fields.text(raw.get("version"), "version", 40, default=None),
-        "hub_time": fields.timestamp(hub_time, "time").timestamp() if hub_time else None,
+        "hub_time": fields.timestamp_field(hub_time, "time").timestamp() if hub_time else None,
         "uptime_seconds": float(_count(int(raw.get("uptime_seconds") or 0), "uptime_seconds")),
         "clients": clients,
         "kitchens_connected": _count(raw.get("kitchens_connected"), "kitchens_connected"),

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, insert, or_, select, update
 
-from central.core.errors import ApiError, invalid
-from central.core.fields import iso
 from central.store.schema import categories, menu_state, outlets, products, promotions, tenants
+from outlet_protocol.errors import ProtocolError, invalid
+from outlet_protocol.fields import iso
 
 KINDS: dict[str, Table] = {
     "tenants": tenants, "categories": categories, "products": products,
@@ -87,13 +87,13 @@ class CatalogStore:
             return [_row_json(r) for r in found]
 
     def get(self, kind: str, ident: int) -> dict[str, Any]:
-        """One live row or ApiError not_found."""
+        """One live row or ProtocolError not_found."""
         table = KINDS[kind]
         with self.engine.connect() as conn:
             row = conn.execute(select(table).where(table.c.id == ident,
                                                    table.c.deleted.is_(False))).first()
         if row is None:
-            raise ApiError("not_found", f"{_SINGULAR[kind]} {ident} does not exist")
+            raise ProtocolError("not_found", f"{_SINGULAR[kind]} {ident} does not exist")
         return _row_json(row)
 
     def update(self, kind: str, ident: int, values: dict[str, Any], now: float) -> dict[str, Any]:
@@ -106,7 +106,7 @@ class CatalogStore:
                                 .values(**values, version=ver, updated_at=now))
             if done.rowcount == 0:
                 # Rolls back the version bump with the transaction.
-                raise ApiError("not_found", f"{_SINGULAR[kind]} {ident} does not exist")
+                raise ProtocolError("not_found", f"{_SINGULAR[kind]} {ident} does not exist")
             return _row_json(conn.execute(select(table).where(table.c.id == ident)).one())
 
     def delete(self, kind: str, ident: int, now: float) -> None:
@@ -117,7 +117,7 @@ class CatalogStore:
             done = conn.execute(update(table).where(table.c.id == ident, table.c.deleted.is_(False))
                                 .values(deleted=True, version=ver, updated_at=now))
             if done.rowcount == 0:
-                raise ApiError("not_found", f"{_SINGULAR[kind]} {ident} does not exist")
+                raise ProtocolError("not_found", f"{_SINGULAR[kind]} {ident} does not exist")
 
     def changes(self, kind: str, since: int, limit: int,
                 outlet_id: int | None = None) -> dict[str, Any]:

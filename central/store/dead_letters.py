@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from central.core.fields import iso
 from central.store.schema import hub_dead_letters
+from outlet_protocol.fields import iso
 
 
 class DeadLetterStore:

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 
 from central.core import credentials, fleet
-from central.core.errors import ApiError
-from central.core.fields import iso
 from central.store.schema import enrollment_tokens, hubs, outlets
+from outlet_protocol.errors import ProtocolError
+from outlet_protocol.fields import iso
 
 
 @dataclass(frozen=True)
@@ -21,8 +21,8 @@ class HubPrincipal:
     outlet_id: int
 
 
-def _unauthorized(message: str) -> ApiError:
-    return ApiError("unauthorized", message)
+def _unauthorized(message: str) -> ProtocolError:
+    return ProtocolError("unauthorized", message)
 
 
 class FleetStore:
@@ -60,10 +60,10 @@ class FleetStore:
             return [self.outlet_json(conn, r, now) for r in conn.execute(q)]
 
     def get_outlet(self, outlet_id: int, now: float) -> dict[str, Any]:
-        """One outlet or ApiError not_found."""
+        """One outlet or ProtocolError not_found."""
         found = self.list_outlets(now, only=outlet_id)
         if not found:
-            raise ApiError("not_found", f"outlet {outlet_id} does not exist")
+            raise ProtocolError("not_found", f"outlet {outlet_id} does not exist")
         return found[0]
 
     def create_outlet(self, values: dict[str, Any], pin: str | None, now: float,
@@ -95,7 +95,7 @@ class FleetStore:
                 changes |= self._unpinned_url(conn, outlet_id)
             done = conn.execute(update(outlets).where(outlets.c.id == outlet_id).values(**changes))
             if done.rowcount == 0:
-                raise ApiError("not_found", f"outlet {outlet_id} does not exist")
+                raise ProtocolError("not_found", f"outlet {outlet_id} does not exist")
             return self.outlet_json(conn, conn.execute(
                 select(outlets).where(outlets.c.id == outlet_id)).one(), now)
 
@@ -118,7 +118,7 @@ class FleetStore:
     def create_enrollment_token(self, outlet_id: int, now: float, ttl: float) -> tuple[str, float]:
         """A single-use token for one outlet: (token, expires_at). Only its digest is stored."""
         if not self.outlet_exists(outlet_id):
-            raise ApiError("not_found", f"outlet {outlet_id} does not exist")
+            raise ProtocolError("not_found", f"outlet {outlet_id} does not exist")
         token = credentials.new_token(credentials.ENROLLMENT)
         with self.engine.begin() as conn:
             conn.execute(insert(enrollment_tokens).values(
@@ -149,7 +149,7 @@ class FleetStore:
                 if hub is None or not credentials.same(hub.token_digest, wanted):
                     raise _unauthorized("unknown hub token")
                 if hub.outlet_id != reg.outlet_id or hub.hub_id != reg.hub_id:
-                    raise ApiError("forbidden", f"this hub token belongs to hub {hub.hub_id} "
+                    raise ProtocolError("forbidden", f"this hub token belongs to hub {hub.hub_id} "
                                    f"of outlet {hub.outlet_id}", "outlet_id")
             elif enrollment_token:
                 self._consume_enrollment(conn, enrollment_token, reg, now)
@@ -178,7 +178,7 @@ class FleetStore:
         if row.expires_at <= now:
             raise _unauthorized("enrollment token expired")
         if row.outlet_id != reg.outlet_id:
-            raise ApiError("forbidden", f"enrollment token is for outlet {row.outlet_id}",
+            raise ProtocolError("forbidden", f"enrollment token is for outlet {row.outlet_id}",
                            "outlet_id")
         # Conditional update: of two hubs racing with one token, exactly one wins.
         won = conn.execute(update(enrollment_tokens).where(
@@ -196,7 +196,7 @@ class FleetStore:
             # orders and screens would follow the attacker). A hub really moved to another
             # outlet enrolls under a new hub_id: a reflashed hub generates one by itself.
             # The enrollment token stays unused (the transaction rolls back).
-            raise ApiError("conflict", f"hub_id {reg.hub_id} is enrolled for another outlet; "
+            raise ProtocolError("conflict", f"hub_id {reg.hub_id} is enrolled for another outlet; "
                            "enroll this hub under a new hub_id", "hub_id")
         if existing is None:
             conn.execute(insert(hubs).values(

@@ -14,9 +14,10 @@ from sqlalchemy import Connection, Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from central.core import orders as rules
-from central.core.errors import ApiError
-from central.core.fields import iso
 from central.store.schema import order_conflicts, order_events, orders
+from outlet_protocol import orders as protocol
+from outlet_protocol.errors import ProtocolError
+from outlet_protocol.fields import iso
 
 log = logging.getLogger("central.orders")
 _RETRIES = 3
@@ -82,19 +83,19 @@ class OrderStore:
 
     def ingest(self, hub_id: str, outlet_id: int, raw_orders: list[Any], now: float) -> Outcome:
         """Store a hub's batch: created | duplicate | conflict | invalid per entry, in order."""
-        parsed: list[tuple[dict[str, Any] | None, ApiError | None, str]] = []
+        parsed: list[tuple[dict[str, Any] | None, ProtocolError | None, str]] = []
         for raw in raw_orders:
             claimed = raw.get("uuid") if isinstance(raw, dict) else None
             # Echoed in the answer: only a well-formed uuid (a lone surrogate cannot be sent).
-            label = claimed if isinstance(claimed, str) and rules.KEY_RE.match(claimed) else ""
+            label = claimed if isinstance(claimed, str) and protocol.KEY_RE.match(claimed) else ""
             try:
                 parsed.append((rules.canonical_order(raw, outlet_id), None, label))
-            except ApiError as exc:
+            except ProtocolError as exc:
                 parsed.append((None, exc, label[:100]))
         return self._retrying(lambda conn: self._ingest(conn, hub_id, outlet_id, parsed, now))
 
     def _ingest(self, conn: Connection, hub_id: str, outlet_id: int,
-                parsed: list[tuple[dict[str, Any] | None, ApiError | None, str]],
+                parsed: list[tuple[dict[str, Any] | None, ProtocolError | None, str]],
                 now: float) -> Outcome:
         out = Outcome()
         uuids = [o["uuid"] for o, _, _ in parsed if o is not None]
@@ -108,10 +109,10 @@ class OrderStore:
                 assert error is not None
                 out.add({"uuid": label, "result": "invalid", "error": error.body()["error"]})
                 continue
-            fp = rules.fingerprint(order)
+            fp = protocol.fingerprint(order)
             uuid = order["uuid"]
             prior = seen.get(uuid) or (stored[uuid].fingerprint if uuid in stored else None)
-            decision = rules.ingest_decision(prior, fp)
+            decision = protocol.ingest_decision(prior, fp)
             if decision == "created":
                 seen[uuid] = fp
                 new_rows.append(_row_values(order, fp, "hub", hub_id, now))
@@ -122,7 +123,7 @@ class OrderStore:
                 conn.execute(insert(order_conflicts).values(
                     uuid=uuid, outlet_id=outlet_id, hub_id=hub_id, stored_fingerprint=prior,
                     incoming_fingerprint=fp, body=order, received_at=now))
-            elif uuid in stored and order.get("hub_rev") and rules.event_applies(
+            elif uuid in stored and order.get("hub_rev") and protocol.event_applies(
                     stored[uuid].last_rev, order["hub_rev"]) and order["status"] != \
                     stored[uuid].status:
                 # A resend carrying a newer status than central has: take it.
@@ -141,16 +142,16 @@ class OrderStore:
     def apply_events(self, hub_id: str, outlet_id: int, raw_events: list[Any],
                      now: float) -> Outcome:
         """Store a hub's status events: applied | duplicate | unknown_order | invalid."""
-        parsed: list[rules.StatusEvent | ApiError] = []
+        parsed: list[rules.StatusEvent | ProtocolError] = []
         for raw in raw_events:
             try:
                 parsed.append(rules.parse_event(raw))
-            except ApiError as exc:
+            except ProtocolError as exc:
                 parsed.append(exc)
         return self._retrying(lambda conn: self._apply(conn, hub_id, outlet_id, parsed, now))
 
     def _apply(self, conn: Connection, hub_id: str, outlet_id: int,
-               parsed: list[rules.StatusEvent | ApiError], now: float) -> Outcome:
+               parsed: list[rules.StatusEvent | ProtocolError], now: float) -> Outcome:
         out = Outcome()
         events = [e for e in parsed if isinstance(e, rules.StatusEvent)]
         uuids = list({e.uuid for e in events})
@@ -164,7 +165,7 @@ class OrderStore:
         rows: list[dict[str, Any]] = []
         touched: dict[str, dict[str, Any]] = {}
         for ev in parsed:
-            if isinstance(ev, ApiError):
+            if isinstance(ev, ProtocolError):
                 out.add({"uuid": "", "rev": None, "result": "invalid", "error": ev.body()["error"]})
                 continue
             order = current.get(ev.uuid)
@@ -178,7 +179,7 @@ class OrderStore:
             rows.append({"order_uuid": ev.uuid, "rev": ev.rev, "status": ev.status,
                          "from_status": ev.from_status, "at": ev.at or iso(now), "by": ev.by,
                          "reason": ev.reason, "hub_id": hub_id, "received_at": now})
-            if rules.event_applies(order["last_rev"], ev.rev):
+            if protocol.event_applies(order["last_rev"], ev.rev):
                 order.update(status=ev.status, last_rev=ev.rev)
                 touched[ev.uuid] = order
                 out.events.append(_event(outlet_id, rules.status_event_name(ev.status), {
@@ -207,11 +208,11 @@ class OrderStore:
             stored = {r.uuid: r for r in conn.execute(select(orders)
                                                       .where(orders.c.uuid.in_(uuids)))}
             for order in group:
-                fp = rules.fingerprint(order)
+                fp = protocol.fingerprint(order)
                 row = stored.get(order["uuid"])
                 if row is not None:
-                    if rules.ingest_decision(row.fingerprint, fp) == "conflict":
-                        raise ApiError("conflict", f"uuid {order['uuid']} was used for a "
+                    if protocol.ingest_decision(row.fingerprint, fp) == "conflict":
+                        raise ProtocolError("conflict", f"uuid {order['uuid']} was used for a "
                                        "different order", "uuids")
                     out.add(dict(order_json(row), result="duplicate"))
                     continue
@@ -244,7 +245,7 @@ class OrderStore:
         with self.engine.connect() as conn:
             row = conn.execute(select(orders).where(orders.c.uuid == key)).first()
             if row is None:
-                raise ApiError("not_found", f"order {key} does not exist")
+                raise ProtocolError("not_found", f"order {key} does not exist")
             data = order_json(row)
             data["events"] = [
                 {"rev": e.rev, "status": e.status, "from_status": e.from_status, "at": e.at,

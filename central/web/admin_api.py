@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from central.core import catalog, fields, fleet
+from central.core import catalog, fleet
 from central.core.credentials import same
-from central.core.errors import ApiError
-from central.core.fields import iso
 from central.metrics import latest_hub_per_outlet
 from central.store.accounts import AdminPrincipal
 from central.web.context import (
@@ -25,6 +23,9 @@ from central.web.context import (
     require_admin,
     require_outlet_reader,
 )
+from outlet_protocol import fields
+from outlet_protocol.errors import ProtocolError
+from outlet_protocol.fields import iso
 
 routes = web.RouteTableDef()
 
@@ -35,16 +36,16 @@ async def login(request: web.Request) -> web.Response:
     check_throttle(request)
     body = await body_json(request)
     if not isinstance(body, dict):
-        raise ApiError("validation_failed", "body must be an object", "body")
+        raise ProtocolError("validation_failed", "body must be an object", "body")
     username = fields.required_text(body.get("username"), "username", 100)
     password = body.get("password")
     if not isinstance(password, str) or not password:
-        raise ApiError("validation_failed", "password is required", "password")
+        raise ProtocolError("validation_failed", "password is required", "password")
     cfg = request.app[CONFIG]
     got = await db(request.app[STORES].accounts.login, username, password, now(), cfg.session_ttl)
     if got is None:
         record_failure(request)
-        raise ApiError("unauthorized", "wrong username or password")
+        raise ProtocolError("unauthorized", "wrong username or password")
     token, expires = got
     return reply({"token": token, "expires_at": iso(expires), "username": username})
 
@@ -153,7 +154,7 @@ async def service_discovery(request: web.Request) -> web.Response:
     if not sd_ok:
         who = await principal(request)
         if not isinstance(who, AdminPrincipal):
-            raise ApiError("unauthorized", "admin or service-discovery token required")
+            raise ProtocolError("unauthorized", "admin or service-discovery token required")
     _, hub_rows = await db(request.app[STORES].fleet.fleet_rows)
     t = now()
     groups = []

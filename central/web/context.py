@@ -15,7 +15,6 @@ from aiohttp import web
 from central.config import CentralConfig
 from central.core import credentials
 from central.core.credentials import FailureThrottle
-from central.core.errors import ApiError
 from central.metrics import CentralMetrics
 from central.realtime import Broadcaster
 from central.store.accounts import AccountStore, AdminPrincipal
@@ -23,8 +22,9 @@ from central.store.catalog import CatalogStore
 from central.store.dead_letters import DeadLetterStore
 from central.store.fleet import FleetStore, HubPrincipal
 from central.store.orders import OrderStore
-from hub.core import bounds
 from hub.supervisor import Supervisor
+from outlet_protocol import fields
+from outlet_protocol.errors import ProtocolError
 
 log = logging.getLogger("central.web")
 T = TypeVar("T")
@@ -86,11 +86,11 @@ def _dumps(obj: Any) -> str:
 
 
 async def body_json(request: web.Request) -> Any:
-    """The request body as JSON, or ApiError invalid_json."""
+    """The request body as JSON, or ProtocolError invalid_json."""
     try:
-        return bounds.parse_json(await request.read())
-    except bounds.BoundsError:
-        raise ApiError("invalid_json", "request body is not valid JSON") from None
+        return fields.parse_json(await request.read())
+    except fields.BoundsError:
+        raise ProtocolError("invalid_json", "request body is not valid JSON") from None
 
 
 def bearer(request: web.Request, allow_query: bool = False) -> str | None:
@@ -112,7 +112,7 @@ def remote(request: web.Request) -> str:
 def check_throttle(request: web.Request) -> None:
     """Refuse an address that failed too many credential checks recently."""
     if request.app[THROTTLE].blocked(remote(request), now()):
-        raise ApiError("rate_limited", "too many failed attempts; try again later")
+        raise ProtocolError("rate_limited", "too many failed attempts; try again later")
 
 
 def record_failure(request: web.Request) -> None:
@@ -157,7 +157,7 @@ async def require_admin(request: web.Request) -> AdminPrincipal:
     who = await principal(request)
     if isinstance(who, AdminPrincipal):
         return who
-    raise ApiError("unauthorized", "admin login required")
+    raise ProtocolError("unauthorized", "admin login required")
 
 
 async def require_hub(request: web.Request) -> HubPrincipal:
@@ -165,7 +165,7 @@ async def require_hub(request: web.Request) -> HubPrincipal:
     who = await principal(request)
     if isinstance(who, HubPrincipal):
         return who
-    raise ApiError("unauthorized", "hub token required")
+    raise ProtocolError("unauthorized", "hub token required")
 
 
 async def require_outlet_reader(request: web.Request, outlet_id: int | None,
@@ -173,13 +173,13 @@ async def require_outlet_reader(request: web.Request, outlet_id: int | None,
     """Admin, or the outlet's own hub or display token; 401 without, 403 for another outlet."""
     who = await principal(request, allow_query)
     if who is None:
-        raise ApiError("unauthorized", "admin, hub or display token required")
+        raise ProtocolError("unauthorized", "admin, hub or display token required")
     if isinstance(who, AdminPrincipal):
         return who
     if outlet_id is None:
-        raise ApiError("validation_failed", "outlet_id is required for this token", "outlet_id")
+        raise ProtocolError("validation_failed", "outlet_id is required for this token", "outlet_id")
     if who.outlet_id != outlet_id:
-        raise ApiError("forbidden", f"this token does not grant access to outlet {outlet_id}")
+        raise ProtocolError("forbidden", f"this token does not grant access to outlet {outlet_id}")
     return who
 
 
@@ -194,7 +194,7 @@ async def errors_and_timing(request: web.Request, handler: Handler) -> web.Strea
     route = resource.canonical if resource is not None else "unmatched"
     try:
         return await handler(request)
-    except ApiError as exc:
+    except ProtocolError as exc:
         return reply(exc.body(), exc.status)
     except web.HTTPException as exc:
         if exc.status >= 400 and request.path.startswith("/api/"):

@@ -8,8 +8,6 @@ from aiohttp import web
 
 from central.core import credentials, dead_letters, fleet
 from central.core import orders as rules
-from central.core.errors import ApiError
-from central.core.fields import iso
 from central.store.fleet import HubPrincipal
 from central.web.context import (
     BROADCASTER,
@@ -25,6 +23,8 @@ from central.web.context import (
     reply,
     require_hub,
 )
+from outlet_protocol.errors import ProtocolError
+from outlet_protocol.fields import iso
 
 routes = web.RouteTableDef()
 
@@ -54,7 +54,7 @@ async def register(request: web.Request) -> web.Response:
             stores.fleet.register, reg,
             enrollment if isinstance(enrollment, str) else None,
             hub_token if isinstance(hub_token, str) else None, now())
-    except ApiError as exc:
+    except ProtocolError as exc:
         if exc.code in ("unauthorized", "forbidden"):
             record_failure(request)
         raise
@@ -77,7 +77,7 @@ async def heartbeat(request: web.Request) -> web.Response:
     hub = await require_hub(request)
     snapshot = fleet.parse_heartbeat(await body_json(request))
     if snapshot["hub_id"] not in (None, hub.hub_id):
-        raise ApiError("forbidden", "hub_id does not match the hub token", "hub_id")
+        raise ProtocolError("forbidden", "hub_id does not match the hub token", "hub_id")
     stores = request.app[STORES]
     received = now()
     kitchens = await db(stores.fleet.heartbeat, hub, snapshot, received)

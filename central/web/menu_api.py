@@ -7,14 +7,15 @@ kiosks and the service worker fetch them with or without a token. Writes need an
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
-from central.core import catalog, fields
-from central.core.errors import ApiError
-from central.core.fields import iso
+from central.core import catalog
 from central.web.context import STORES, body_json, db, now, reply, require_admin
+from outlet_protocol import fields, pricing
+from outlet_protocol.errors import ProtocolError
 
 Parser = Callable[[Any, bool], dict[str, Any]]
 PARSERS: dict[str, Parser] = {
@@ -38,8 +39,7 @@ def _kind_routes(kind: str) -> list[web.RouteDef]:
         page = await db(request.app[STORES].catalog.changes, kind, since,
                         catalog.page_limit(q.get("limit")), outlet)
         if kind == "promotions" and q.get("active") in ("1", "true"):
-            stamp = iso(now())
-            page[kind] = [p for p in page[kind] if catalog.promotion_active(p, stamp)]
+            page[kind] = pricing.active_promotions(page[kind], datetime.fromtimestamp(now(), UTC))
         return reply(page)
 
     async def create(request: web.Request) -> web.Response:
@@ -53,7 +53,7 @@ def _kind_routes(kind: str) -> list[web.RouteDef]:
         body = await body_json(request)
         rows = body.get(kind) if isinstance(body, dict) else None
         if not isinstance(rows, list) or not rows or len(rows) > MAX_BULK:
-            raise ApiError("validation_failed",
+            raise ProtocolError("validation_failed",
                            f"body must be {{{kind!r}: [1..{MAX_BULK} objects]}}", kind)
         values = [parse(r, False) for r in rows]
         created = await db(request.app[STORES].catalog.create_many, kind, values, now())
@@ -67,7 +67,7 @@ def _kind_routes(kind: str) -> list[web.RouteDef]:
         await require_admin(request)
         values = parse(await body_json(request), partial)
         if not values:
-            raise ApiError("validation_failed", "nothing to change", "body")
+            raise ProtocolError("validation_failed", "nothing to change", "body")
         return reply(await db(request.app[STORES].catalog.update, kind, _ident(request), values,
                               now()))
 

@@ -7,9 +7,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from central.core import fields
 from central.core import orders as rules
-from central.core.errors import ApiError, invalid
 from central.web.context import (
     BROADCASTER,
     STORES,
@@ -20,6 +18,8 @@ from central.web.context import (
     require_admin,
     require_outlet_reader,
 )
+from outlet_protocol import fields
+from outlet_protocol.errors import ProtocolError, invalid
 
 routes = web.RouteTableDef()
 _MAX_LIMIT = 1000
@@ -58,7 +58,7 @@ async def order_group(request: web.Request) -> web.Response:
     cart = rules.parse_cart(await body_json(request))
     stores = request.app[STORES]
     if not await db(stores.fleet.outlet_exists, cart.outlet_id):
-        raise ApiError("not_found", f"outlet {cart.outlet_id} does not exist", "outlet_id")
+        raise ProtocolError("not_found", f"outlet {cart.outlet_id} does not exist", "outlet_id")
     products, tenants = await db(stores.catalog.priced, [ln.product_id for ln in cart.lines])
     promotions = await db(stores.catalog.cart_promotions, list(products),
                           sorted({p["tenant_id"] for p in products.values()}))

@@ -8,9 +8,9 @@ import json
 
 from aiohttp import WSMsgType, web
 
-from central.core import fields
 from central.store.fleet import HubPrincipal
 from central.web.context import BROADCASTER, require_outlet_reader
+from outlet_protocol import fields
 
 routes = web.RouteTableDef()
 # Browsers cannot set headers on a WebSocket, so `?token=` is accepted here (and only here).

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from hub.core.errors import ProtocolError
+from outlet_protocol.errors import ProtocolError
 
 MAX_ID_LEN = 100
 

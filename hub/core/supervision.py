@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hub.core.outbox import Backoff
+from outlet_protocol.outbox import Backoff
 
 # 1 s first, doubling to 60 s: a task failing on every start (a broken disk) costs at most
 # one traceback a minute in the log, and a transient fault (a busy database) is retried at once.

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from central.core import catalog, credentials, fleet
-from central.core.errors import ApiError
+from outlet_protocol import pricing
+from outlet_protocol.errors import ProtocolError
 
 
 def test_admin_pinned_url_is_never_overwritten_by_a_hub() -> None:
@@ -27,12 +30,12 @@ def test_heartbeat_parses_into_a_snapshot() -> None:
         "mqtt": "connected", "menu_version": 7, "websocket_url": "ws://10.0.0.2:3001/ws"})
     assert snap["clients"] == {"kitchen": 2, "pos": 1, "display": 0, "board": 0, "device": 0}
     assert snap["hub_time"] == pytest.approx(1767436200.0)
-    with pytest.raises(ApiError):
+    with pytest.raises(ProtocolError):
         fleet.parse_heartbeat({"mqtt": "sometimes"})
 
 
 def test_registration_requires_a_ws_url() -> None:
-    with pytest.raises(ApiError) as err:
+    with pytest.raises(ProtocolError) as err:
         fleet.parse_registration({"hub_id": "h", "outlet_id": 1, "websocket_url": "http://x"})
     assert err.value.field == "websocket_url"
 
@@ -78,7 +81,7 @@ def test_tokens_are_stored_as_digests() -> None:
 
 def test_product_patch_takes_only_present_fields() -> None:
     assert catalog.parse_product({"price": "12.50"}, partial=True) == {"price": "12.5"}
-    with pytest.raises(ApiError) as err:
+    with pytest.raises(ProtocolError) as err:
         catalog.parse_product({"name": "x"}, partial=False)
     assert err.value.field == "tenant_id"
 
@@ -93,7 +96,7 @@ def test_pin_change() -> None:
 def test_promotion_activity_window() -> None:
     promo = {"is_active": True, "start_date": "2026-01-01T00:00:00.000Z",
              "end_date": "2026-01-31T00:00:00.000Z"}
-    assert catalog.promotion_active(promo, "2026-01-15T00:00:00.000Z")
-    assert not catalog.promotion_active(promo, "2026-02-01T00:00:00.000Z")
-    with pytest.raises(ApiError):
+    assert pricing.is_active(promo, pricing.now_ms(datetime(2026, 1, 15, tzinfo=UTC)))
+    assert not pricing.is_active(promo, pricing.now_ms(datetime(2026, 2, 1, tzinfo=UTC)))
+    with pytest.raises(ProtocolError):
         catalog.parse_promotion({"name": "p", "discount_percent": "101"}, partial=False)

@@ -10,8 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from central.core import orders as rules
-from central.core import promotions as promos
-from central.core.errors import ApiError
+from outlet_protocol import orders as protocol
+from outlet_protocol import pricing as promos
+from outlet_protocol.errors import ProtocolError
 
 NOW = datetime(2026, 1, 3, 10, 30, tzinfo=UTC)
 
@@ -33,30 +34,30 @@ def test_fingerprint_ignores_how_the_order_travelled() -> None:
                                         updated_at="x", acknowledged_by=["k1"],
                                         received_at="2026-01-03T10:31:00Z",
                                         created_at="2026-01-03T10:35:00Z"), 1)
-    assert rules.fingerprint(a) == rules.fingerprint(b)
+    assert protocol.fingerprint(a) == protocol.fingerprint(b)
 
 
 def test_fingerprint_sees_what_was_ordered() -> None:
     a = rules.canonical_order(hub_order(), 1)
     items = [dict(hub_order()["items"][0], qty=3)]
     b = rules.canonical_order(hub_order(items=items, total_amount="135000"), 1)
-    assert rules.fingerprint(a) != rules.fingerprint(b)
+    assert protocol.fingerprint(a) != protocol.fingerprint(b)
 
 
 def test_null_and_empty_text_fingerprint_alike_so_hub_normalisation_is_a_duplicate() -> None:
     a = rules.canonical_order(hub_order(table=None, customer_name=None, notes=None), 1)
     b = rules.canonical_order(hub_order(table="", customer_name="", notes=""), 1)
-    assert rules.fingerprint(a) == rules.fingerprint(b)
+    assert protocol.fingerprint(a) == protocol.fingerprint(b)
 
 
 def test_ingest_decision() -> None:
-    assert rules.ingest_decision(None, "x") == "created"
-    assert rules.ingest_decision("x", "x") == "duplicate"
-    assert rules.ingest_decision("x", "y") == "conflict"
+    assert protocol.ingest_decision(None, "x") == "created"
+    assert protocol.ingest_decision("x", "x") == "duplicate"
+    assert protocol.ingest_decision("x", "y") == "conflict"
 
 
 def test_order_for_another_outlet_is_refused() -> None:
-    with pytest.raises(ApiError) as err:
+    with pytest.raises(ProtocolError) as err:
         rules.canonical_order(hub_order(outlet_id=2), 1)
     assert err.value.code == "outlet_mismatch"
 
@@ -70,16 +71,16 @@ def test_order_without_uuid_gets_the_legacy_key() -> None:
                                          ("order_type", "drive"), ("uuid", "bad uuid"),
                                          ("status", "eaten")])
 def test_invalid_orders_name_the_field(field: str, value: Any) -> None:
-    with pytest.raises(ApiError) as err:
+    with pytest.raises(ProtocolError) as err:
         rules.canonical_order(hub_order(**{field: value}), 1)
     assert err.value.field == field
 
 
 def test_events_apply_only_when_newer() -> None:
-    assert rules.event_applies(None, 1)
-    assert rules.event_applies(5, 6)
-    assert not rules.event_applies(6, 5)
-    assert not rules.event_applies(6, 6)
+    assert protocol.event_applies(None, 1)
+    assert protocol.event_applies(5, 6)
+    assert not protocol.event_applies(6, 5)
+    assert not protocol.event_applies(6, 6)
 
 
 def test_parse_event_and_seed_event_names() -> None:
@@ -89,12 +90,12 @@ def test_parse_event_and_seed_event_names() -> None:
     assert rules.status_event_name("completed") == "order_completed"
     assert rules.status_event_name("cancelled") == "order_cancelled"
     assert rules.status_event_name("ready") == "order_updated"
-    with pytest.raises(ApiError):
+    with pytest.raises(ProtocolError):
         rules.parse_event({"uuid": "u1", "rev": 0, "status": "ready"})
 
 
 def test_batch_is_bounded() -> None:
-    with pytest.raises(ApiError) as err:
+    with pytest.raises(ProtocolError) as err:
         rules.batch({"orders": [{}] * (rules.MAX_BATCH + 1)}, "orders")
     assert err.value.code == "too_large"
 
@@ -128,7 +129,7 @@ def test_cart_uses_per_tenant_uuids_when_given() -> None:
 @pytest.mark.parametrize("pid", [3, 99])
 def test_cart_refuses_products_not_sold_at_the_outlet(pid: int) -> None:
     cart = rules.parse_cart({"outlet_id": 1, "items": [{"product_id": pid, "qty": 1}]})
-    with pytest.raises(ApiError) as err:
+    with pytest.raises(ProtocolError) as err:
         rules.split_cart(cart, PRODUCTS, TENANTS, "g", NOW)
     assert err.value.field == "items[0].product_id"
 
@@ -140,7 +141,7 @@ def test_central_order_fingerprints_equal_after_the_hub_echoes_it() -> None:
     (order,) = rules.split_cart(cart, PRODUCTS, TENANTS, "g", NOW)
     echoed = dict(order, id=5, rev=17, source="central", received_at="x", table="",
                   items=[dict(order["items"][0], notes=None)])
-    assert rules.fingerprint(rules.canonical_order(echoed, 1)) == rules.fingerprint(order)
+    assert protocol.fingerprint(rules.canonical_order(echoed, 1)) == protocol.fingerprint(order)
 
 
 @given(st.text(max_size=30), st.integers(min_value=1, max_value=999))
@@ -148,9 +149,9 @@ def test_fingerprint_is_deterministic(name: str, qty: int) -> None:
     items = [{"product_id": 1, "name": name or "x", "qty": qty, "price": "1"}]
     try:
         a = rules.canonical_order(hub_order(items=items, total_amount=None), 1)
-    except ApiError:
+    except ProtocolError:
         return
-    assert rules.fingerprint(a) == rules.fingerprint(dict(a))
+    assert protocol.fingerprint(a) == protocol.fingerprint(dict(a))
 
 
 def test_cart_keeps_given_order_numbers_and_generates_the_rest() -> None:
@@ -163,7 +164,7 @@ def test_cart_keeps_given_order_numbers_and_generates_the_rest() -> None:
 @pytest.mark.parametrize("bad", ["", " ", "K1 0042", "<x>", "K" * 65, "-1", "é-1", None, 7,
                                  "K1\n2"])
 def test_cart_refuses_unsafe_order_numbers(bad: object) -> None:
-    with pytest.raises(ApiError) as err:
+    with pytest.raises(ProtocolError) as err:
         rules.parse_cart({"outlet_id": 1, "order_numbers": {"10": bad},
                           "items": [{"product_id": 1, "qty": 1}]})
     assert err.value.field == "order_numbers"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from hub.core.errors import ProtocolError
-from hub.core.feed import ClientFilter, parse_tenant_ids, select_replay
 from hub.core.messages import parse
-from hub.core.outbox import Backoff, contiguous_acked
 from hub.core.ratelimit import TokenBucket
+from outlet_protocol.errors import ProtocolError
+from outlet_protocol.feed import ClientFilter, parse_tenant_ids, select_replay
+from outlet_protocol.outbox import Backoff, contiguous_acked
 
 
 def o(oid: int, rev: int, created_rev: int, tenant: int | None, status: str = "pending") -> dict:

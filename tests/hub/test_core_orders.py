@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.core.errors import ProtocolError
-from hub.core.orders import fingerprint, money, next_status, normalize_order, parse_status_update
+from outlet_protocol.errors import ProtocolError
+from outlet_protocol.fields import money_field
+from outlet_protocol.orders import fingerprint, next_status, normalize_order, parse_status_update
 
 NOW = "2026-01-03T10:30:00.000Z"
 
@@ -44,7 +45,7 @@ def test_order_without_uuid_gets_legacy_key_from_outlet_and_number() -> None:
 def test_total_is_computed_when_missing_and_money_is_string() -> None:
     raw = order(total_amount=None)
     assert norm(raw)["total_amount"] == "90000"
-    assert money(45000, "p") == "45000" and money("12.50", "p") == "12.5"
+    assert money_field(45000, "p") == "45000" and money_field("12.50", "p") == "12.5"
 
 
 @pytest.mark.parametrize(("patch", "field"), [

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hub.core.outbox import REFUSAL_STREAK_LIMIT, Bisection
 from hub.core.supervision import RestartPolicy
+from outlet_protocol.outbox import REFUSAL_STREAK_LIMIT, Bisection
 
 
 def test_restart_delay_doubles_while_a_task_keeps_failing() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from hub.core.orders import fingerprint, normalize_order
 from hub.store import OrderStore, migrate
+from outlet_protocol.orders import fingerprint, normalize_order
 from tests.support.wsclient import make_order
 
 

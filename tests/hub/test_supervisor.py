@@ -7,9 +7,9 @@ import logging
 
 import pytest
 
-from hub.core.outbox import Backoff
 from hub.core.supervision import RestartPolicy
 from hub.supervisor import Supervisor
+from outlet_protocol.outbox import Backoff
 
 
 async def test_a_raising_task_is_restarted_counted_and_named_until_stable(

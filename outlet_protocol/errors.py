@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-# docs/protocol.md §2, with the HTTP status each maps to on the HTTP API.
+# docs/protocol.md §2/§3, with the HTTP status each maps to on the hub's and central's APIs.
 HTTP_STATUS = {
     "invalid_json": 400,
     "invalid_message": 400,
@@ -15,6 +15,7 @@ HTTP_STATUS = {
     "outlet_mismatch": 400,
     "invalid_transition": 409,
     "not_found": 404,
+    "method_not_allowed": 405,
     "unauthorized": 401,
     "forbidden": 403,
     "rate_limited": 429,
@@ -24,7 +25,8 @@ HTTP_STATUS = {
 }
 
 
-@dataclass(frozen=True)
+# Not frozen: contextlib and the interpreter set attributes (__traceback__) on exceptions.
+@dataclass(eq=False)
 class ProtocolError(Exception):
     """A refusal with the protocol's error code; never a crash."""
 
@@ -37,7 +39,7 @@ class ProtocolError(Exception):
             raise ValueError(f"unknown error code {self.code}")
 
     def to_payload(self, ref: str | None = None) -> dict[str, Any]:
-        """The body of a WebSocket `error` message (and of an HTTP error)."""
+        """The error object: a WebSocket `error` payload, or `error` of an HTTP error body."""
         out: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.field is not None:
             out["field"] = self.field
@@ -45,6 +47,20 @@ class ProtocolError(Exception):
             out["ref"] = ref
         return out
 
+    def body(self) -> dict[str, Any]:
+        """The JSON body of an HTTP error (docs/protocol.md §3)."""
+        return {"error": self.to_payload()}
+
     @property
     def http_status(self) -> int:
         return HTTP_STATUS[self.code]
+
+    @property
+    def status(self) -> int:
+        """The HTTP status (central's name for `http_status`)."""
+        return HTTP_STATUS[self.code]
+
+
+def invalid(field: str, message: str) -> ProtocolError:
+    """A validation failure naming the offending field."""
+    return ProtocolError("validation_failed", message, field)

@@ -1,10 +1,9 @@
 """Bounded parsers for every number, string, timestamp and JSON body hub and central accept.
 
-One place for the limits, imported by `hub.core.orders` and `central.core.fields`, so the
-two sides refuse the same input (until issue 13's shared order package takes this over).
-Each parser returns a value or raises `BoundsError(message)`; callers wrap it in their
-own error type with the field's name. Nothing here can be made to use unbounded time or
-memory by its input: that is the point of the module.
+The limits come from `schema/order.schema.json`, so hub, central and the docs refuse the
+same input. The bare parsers return a value or raise `BoundsError(message)`; the field
+parsers below wrap that into `ProtocolError("validation_failed", ..., field)`. Nothing
+here can be made to use unbounded time or memory by its input: that is the point.
 """
 
 from __future__ import annotations
@@ -15,18 +14,22 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from outlet_protocol.errors import invalid
+from outlet_protocol.schema import node
+
 # Money: at most a trillion (IDR 1e12 covers any till), at most 32 significant digits and
 # 20 decimals. 20 keeps a JavaScript float that printed itself as 0.30000000000000004
 # (17 decimals) acceptable, and makes "1e-1000000" (a 1 MB string once expanded) a refusal.
-MAX_MONEY = Decimal("1e12")
-MAX_MONEY_DIGITS = 32
-MAX_MONEY_DECIMALS = 20
-MAX_NUMBER_TEXT = 40             # characters of a number sent as a string, before parsing
+_MONEY = node("/$defs/money")
+MAX_MONEY = Decimal(_MONEY["x-money"]["maximum"])
+MAX_MONEY_DIGITS = int(_MONEY["x-money"]["max_digits"])
+MAX_MONEY_DECIMALS = int(_MONEY["x-money"]["max_decimals"])
+MAX_NUMBER_TEXT = int(_MONEY["maxLength"])   # characters of a number sent as text, before parsing
 # Integers: ids, revs, quantities. 2**53 is what a JavaScript client can hold exactly;
-# 16 digits is one more than that has, so the regex bounds the work before int() runs.
-MAX_INT = 2**53
-_INT_RE = re.compile(r"-?[0-9]{1,16}")
-MAX_TIMESTAMP_TEXT = 40
+# the regex allows as many digits as that has, so it bounds the work before int() runs.
+MAX_INT = int(node("/$defs/id")["maximum"])
+_INT_RE = re.compile(rf"-?[0-9]{{1,{len(str(MAX_INT))}}}")
+MAX_TIMESTAMP_TEXT = int(node("/$defs/timestamp")["maxLength"])
 
 _SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -113,3 +116,80 @@ def parse_json(raw: bytes | str) -> Any:
         return json.loads(raw or b"null")
     except (ValueError, RecursionError):
         raise BoundsError("is not valid JSON") from None
+
+
+# -- field parsers: the bare parsers above, with the field named in the refusal ------------
+
+def text(value: Any, field: str, max_len: int, *, required: bool = False,
+         default: str | None = "") -> str | None:
+    """A trimmed string without control characters, or `default` when absent or blank."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise invalid(field, f"{field} is required")
+        return default
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise invalid(field, f"{field} must be a string")
+    try:
+        return bounded_text(str(value).strip(), max_len)
+    except BoundsError as exc:
+        raise invalid(field, f"{field} {exc}") from None
+
+
+def required_text(value: Any, field: str, max_len: int) -> str:
+    """Like `text`, but absence is an error."""
+    out = text(value, field, max_len, required=True)
+    assert out is not None
+    return out
+
+
+def integer(value: Any, field: str, *, minimum: int = 1, maximum: int = MAX_INT) -> int:
+    """An integer (ASCII digits in a string accepted) within [minimum, maximum]."""
+    try:
+        return bounded_int(value, minimum, maximum)
+    except BoundsError as exc:
+        raise invalid(field, f"{field} {exc}") from None
+
+
+def optional_integer(value: Any, field: str, *, minimum: int = 1) -> int | None:
+    """`integer`, with None/"" meaning absent."""
+    if value is None or value == "":
+        return None
+    return integer(value, field, minimum=minimum)
+
+
+def money_field(value: Any, field: str) -> str:
+    """A non-negative decimal amount as a canonical string ("45000", "12.5"); never a float."""
+    try:
+        return money(value)
+    except BoundsError as exc:
+        raise invalid(field, f"{field} {exc}") from None
+
+
+def timestamp_field(value: Any, field: str) -> datetime:
+    """An ISO 8601 timestamp as an aware UTC datetime (naive input is taken as UTC)."""
+    if not isinstance(value, str) or not value:
+        raise invalid(field, f"{field} must be an ISO 8601 timestamp")
+    try:
+        return timestamp(value)
+    except BoundsError as exc:
+        raise invalid(field, f"{field} {exc}") from None
+
+
+def iso(moment: datetime | float | None = None) -> str:
+    """Timestamps on the wire: UTC, ISO 8601, `Z` suffix, millisecond precision (now if None)."""
+    if moment is None:
+        moment = datetime.now(UTC)
+    elif not isinstance(moment, datetime):
+        moment = datetime.fromtimestamp(moment, UTC)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def boolean(value: Any, field: str) -> bool:
+    """true/false, 1/0 and their string forms."""
+    if isinstance(value, bool):
+        return value
+    if value in (1, "1", "true", "True"):
+        return True
+    if value in (0, "0", "false", "False"):
+        return False
+    raise invalid(field, f"{field} must be true or false")
