@@ -21,7 +21,13 @@ from typing import Any, Protocol
 from hub.core.messages import build, dumps
 from hub.core.wsframe import text_frame
 from hub.store import Change
-from outlet_protocol.feed import NEW_ORDER, STATUS_UPDATE, ClientFilter, status_update_payload
+from outlet_protocol.feed import (
+    NEW_ORDER,
+    STATUS_UPDATE,
+    ClientFilter,
+    status_update_payload,
+    still_to_send,
+)
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +209,7 @@ class Fanout:
         held, client.held = client.held, []
         client.replaying = False
         for rev, frame, stamp in held:
-            if rev > upto_rev and not client.push(frame, stamp):
+            if still_to_send(rev, upto_rev) and not client.push(frame, stamp):
                 self._overflow(client)
                 return
 

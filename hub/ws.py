@@ -29,11 +29,10 @@ from outlet_protocol.errors import ProtocolError
 from outlet_protocol.feed import (
     CLIENT_TYPES,
     NEW_ORDER,
-    STATUS_UPDATE,
     ClientFilter,
+    next_page,
     parse_tenant_ids,
-    replay_kind,
-    status_update_payload,
+    select_replay,
 )
 from outlet_protocol.fields import MAX_INT, BoundsError, bounded_int, bounded_text, iso
 
@@ -101,38 +100,28 @@ class Session:
         # `upto` is always a position read inside the same snapshot as the rows sent, so a
         # held live change is skipped only if the replay really covered it.
         upto = store.committed_rev
-        shown: set[str] = set()        # an order changed while paging comes round again
+        shown: set[str] = set()        # uuids sent as new_order by earlier pages
         try:
+            position: int | None
             if since_rev is not None:
                 position = since_rev
-                while True:
+                while position is not None:
                     rows, upto = await store.read(
                         partial(OrderStore.orders_since_rev, since_rev=position,
                                 tenant_ids=flt.tenant_ids, limit=REPLAY_PAGE))
-                    for order in rows:
-                        kind = replay_kind(order["created_rev"], since_rev)
-                        if kind == NEW_ORDER and order["uuid"] in shown:
-                            kind = STATUS_UPDATE
-                        if flt.wants(kind, order.get("tenant_id")):
-                            payload = order if kind == NEW_ORDER else status_update_payload(order)
-                            self.send(kind, payload, replay=True)
-                            if kind == NEW_ORDER:
-                                shown.add(order["uuid"])
-                    if len(rows) < REPLAY_PAGE:
-                        break
-                    position = rows[-1]["rev"]
+                    for kind, payload in select_replay(rows, since_rev, flt, shown):
+                        self.send(kind, payload, replay=True)
+                    position = next_page(rows, REPLAY_PAGE, "rev")
             else:
-                position_id = since_id or 0
-                while True:
+                position = since_id or 0
+                while position is not None:
                     rows, upto = await store.read(
-                        partial(OrderStore.orders_since_id_at, since_id=position_id,
+                        partial(OrderStore.orders_since_id_at, since_id=position,
                                 tenant_ids=flt.tenant_ids, limit=REPLAY_PAGE))
                     for order in rows:
                         if flt.wants(NEW_ORDER, order.get("tenant_id")):
                             self.send(NEW_ORDER, order, replay=True)
-                    if len(rows) < REPLAY_PAGE:
-                        break
-                    position_id = rows[-1]["id"]
+                    position = next_page(rows, REPLAY_PAGE, "id")
             self.send("replay_done", {"last_rev": upto})
         finally:
             self.ctx.fanout.finish_replay(self.client, upto)

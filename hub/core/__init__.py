@@ -1,5 +1,6 @@
-"""The hub's rules with no I/O: order validation, status machine, feed selection, outbox policy.
+"""The hub's own rules with no I/O: message envelopes, rate limits, supervision, frames.
 
-Nothing here imports aiohttp, paho, SQLAlchemy or asyncio, so every rule is tested by
-calling plain functions (the way `websockets` keeps its protocol sans-I/O).
+The order rules hub and central share (validation, fingerprint, status machine, feed and
+outbox decisions, pricing) are `outlet_protocol`; nothing in either imports aiohttp,
+paho, SQLAlchemy or asyncio, so every rule is tested by calling plain functions.
 """
