@@ -44,7 +44,7 @@ $(PYI_VENV)/bin/pyinstaller: images/pyinstaller-requirements.txt
 	$(PYI_VENV)/bin/pip install --quiet .
 	touch $@
 
-$(HUB_BINARY): $(PYI_VENV)/bin/pyinstaller images/outlet-hub.spec $(shell find hub ui -type f -not -path '*/__pycache__/*' -not -path 'ui/tests/*' 2>/dev/null)
+$(HUB_BINARY): $(PYI_VENV)/bin/pyinstaller images/outlet-hub.spec $(shell find hub outlet_protocol ui -type f -not -path '*/__pycache__/*' -not -path 'ui/tests/*' 2>/dev/null)
 	$(PYI_VENV)/bin/pip install --quiet --no-deps --force-reinstall .
 	$(PYI_VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN \
 	  --distpath build/hub-binary --workpath build/pyinstaller-work images/outlet-hub.spec
