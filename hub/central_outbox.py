@@ -2,7 +2,7 @@
 
 The cursor moves only past entries central took or the hub set aside durably (a dead
 letter). A batch central refuses as a whole (400, 413) is halved until the one entry it
-will never take is found (`hub.core.outbox.Bisection`); that entry is dead-lettered and
+will never take is found (`outlet_protocol.outbox.Bisection`); that entry is dead-lettered and
 the rest go on. Per-entry `invalid`/`conflict` results are dead-lettered too (before
 issue 13 they were logged and skipped: an order at the hub that central never had,
 with nothing to show for it). `/health` names the cause while any of this happens.
