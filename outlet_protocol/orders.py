@@ -40,28 +40,51 @@ assert tuple(ORDER_SCHEMA["required"]) == ("order_number", "items")
 IngestResult = Literal["created", "duplicate", "conflict"]
 
 
-def _item(raw: Any, index: int) -> dict[str, Any]:
-    where = f"items[{index}]"
-    if not isinstance(raw, dict):
-        raise invalid(where, f"{where} must be an object")
-    product_id = raw.get("product_id")
-    if product_id is not None and (isinstance(product_id, bool)
-                                   or not isinstance(product_id, int | str)
-                                   or not _short_key(str(product_id), _ITEM_TEXT["product_id"])):
-        raise invalid(f"{where}.product_id", "product_id must be an integer or short string")
+def item_objects(raw: Any) -> list[tuple[str, dict[str, Any]]]:
+    """(`items[i]`, object) for an order's or a cart's `items`: 1..MAX_ITEMS objects."""
+    if not isinstance(raw, list) or not raw:
+        raise invalid("items", "items must be a non-empty list")
+    if len(raw) > MAX_ITEMS:
+        raise invalid("items", f"at most {MAX_ITEMS} items")
+    out = []
+    for index, item in enumerate(raw):
+        where = f"items[{index}]"
+        if not isinstance(item, dict):
+            raise invalid(where, f"{where} must be an object")
+        out.append((where, item))
+    return out
+
+
+def item_choices(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """The parts of an item a customer chooses, bounded: `qty`, `modifiers`, `notes`."""
     modifiers = raw.get("modifiers") or []
     if not isinstance(modifiers, list) or len(modifiers) > MAX_MODIFIERS:
         raise invalid(f"{where}.modifiers",
                       f"modifiers must be a list of at most {MAX_MODIFIERS} strings")
     return {
-        "product_id": product_id,
-        "name": fields.required_text(raw.get("name"), f"{where}.name", _ITEM_TEXT["name"]),
         "qty": fields.integer(raw.get("qty", raw.get("quantity")), f"{where}.qty",
                               maximum=MAX_QTY),
-        "price": fields.money_field(raw.get("price", "0"), f"{where}.price"),
         "modifiers": [fields.required_text(m, f"{where}.modifiers", _MODIFIER_LEN)
                       for m in modifiers],
         "notes": fields.text(raw.get("notes"), f"{where}.notes", _ITEM_TEXT["notes"]),
+    }
+
+
+def _item(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    product_id = raw.get("product_id")
+    if product_id is not None and (isinstance(product_id, bool)
+                                   or not isinstance(product_id, int | str)
+                                   or not _short_key(str(product_id), _ITEM_TEXT["product_id"])):
+        raise invalid(f"{where}.product_id", "product_id must be an integer or short string")
+    name = fields.required_text(raw.get("name"), f"{where}.name", _ITEM_TEXT["name"])
+    choices = item_choices(raw, where)
+    return {
+        "product_id": product_id,
+        "name": name,
+        "qty": choices["qty"],
+        "price": fields.money_field(raw.get("price", "0"), f"{where}.price"),
+        "modifiers": choices["modifiers"],
+        "notes": choices["notes"],
         "station": fields.text(raw.get("station"), f"{where}.station", _ITEM_TEXT["station"],
                                default=None),
     }
@@ -102,12 +125,7 @@ def normalize_order(raw: Any, outlet_id: int, *, source: str, now_iso: str | Non
             raise invalid("status", f"status must be one of {', '.join(STATUSES)}")
     elif status != "pending":
         raise invalid("status", "a new order starts as pending")
-    items_raw = raw.get("items")
-    if not isinstance(items_raw, list) or not items_raw:
-        raise invalid("items", "items must be a non-empty list")
-    if len(items_raw) > MAX_ITEMS:
-        raise invalid("items", f"at most {MAX_ITEMS} items per order")
-    items = [_item(it, i) for i, it in enumerate(items_raw)]
+    items = [_item(item, where) for where, item in item_objects(raw.get("items"))]
     if raw.get("total_amount") is None:
         total = line_total(items)
     else:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from outlet_protocol import fields, pricing
 from outlet_protocol import orders as protocol
 from outlet_protocol.errors import ProtocolError, invalid
-from outlet_protocol.orders import KEY_RE, MAX_ITEMS, ORDER_TYPES, STATUSES, is_reserved_uuid
+from outlet_protocol.orders import KEY_RE, ORDER_TYPES, STATUSES, is_reserved_uuid
 
 # A number a kiosk printed on the receipt ("K1-0042"): read aloud and shown on boards, so
 # letters, digits and a few separators only — no spaces, markup or control characters.
@@ -137,24 +137,12 @@ def parse_cart(raw: Any) -> Cart:
     """Validate an online cart or raise ProtocolError; client prices are ignored."""
     if not isinstance(raw, dict):
         raise invalid("body", "body must be an object")
-    items = raw.get("items")
-    if not isinstance(items, list) or not items:
-        raise invalid("items", "items must be a non-empty list")
-    if len(items) > MAX_ITEMS:
-        raise invalid("items", f"at most {MAX_ITEMS} items per cart")
     lines = []
-    for i, it in enumerate(items):
-        where = f"items[{i}]"
-        if not isinstance(it, dict):
-            raise invalid(where, f"{where} must be an object")
-        mods = it.get("modifiers") or []
-        if not isinstance(mods, list) or len(mods) > 20:
-            raise invalid(f"{where}.modifiers", "modifiers must be a list of at most 20 strings")
+    for where, item in protocol.item_objects(raw.get("items")):
+        choices = protocol.item_choices(item, where)
         lines.append(CartLine(
-            product_id=fields.integer(it.get("product_id"), f"{where}.product_id"),
-            qty=fields.integer(it.get("qty", it.get("quantity")), f"{where}.qty", maximum=999),
-            modifiers=[fields.required_text(m, f"{where}.modifiers", 100) for m in mods],
-            notes=fields.text(it.get("notes"), f"{where}.notes", 500) or "",
+            product_id=fields.integer(item.get("product_id"), f"{where}.product_id"),
+            qty=choices["qty"], modifiers=choices["modifiers"], notes=choices["notes"] or "",
         ))
     order_type = raw.get("order_type") or "dine_in"
     if order_type not in ORDER_TYPES:

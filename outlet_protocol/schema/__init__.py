@@ -43,6 +43,9 @@ def enum(name: str) -> tuple[str, ...]:
     return tuple(str(v) for v in prop(name)["enum"])
 
 
+_TO = "\u2013"      # an en dash between the ends of a range, as the docs write it
+
+
 def _rule(schema: dict[str, Any], required: bool) -> str:
     """One table cell: the keywords of a property in words."""
     ref = schema.get("$ref")
@@ -60,17 +63,17 @@ def _rule(schema: dict[str, Any], required: bool) -> str:
     if "enum" in schema:
         parts.append("one of " + ", ".join(f"`{v}`" for v in schema["enum"]))
     if "minLength" in schema or "maxLength" in schema:
-        parts.append(f"{schema.get('minLength', 0)}–{schema['maxLength']} characters")
+        parts.append(f"{schema.get('minLength', 0)}{_TO}{schema['maxLength']} characters")
     if "pattern" in schema:
         parts.append(f"matching `{schema['pattern']}`")
     if "minimum" in schema:
-        parts.append(f"{schema['minimum']}–{schema['maximum']}")
+        parts.append(f"{schema['minimum']}{_TO}{schema['maximum']}")
     if "x-money" in schema:
         money = schema["x-money"]
         parts.append(f"decimal ≥ 0 and ≤ {money['maximum']}, ≤ {money['max_digits']} significant "
                      f"digits and {money['max_decimals']} decimals")
     if "maxItems" in schema:
-        parts.append(f"{schema.get('minItems', 0)}–{schema['maxItems']} entries")
+        parts.append(f"{schema.get('minItems', 0)}{_TO}{schema['maxItems']} entries")
     if "x-reserved-prefix" in schema:
         parts.append(f"`{schema['x-reserved-prefix']}…` reserved")
     if schema.get("format") == "date-time":

@@ -7,23 +7,13 @@ import json
 import sqlite3
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine
-
-from hub.store import MIGRATIONS, migrate
+from hub.store import migrate
 from outlet_protocol.orders import fingerprint, normalize_order
 
 
 def test_upgrade_re_digests_stored_orders_with_the_shared_fingerprint(tmp_path: Path) -> None:
     db = tmp_path / "hub.db"
-    engine = create_engine(f"sqlite:///{db}")
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0002")
-    engine.dispose()
+    migrate(db)
     order = normalize_order({"uuid": "k1-1", "order_number": "K1-0001", "tenant_name": "Warung",
                              "items": [{"name": "Teh", "qty": 1, "price": "5000"}]},
                             1, source="kiosk", now_iso="2026-12-01T08:00:00.000Z")
@@ -33,6 +23,8 @@ def test_upgrade_re_digests_stored_orders_with_the_shared_fingerprint(tmp_path: 
                      " fingerprint, created_rev, rev, received_at, updated_at, acknowledged_by)"
                      " VALUES (1, 'k1-1', 'K1-0001', 1, 'pending', 'kiosk', ?, ?, 1, 1, 'x', 'x', '[]')",
                      (body, "0" * 64))      # what the old digest was does not matter: it differs
+        # As the database stood before this upgrade: schema 0002, the old digest stored.
+        conn.execute("UPDATE alembic_version SET version_num = '0002'")
     migrate(db)
     with sqlite3.connect(db) as conn:
         stored = conn.execute("SELECT fingerprint FROM orders WHERE id = 1").fetchone()[0]
