@@ -11,6 +11,7 @@ from typing import Any
 
 from hub import __version__
 from hub.config import ConfigError, HubConfig, load
+from hub.journal import configure_logging
 
 # CLI flags that map 1:1 onto config keys (the highest-precedence layer).
 _FLAGS: dict[str, tuple[str, type]] = {
@@ -59,9 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"outlet-hub: configuration error: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=cfg.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(cfg.log_level)
     if args.command == "check-config":
         print(f"configuration OK for outlet {cfg.outlet_id} ({cfg.effective_hub_id}):")
         print(_describe(cfg))
