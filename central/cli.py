@@ -1,4 +1,4 @@
-"""`outlet-central`: run, migrate, create-admin, enroll, seed-demo.
+"""`outlet-central`: run, migrate, create-admin, enroll, seed-demo, backup, restore.
 
 The stores are imported inside the commands so a missing `central` extra is reported, not raised.
 """
@@ -39,6 +39,26 @@ def _read_password() -> str | None:
     return sys.stdin.readline(MAX_PASSWORD + 2).rstrip("\r\n")
 
 
+def _backup_command(args: argparse.Namespace, cfg: CentralConfig) -> int:
+    import subprocess
+    from pathlib import Path
+
+    from central import backup
+    try:
+        if args.command == "backup":
+            print(backup.backup(cfg.database_url, Path(args.dest), args.keep))
+        else:
+            backup.restore(cfg.database_url, Path(args.file))
+            print(f"restored {args.file}; run `outlet-central migrate`, then start central")
+    except subprocess.CalledProcessError as exc:
+        print(f"outlet-central: {exc.cmd[0]} failed: {exc.stderr.strip()}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:
+        print(f"outlet-central: {args.command} failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="outlet-central", description=__doc__)
     p.add_argument("--version", action="version", version=__version__)
@@ -56,6 +76,11 @@ def _parser() -> argparse.ArgumentParser:
     enroll.add_argument("--outlet", type=int, required=True)
     enroll.add_argument("--ttl", type=float, help="seconds the token stays valid")
     sub.add_parser("seed-demo", help="create the demo food court (idempotent)")
+    bk = sub.add_parser("backup", help="write a backup (pg_dump / SQLite online backup), keep N")
+    bk.add_argument("--dest", required=True, help="directory of backups")
+    bk.add_argument("--keep", type=int, default=14, help="newest backups kept (14)")
+    rs = sub.add_parser("restore", help="replace the database with a backup (central stopped)")
+    rs.add_argument("file", help="a file written by `outlet-central backup`")
     return p
 
 
@@ -116,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(expires))}:")
         print(token)
         return 0
+    if args.command in ("backup", "restore"):
+        return _backup_command(args, cfg)
     if args.command == "seed-demo":
         from central.demo import seed_demo
         for line in seed_demo(_engine(cfg), cfg):
