@@ -9,13 +9,20 @@ from __future__ import annotations
 import datetime
 import os
 import shutil
-import sqlite3
 import subprocess
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
 from central.store.database import is_postgres, sqlalchemy_url
+from hub.sqlite_backup import (
+    backup_sqlite,
+    fsync_path,
+    listed,
+    prune,
+    stamped_name,
+    write_durably,
+)
 
 PREFIX = "central-"
 SUFFIXES = (".pgdump", ".sqlite")
@@ -37,57 +44,27 @@ def _sqlite_path(url: str) -> Path:
     return Path(database)
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def backup(url: str, dest: Path, keep: int, now: datetime.datetime | None = None) -> Path:
     """Write one backup into `dest`, durably, then delete all but the `keep` newest."""
     if keep < 1:
         raise ValueError("keep must be at least 1")
+    if not is_postgres(url):
+        return backup_sqlite(_sqlite_path(url), dest, PREFIX, keep, now)
     dest.mkdir(parents=True, exist_ok=True)
-    stamp = (now or datetime.datetime.now(datetime.UTC)).strftime("%Y%m%dT%H%M%S%fZ")
-    postgres = is_postgres(url)
-    final = dest / f"{PREFIX}{stamp}{SUFFIXES[0] if postgres else SUFFIXES[1]}"
-    part = dest / f".{final.name}.part"
-    try:
-        if postgres:
-            target, env = _libpq(url)
-            subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(part),
-                            "--dbname", target], env=env, check=True, capture_output=True,
-                           text=True)
-        else:
-            source = sqlite3.connect(f"file:{_sqlite_path(url)}?mode=ro", uri=True)
-            copy = sqlite3.connect(part)
-            try:
-                source.backup(copy)
-            finally:
-                copy.close()
-                source.close()
-        _fsync(part)
-        part.rename(final)
-        _fsync(dest)
-    finally:
-        part.unlink(missing_ok=True)
-    prune(dest, keep)
+    target, env = _libpq(url)
+
+    def dump(part: Path) -> None:
+        subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(part),
+                        "--dbname", target], env=env, check=True, capture_output=True, text=True)
+
+    final = write_durably(dest / stamped_name(PREFIX, SUFFIXES[0], now), dump)
+    prune(dest, PREFIX, SUFFIXES, keep)
     return final
 
 
 def backups(dest: Path) -> list[Path]:
     """Backups in `dest`, oldest first (the names sort by time)."""
-    return sorted(p for p in dest.glob(f"{PREFIX}*") if p.suffix in SUFFIXES)
-
-
-def prune(dest: Path, keep: int) -> list[Path]:
-    """Delete all but the `keep` newest backups; returns what was deleted."""
-    old = backups(dest)[:-keep]
-    for path in old:
-        path.unlink()
-    return old
+    return listed(dest, PREFIX, SUFFIXES)
 
 
 def restore(url: str, backup_file: Path) -> None:
@@ -108,8 +85,8 @@ def restore(url: str, backup_file: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(f".{path.name}.restore")
     shutil.copyfile(backup_file, part)
-    _fsync(part)
+    fsync_path(part)
     for stale in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         stale.unlink(missing_ok=True)
     part.replace(path)
-    _fsync(path.parent)
+    fsync_path(path.parent)

@@ -1,12 +1,14 @@
-"""`outlet-hub`: run the hub, check a config, migrate the database."""
+"""`outlet-hub`: run the hub, check a config, migrate the database, back it up."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from hub import __version__
@@ -34,11 +36,16 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--config", "-c", help="TOML file (default: $HUB_CONFIG)")
         for flag, (_key, kind) in _FLAGS.items():
             cmd.add_argument(flag, type=kind)
+    backup = sub.add_parser("backup", help="online backup of the hub's SQLite database, keep N")
+    backup.add_argument("--config", "-c", help="TOML file (default: $HUB_CONFIG)")
+    backup.add_argument("--data-dir")
+    backup.add_argument("--dest", required=True, help="directory of backups")
+    backup.add_argument("--keep", type=int, default=7, help="newest backups kept (7)")
     return parser
 
 
 def _load(args: argparse.Namespace) -> HubConfig:
-    overrides: dict[str, Any] = {key: getattr(args, flag[2:].replace("-", "_"))
+    overrides: dict[str, Any] = {key: getattr(args, flag[2:].replace("-", "_"), None)
                                  for flag, (key, _k) in _FLAGS.items()}
     return load(args.config, overrides=overrides)
 
@@ -61,6 +68,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"outlet-hub: configuration error: {exc}", file=sys.stderr)
         return 2
     configure_logging(cfg.log_level)
+    if args.command == "backup":
+        from hub.sqlite_backup import backup_sqlite
+        try:
+            print(backup_sqlite(cfg.db_path, Path(args.dest), "hub-", args.keep))
+        except (OSError, ValueError, sqlite3.Error) as exc:
+            print(f"outlet-hub: backup failed: {exc}", file=sys.stderr)
+            return 1
+        return 0
     if args.command == "check-config":
         print(f"configuration OK for outlet {cfg.outlet_id} ({cfg.effective_hub_id}):")
         print(_describe(cfg))
