@@ -41,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     backup.add_argument("--data-dir")
     backup.add_argument("--dest", required=True, help="directory of backups")
     backup.add_argument("--keep", type=int, default=7, help="newest backups kept (7)")
+    restore = sub.add_parser("restore", help="put a backup back on a stopped hub")
+    restore.add_argument("file", help="a file written by `outlet-hub backup`")
+    restore.add_argument("--config", "-c", help="TOML file (default: $HUB_CONFIG)")
+    restore.add_argument("--data-dir")
+    restore.add_argument("--without-central", action="store_true",
+                         help="do not ask central what it has seen (ids/revs may repeat)")
     return parser
 
 
@@ -75,6 +81,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (OSError, ValueError, sqlite3.Error) as exc:
             print(f"outlet-hub: backup failed: {exc}", file=sys.stderr)
             return 1
+        return 0
+    if args.command == "restore":
+        from hub.restore import RestoreError, restore
+        try:
+            order_id, rev = restore(cfg, Path(args.file), args.without_central)
+        except (RestoreError, OSError, sqlite3.Error) as exc:
+            print(f"outlet-hub: restore refused: {exc}", file=sys.stderr)
+            return 1
+        print(f"restored {args.file}; new orders continue above id {order_id}, rev {rev}")
         return 0
     if args.command == "check-config":
         print(f"configuration OK for outlet {cfg.outlet_id} ({cfg.effective_hub_id}):")

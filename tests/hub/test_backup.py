@@ -19,7 +19,8 @@ from tests.support.wsclient import make_order
 RATE = 200  # orders per second, as the issue asks
 
 
-async def send_orders(base: str, stop: threading.Event, sent: list[str]) -> None:
+async def send_orders(base: str, stop: threading.Event, sent: list[str],
+                      outlet_id: int = 1) -> None:
     """POST orders at about RATE per second until `stop`; each 201 is recorded."""
     async with aiohttp.ClientSession() as session:
         n = 0
@@ -27,7 +28,7 @@ async def send_orders(base: str, stop: threading.Event, sent: list[str]) -> None
         start = loop.time()
         while not stop.is_set():
             n += 1
-            order = make_order(f"B{n}")
+            order = make_order(f"B{n}", outlet_id=outlet_id)
             async with session.post(f"{base}/api/orders", json=order) as resp:
                 assert resp.status == 201, await resp.text()
                 sent.append(order["uuid"])
