@@ -3,6 +3,7 @@
 
 import { h, mount } from '../shared/dom.js';
 import { levelOf, ageText, clientsByType, overall, enrollment } from './status-model.js';
+import { printersCard } from './printers-card.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -18,7 +19,7 @@ const row = (k, v, level) => [h('dt', {}, k), h('dd', { dataset: { testid: `stat
   level ? h('span', { class: `dot ${level}` }) : null, v ?? '—')];
 
 async function refresh() {
-  const [outlet, status, health, clients] = await Promise.all([getJson('/api/outlet'), getJson('/api/status'), getJson('/health'), getJson('/clients')]);
+  const [outlet, status, health, clients, printers] = await Promise.all([getJson('/api/outlet'), getJson('/api/status'), getJson('/health'), getJson('/clients'), getJson('/api/printers')]);
   const reachable = !!(outlet || status);
   const o = outlet || {};
   const s = { ...(health || {}), ...(status || {}) };
@@ -43,6 +44,7 @@ async function refresh() {
       row('Oldest waiting', ageText(s.oldest_unsynced_age_seconds ?? s.oldest_pending_age_seconds)),
       row('Menu version', s.menu_version ?? o.menu_version),
       row('Last order rev', s.last_rev ?? health?.last_rev))),
+    printersCard(printers),
     h('section.card', {}, h('h2', {}, 'Screens connected'), byType && Object.keys(byType).length
       ? h('dl.kv', {}, Object.entries(byType).map(([t, n]) => row(t, String(n))))
       : h('p.muted', {}, 'No screens connected right now.')),
