@@ -31,7 +31,7 @@ DEVICES = [{"name": "bumpbar-grill", "password": "bump-secret", "can_bump": True
            {"name": "pager-ctl", "password": "pager-secret"}]
 
 
-def render_acl(devices: list[dict[str, Any]]) -> str:
+def render_acl(devices: list[dict[str, Any]], bump_names: tuple[str, ...] = ()) -> str:
     """The role's ACL template, rendered the way Ansible would for outlet 1."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(ROLE / "templates"),
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
@@ -39,7 +39,8 @@ def render_acl(devices: list[dict[str, Any]]) -> str:
     env.filters["bool"] = lambda value: str(value).lower() in ("true", "1", "yes", "on")
     return env.get_template("outlet-hub.acl.j2").render(
         ansible_managed="Ansible managed (test)", mosquitto_outlet_id=1,
-        mosquitto_topic_root="kitchen-sync/1", mosquitto_devices=devices)
+        mosquitto_topic_root="kitchen-sync/1", mosquitto_devices=devices,
+        mosquitto_bump_devices=bump_names)
 
 
 @pytest.fixture
@@ -122,6 +123,8 @@ def test_acl_template_gives_update_only_to_devices_that_can_bump() -> None:
     assert "user bumpbar-grill\ntopic write kitchen-sync/1/orders/update" in acl
     assert "user pager-ctl" not in acl
     assert "pattern read kitchen-sync/1/tenants/+/ready" in acl
+    by_name = render_acl([{"name": "pager-ctl", "password": "x"}], bump_names=("pager-ctl",))
+    assert "user pager-ctl\ntopic write kitchen-sync/1/orders/update" in by_name
 
 
 async def test_device_bumps_order_kitchens_and_board_see_it_pager_hears_ready_once(

@@ -108,3 +108,31 @@ def test_dle_eot_answers_offline_and_paper_end() -> None:
     assert status_problem(DLE_EOT_PRINTER, 0x1A) == "offline"
     assert status_problem(DLE_EOT_PAPER, 0x72) == "out of paper"
     assert status_problem(DLE_EOT_PAPER, 0x1E) is None      # near end: still prints
+
+
+def test_outlet_hub_role_writes_printers_the_hub_loads(tmp_path: Path) -> None:
+    """The role's hub.toml template with the example's printers is a config the hub accepts."""
+    import jinja2
+    import yaml
+
+    role = Path(__file__).resolve().parents[2] / "provisioning" / "roles" / "outlet_hub"
+    values = yaml.safe_load((role / "defaults" / "main.yml").read_text())
+    values |= {"outlet_hub_outlet_id": 1, "outlet_hub_outlet_name": "Malioboro",
+               "outlet_hub_hub_id": "hub-malioboro", "outlet_hub_central_url": "",
+               "outlet_hub_enrollment_token": "", "outlet_hub_client_token": "",
+               "outlet_hub_websocket_url": "", "outlet_hub_allowed_networks": ["127.0.0.0/8"],
+               "ansible_managed": "Ansible managed",
+               "outlet_hub_printers": [
+                   {"name": "kitchen", "url": "tcp://192.168.1.31:9100", "backup": "pass"},
+                   {"name": "pass", "url": "tcp://192.168.1.32:9100", "width_mm": 58,
+                    "prints": ["ready", "cancelled"]}]}
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(role / "templates"),
+                             keep_trailing_newline=True)
+    env.filters |= {"comment": lambda t: "# " + str(t), "to_json": json.dumps,
+                    "bool": lambda v: str(v).lower() in ("true", "1", "yes", "on")}
+    path = tmp_path / "hub.toml"
+    path.write_text(env.get_template("hub.toml.j2").render(**values))
+    cfg = load(path, environ={})
+    assert [p.name for p in cfg.printers] == ["kitchen", "pass"]
+    assert cfg.printers[0].backup == "pass" and cfg.printers[1].prints == {"ready", "cancelled"}
+    assert (cfg.day_starts_at, cfg.locale) == ("04:00", "id")
