@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.fake_printer import FakePrinter
+from tests.support.fake_printer import FakePrinter, ticket_text
 from tests.support.processes import Hub, http_json
 from tests.support.wsclient import make_order
 
@@ -182,3 +182,34 @@ def test_tickets_from_a_long_outage_are_held_not_printed(
     assert code == 202
     _, after = http_json(f"{hub.base}/api/printers")
     assert [h["order_number"] for h in after["held"]] == ["N-2"]
+
+
+def test_usb_printer_device_receives_the_ticket(hub_factory: Callable[..., Hub]) -> None:
+    """`usb:///dev/…` writes the device; a pseudo-terminal in raw mode stands in for usblp."""
+    import os
+    import select
+    import tty
+
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    try:
+        device = os.ttyname(slave)
+        hub = hub_factory(env=printer_env({"name": "sate", "url": f"usb://{device}"}))
+        order = make_order("U-5", 1)
+        submit(hub, order)
+        data = b""
+        deadline = time.monotonic() + 30
+        while b"\x1dV\x00" not in data and time.monotonic() < deadline:   # GS V: the cut
+            ready, _, _ = select.select([master], [], [], 0.5)
+            if ready:
+                data += os.read(master, 65536)
+        text = ticket_text(data)
+        assert "^^No. U-5" in text and f"QR:{order['uuid']}" in text
+        wait_state(hub, "sate", "online")
+        deadline = time.monotonic() + 10
+        while printer_state(hub, "sate")["queue"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert printer_state(hub, "sate")["queue"] == 0
+    finally:
+        os.close(master)
+        os.close(slave)
