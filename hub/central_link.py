@@ -32,7 +32,8 @@ log = logging.getLogger(__name__)
 
 SINK = "central"
 BATCH = 100
-MENU_KINDS = ("tenants", "categories", "products", "promotions")
+# Printers last: a central without them (older than decision 0801) fails only that kind.
+MENU_KINDS = ("tenants", "categories", "products", "promotions", "printers")
 TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
 
 

@@ -7,7 +7,7 @@ Kept apart from `hub.config` so the printer rules can grow without growing the l
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -88,8 +88,13 @@ def _number(key: str, value: Any, low: float, high: float) -> float:
     return float(value)
 
 
-def _one(index: int, raw: Any) -> PrinterConfig:
-    where = f"printers[{index}]"
+def parse_printer(raw: Any, where: str = "printer") -> PrinterConfig:
+    """One printer table; errors start with `<where>.<key>:` (central's API uses it too)."""
+    return _one(0, raw, where)
+
+
+def _one(index: int, raw: Any, where: str = "") -> PrinterConfig:
+    where = where or f"printers[{index}]"
     if not isinstance(raw, dict):
         raise _fail(where, "must be a table")
     unknown = sorted(set(raw) - _KEYS)
@@ -150,3 +155,31 @@ def check_day_start(value: str) -> str:
     if not _DAY_START_RE.match(value):
         raise _fail("day_starts_at", f"expected HH:MM (24 h), got {value!r}")
     return value
+
+
+def merge_printers(local: tuple[PrinterConfig, ...], central_rows: list[dict[str, Any]],
+                   outlet_id: int) -> tuple[tuple[PrinterConfig, ...], list[str]]:
+    """hub.toml printers plus central's for this outlet (hub.toml wins a name); and problems.
+
+    A central row the hub's rules refuse, or a backup naming no printer, is reported and
+    left out (the backup dropped), never allowed to stop the printers that are fine.
+    """
+    problems: list[str] = []
+    merged = {p.name: p for p in local}
+    for row in sorted(central_rows, key=lambda r: str(r.get("name"))):
+        if row.get("outlet_id") != outlet_id or row.get("name") in merged:
+            continue
+        body = {k: v for k, v in row.items() if k in _KEYS and v is not None}
+        try:
+            printer = parse_printer(body, f"central printer {row.get('id')}")
+        except PrinterConfigError as exc:
+            problems.append(str(exc))
+            continue
+        merged[printer.name] = printer
+    out = []
+    for p in merged.values():
+        if p.backup and (p.backup not in merged or p.backup == p.name):
+            problems.append(f"printer {p.name}: backup {p.backup!r} is not a printer here; ignored")
+            p = replace(p, backup="")
+        out.append(p)
+    return tuple(out), problems

@@ -10,6 +10,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from aiohttp import web
@@ -17,13 +18,16 @@ from prometheus_client import Counter, Gauge
 
 from hub.background import cancel_and_wait
 from hub.context import HubContext
+from hub.printing.config import PrinterConfig, merge_printers
 from hub.printing.jobs import PrintJobs
 from hub.printing.policy import parse_day_start
 from hub.printing.worker import Outlet, PrinterWorker
+from hub.store import OrderStore
 
 log = logging.getLogger(__name__)
 
 OBSERVE_EVERY = 2.0
+CENTRAL_EVERY = 10.0
 
 
 def _utc_now() -> datetime:
@@ -37,14 +41,14 @@ class PrintService:
         self.ctx = ctx
         self.jobs = PrintJobs(ctx.store)
         cfg = ctx.cfg
-        outlet = Outlet(cfg.locale, None, parse_day_start(cfg.day_starts_at))
+        self.outlet = Outlet(cfg.locale, None, parse_day_start(cfg.day_starts_at))
+        self.clock = clock
         self.workers: dict[str, PrinterWorker] = {}
+        self.running: dict[str, asyncio.Task[None]] = {}
+        self.central_problems: list[str] = []
         for printer in cfg.printers:
-            self.workers[printer.name] = PrinterWorker(printer, ctx.store, self.jobs, outlet,
-                                                       clock, on_change=self.changed)
-        for worker in self.workers.values():
-            if worker.printer.backup:
-                worker.backup = self.workers[worker.printer.backup]
+            self.workers[printer.name] = self._worker(printer)
+        self._wire_backups()
         r = ctx.metrics.registry
         self.up = Gauge("outlet_hub_printer_up", "1 when the printer took its last bytes or "
                         "answered its last status query.", ["printer"], registry=r)
@@ -59,20 +63,78 @@ class PrintService:
         self.tasks: list[asyncio.Task[None]] = []
         self.refresh = asyncio.Event()
 
+    def _worker(self, printer: PrinterConfig) -> PrinterWorker:
+        return PrinterWorker(printer, self.ctx.store, self.jobs, self.outlet, self.clock,
+                             on_change=self.changed)
+
+    def _wire_backups(self) -> None:
+        for worker in self.workers.values():
+            worker.backup = self.workers.get(worker.printer.backup) if worker.printer.backup \
+                else None
+
+    def _run(self, name: str) -> None:
+        self.up.labels(name).set(0)
+        self.queue.labels(name).set(0)
+        self.held.labels(name).set(0)
+        self.running[name] = asyncio.create_task(self.workers[name].run(), name=f"printer-{name}")
+
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
-        for name in self.workers:
-            self.up.labels(name).set(0)
-            self.queue.labels(name).set(0)
-            self.held.labels(name).set(0)
         self.ctx.store.listeners.append(lambda _changes: self.wake_all())
-        self.tasks = [asyncio.create_task(w.run(), name=f"printer-{n}")
-                      for n, w in self.workers.items()]
-        self.tasks.append(asyncio.create_task(self._observe(), name="printer-observe"))
+        if self.ctx.cfg.central_enabled:
+            await self.apply_central()
+        for name in self.workers:
+            self._run(name)
+        self.tasks = [asyncio.create_task(self._observe(), name="printer-observe")]
+        if self.ctx.cfg.central_enabled:
+            self.tasks.append(asyncio.create_task(self._follow_central(), name="printer-central"))
         self._publish()
 
     async def stop(self) -> None:
         await cancel_and_wait(self.tasks)
+        await cancel_and_wait(self.running.values())
+
+    # -- printers configured at central ----------------------------------------------------
+    async def apply_central(self) -> bool:
+        """Bring the workers in line with hub.toml + central's printers (menu cache); True if changed."""
+        items, _deleted, _more = await self.ctx.store.read(
+            partial(OrderStore.menu_since, kind="printers", since_version=0, limit=1000))
+        wanted, problems = merge_printers(self.ctx.cfg.printers, items, self.ctx.cfg.outlet_id)
+        if problems != self.central_problems:
+            for problem in problems:
+                log.warning("central printer refused: %s", problem)
+            self.central_problems = problems
+        want = {p.name: p for p in wanted}
+        changed = False
+        for name in [n for n, w in self.workers.items() if want.get(n) != w.printer]:
+            task = self.running.pop(name, None)
+            if task is not None:
+                await cancel_and_wait([task])
+            del self.workers[name]
+            for gauge in (self.up, self.queue, self.held):
+                with contextlib.suppress(KeyError):
+                    gauge.remove(name)
+            changed = True
+        for name, printer in want.items():
+            if name not in self.workers:
+                self.workers[name] = self._worker(printer)
+                if self.tasks:                       # started: run it now
+                    self._run(name)
+                changed = True
+        if changed:
+            self._wire_backups()
+            log.info("printers now: %s", ", ".join(self.workers) or "none")
+            self.changed()
+        return changed
+
+    async def _follow_central(self) -> None:
+        """Central's printers arrive with the menu; look at the cache every 10 s."""
+        while True:
+            await asyncio.sleep(CENTRAL_EVERY)
+            try:
+                await self.apply_central()
+            except Exception:
+                log.exception("applying central's printers failed; will retry")
 
     def changed(self) -> None:
         """A printer went up or down or held a ticket: tell the screens now, recount soon."""
@@ -95,7 +157,8 @@ class PrintService:
                  for n, d in ((p["name"], p) for p in self.describe())]
         self.ctx.state.update(printers=brief)
         for name, worker in self.workers.items():
-            self.up.labels(name).set(1 if worker.status.up else 0)
+            if name in self.running:
+                self.up.labels(name).set(1 if worker.status.up else 0)
 
     async def _observe(self) -> None:
         """Queue depth, held tickets and printed counts → metrics, every 2 s."""
@@ -103,7 +166,7 @@ class PrintService:
             try:
                 held = await self.jobs.listed("held")
                 self.held_count = {n: sum(1 for j in held if j.printer == n) for n in self.workers}
-                for name, worker in self.workers.items():
+                for name, worker in list(self.workers.items()):
                     worker.status.queue = await worker.pending()
                     self.queue.labels(name).set(worker.status.queue)
                     self.held.labels(name).set(self.held_count[name])
@@ -125,7 +188,7 @@ PRINTING: web.AppKey[PrintService] = web.AppKey("printing", PrintService)
 
 async def _printing_ctx(app: web.Application) -> AsyncIterator[None]:
     service = app[PRINTING]
-    if not service.workers:
+    if not service.workers and not service.ctx.cfg.central_enabled:
         yield
         return
     await service.start()

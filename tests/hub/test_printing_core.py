@@ -136,3 +136,19 @@ def test_outlet_hub_role_writes_printers_the_hub_loads(tmp_path: Path) -> None:
     assert [p.name for p in cfg.printers] == ["kitchen", "pass"]
     assert cfg.printers[0].backup == "pass" and cfg.printers[1].prints == {"ready", "cancelled"}
     assert (cfg.day_starts_at, cfg.locale) == ("04:00", "id")
+
+
+def test_central_printers_merge_under_hub_toml_and_bad_rows_stay_out() -> None:
+    from hub.printing.config import merge_printers
+
+    local = parse_printers([{"name": "pass", "url": "tcp://h:1"}])
+    rows = [{"id": 1, "outlet_id": 1, "name": "pass", "url": "tcp://central:1"},
+            {"id": 2, "outlet_id": 1, "name": "grill", "url": "tcp://g:9100", "backup": "wok",
+             "tenants": [2], "version": 7, "deleted": False},
+            {"id": 3, "outlet_id": 1, "name": "wok", "url": "ftp://nope"},
+            {"id": 4, "outlet_id": 2, "name": "bar", "url": "tcp://b:9100"}]
+    merged, problems = merge_printers(local, rows, outlet_id=1)
+    assert [(p.name, p.url) for p in merged] == [("pass", "tcp://h:1"), ("grill", "tcp://g:9100")]
+    assert merged[1].backup == "" and merged[1].tenants == {2}
+    assert problems[0].startswith("central printer 3.url:")
+    assert "backup 'wok' is not a printer here" in problems[1]

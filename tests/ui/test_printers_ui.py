@@ -51,3 +51,36 @@ def test_kitchen_shows_printer_offline_and_reprints_status_page_test_prints(
             '[data-testid="test-print-grill"]'):
         time.sleep(0.1)
     assert status.inner_text('[data-testid="test-print-grill"]') == "Test page sent"
+
+
+def test_it_adds_a_printer_in_the_admin_panel_and_the_hub_prints_on_it(
+        central_factory: Callable[..., Any], hub_factory: Callable[..., Any],
+        new_page: Callable[..., Any], grill: FakePrinter) -> None:
+    from tests.support.processes import http_json
+    from tests.ui.test_with_central import ADMIN, enrolled_hub
+
+    central = central_factory()
+    hub = enrolled_hub(hub_factory, central)
+    admin = new_page(f"{central.base}/admin/#printers", width=1440, height=900)
+    admin.fill('[data-testid="username"]', ADMIN[0])
+    admin.fill('[data-testid="password"]', ADMIN[1])
+    admin.click('[data-testid="login"]')
+    admin.click('[data-testid="new-printers"]')
+    admin.fill('.dialog input[name="name"]', "grill")
+    admin.select_option('.dialog select[name="outlet_id"]', "1")
+    admin.fill('.dialog input[name="url"]', grill.url)
+    admin.fill('.dialog input[name="width_mm"]', "58")
+    admin.fill('.dialog input[name="tenants"]', "1")
+    admin.click('[data-testid="save"]')
+    admin.wait_for_selector('[data-testid="printers-table"] td:text("grill")')
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        _, body = http_json(f"{hub.base}/api/printers")
+        if [p["name"] for p in body["printers"]] == ["grill"]:
+            break
+        time.sleep(0.3)
+    assert body["printers"][0]["width_mm"] == 58 and body["printers"][0]["tenants"] == [1]
+    post_order(hub, "ADM-1", 1)
+    texts = grill.wait_for(lambda t: len(t) == 1, 30, "a ticket on the admin's printer")
+    assert "^^No. ADM-1" in texts[0]
