@@ -75,10 +75,10 @@ async def decide_held(request: web.Request) -> web.Response:
     """A held ticket: `print` it now or `dismiss` it."""
     _require_write(request)
     service = _service(request)
-    try:
-        job_id = int(request.match_info["job"])
-    except ValueError:
-        raise ProtocolError("validation_failed", "job id must be an integer", "job") from None
+    raw = request.match_info["job"]
+    if not raw.isdigit() or len(raw) > 15:
+        raise ProtocolError("validation_failed", "job id must be a positive integer", "job")
+    job_id = int(raw)
     action = request.match_info["action"]
     state = {"print": "queued", "dismiss": "dismissed"}.get(action)
     if state is None:

@@ -213,3 +213,58 @@ def test_usb_printer_device_receives_the_ticket(hub_factory: Callable[..., Hub])
     finally:
         os.close(master)
         os.close(slave)
+
+
+def test_out_of_paper_keeps_the_ticket_and_degrades_health_until_refilled(
+        hub_factory: Callable[..., Hub], printers: Callable[[], FakePrinter]) -> None:
+    grill = printers()
+    grill.mode = "paper_out"
+    hub = hub_factory(env=printer_env({"name": "grill", "url": grill.url}))
+    submit(hub, make_order("P-1", 1))
+    assert wait_state(hub, "grill", "offline")["reason"] == "out of paper"
+    _, health = http_json(f"{hub.ops}/health")
+    assert health["status"] == "degraded"
+    assert "printer grill offline: out of paper" in health["reasons"]
+    assert grill.texts() == []
+    grill.mode = "online"                                 # paper refilled
+    texts = grill.wait_for(lambda t: len(t) == 1, 30, "the ticket after refilling")
+    assert "^^No. P-1" in texts[0]
+    wait_state(hub, "grill", "online")
+    deadline = time.monotonic() + 10
+    while http_json(f"{hub.ops}/health")[1]["status"] != "ok" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert http_json(f"{hub.ops}/health")[1]["status"] == "ok"
+
+
+def test_printer_endpoints_refuse_what_they_cannot_act_on(
+        hub_factory: Callable[..., Hub], printers: Callable[[], FakePrinter]) -> None:
+    grill = printers()
+    hub = hub_factory(env=printer_env({"name": "grill", "url": grill.url}))
+    for path, code, field in (("/api/printers/held/9999999999999999999/print", 400, "job"),
+                              ("/api/printers/held/12/print", 404, "job"),
+                              ("/api/printers/held/12/burn", 404, "action"),
+                              ("/api/printers/nope/test", 404, "name"),
+                              ("/api/orders/missing/reprint", 404, "uuid")):
+        status, body = http_json(f"{hub.base}{path}", "POST", {})
+        assert (status, body["error"]["field"]) == (code, field), (path, body)
+    order = make_order("E-1", 1)
+    submit(hub, order)
+    status, body = http_json(f"{hub.base}/api/orders/{order['uuid']}/reprint", "POST",
+                             {"printer": "other"})
+    assert status == 404 and body["error"]["field"] == "printer"
+    status, body = http_json(f"{hub.base}/api/orders/{order['uuid']}/reprint", "POST",
+                             {"kind": "receipt"})
+    assert status == 400 and body["error"]["field"] == "kind"
+
+
+def test_printer_writes_need_the_client_token_like_order_changes(
+        hub_factory: Callable[..., Hub], printers: Callable[[], FakePrinter]) -> None:
+    grill = printers()
+    hub = hub_factory(env=printer_env({"name": "grill", "url": grill.url},
+                                      HUB_CLIENT_TOKEN="s3cret-token-for-writes"))
+    status, body = http_json(f"{hub.base}/api/printers/grill/test", "POST", {})
+    assert status == 401 and body["error"]["code"] == "unauthorized"
+    status, _ = http_json(f"{hub.base}/api/printers/grill/test", "POST", {},
+                          headers={"Authorization": "Bearer s3cret-token-for-writes"})
+    assert status == 202
+    grill.wait_for(lambda t: len(t) == 1, 30, "the authorised test page")
