@@ -14,8 +14,10 @@ from hub.config import HubConfig
 from hub.fanout import Fanout
 from hub.intake import OrderIntake
 from hub.metrics import HubMetrics
+from hub.security import FloodGuard
 from hub.state import HubState
 from hub.store import OrderStore
+from hub.supervisor import Supervisor
 
 POLL_CLIENT_TTL = 30.0
 
@@ -51,9 +53,12 @@ class HubContext:
     addresses: list[str] = field(default_factory=list)
     pollers: dict[str, Poller] = field(default_factory=dict)
     display_token: str = ""
+    supervisor: Supervisor = field(default_factory=Supervisor)
     # Diagnostic switch: while this file exists, WebSocket upgrades are refused so IT (and
     # the browser tests) can check that screens fall back to polling and come back.
     ws_refuse_flag: str = ""
+    # Flood limits per address and per token, shared by HTTP, WebSocket and pairing.
+    flood: FloodGuard | None = None
 
     def ws_refused(self) -> bool:
         return bool(self.ws_refuse_flag) and os.path.exists(self.ws_refuse_flag)

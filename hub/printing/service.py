@@ -76,7 +76,8 @@ class PrintService:
         self.up.labels(name).set(0)
         self.queue.labels(name).set(0)
         self.held.labels(name).set(0)
-        self.running[name] = asyncio.create_task(self.workers[name].run(), name=f"printer-{name}")
+        # Supervised (hub/supervisor.py): a worker that raises is logged, counted, restarted.
+        self.running[name] = self.ctx.supervisor.spawn(f"printer-{name}", self.workers[name].run)
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -85,9 +86,10 @@ class PrintService:
             await self.apply_central()
         for name in self.workers:
             self._run(name)
-        self.tasks = [asyncio.create_task(self._observe(), name="printer-observe")]
+        spawn = self.ctx.supervisor.spawn
+        self.tasks = [spawn("printer-observe", self._observe)]
         if self.ctx.cfg.central_enabled:
-            self.tasks.append(asyncio.create_task(self._follow_central(), name="printer-central"))
+            self.tasks.append(spawn("printer-central", self._follow_central))
         self._publish()
 
     async def stop(self) -> None:
