@@ -1,7 +1,7 @@
 """printers: kitchen printers per outlet, versioned with the menu (issue 18, decision 0801).
 
 Revision ID: 0801
-Revises: 0002
+Revises: 0630
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0801'
-down_revision: str | None = '0002'
+down_revision: str | None = '0630'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,14 +1,14 @@
 """Print jobs: held tickets waiting for a reprint decision, reprints and test pages (issue 18).
 
 Revision ID: 0801
-Revises: 0001
+Revises: 0002
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0801"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
