@@ -12,6 +12,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -27,6 +28,23 @@ OFFLINE_SECONDS = 120.0
 ORDERS = 100
 SCRAPE_EVERY = 15.0
 RULES = ROOT / "monitoring" / "prometheus" / "rules"
+MIN_SAMPLES = int(OFFLINE_SECONDS // SCRAPE_EVERY) + 1
+
+
+def status_of(message: dict[str, Any]) -> dict[str, Any]:
+    """The hub_status in a `hub_status` message or in the `connected` greeting."""
+    if message["type"] == "hub_status":
+        return dict(message["payload"])
+    if message["type"] == "connected":
+        return dict(message["payload"].get("hub_status") or {})
+    return {}
+
+
+def wait_metrics(hub: Hub, want: tuple[float, float], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while printer_samples(hub) != want and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert printer_samples(hub) == want
 
 
 @pytest.fixture
@@ -106,13 +124,14 @@ async def test_two_minute_outage_with_sigkill_prints_every_ticket_once_in_order(
         for number in numbers[:ORDERS // 2]:
             await asyncio.to_thread(submit, hub, make_order(number, 1))
         await asyncio.to_thread(wait_state, hub, "grill", "offline")
-        seen = await kitchen.wait_for(
-            lambda m: m["type"] == "hub_status" and any(
-                p["name"] == "grill" and p["state"] == "offline"
-                for p in m["payload"].get("printers", [])), timeout=10)
-        assert seen["payload"]["printers"][0]["reason"] == "offline"
+        seen = await kitchen.wait_for(lambda m: any(
+            p["name"] == "grill" and p["state"] == "offline"
+            for p in status_of(m).get("printers", [])), timeout=10)
+        assert status_of(seen)["printers"][0]["reason"] == "offline"
     finally:
         await kitchen.close()
+    # The gauges follow within their 2 s observation period; the series starts from there.
+    await asyncio.to_thread(wait_metrics, hub, (0.0, float(ORDERS // 2)))
     scrape_when_due()
 
     hub.kill()                                            # the crash in the middle
@@ -129,7 +148,8 @@ async def test_two_minute_outage_with_sigkill_prints_every_ticket_once_in_order(
         assert hello["payload"]["hub_status"]["printers"][0]["name"] == "grill"
     finally:
         await kitchen.close()
-    while time.monotonic() - started < OFFLINE_SECONDS:
+    # Two minutes on the clock, and as many 15 s samples (promtool's time is the samples').
+    while time.monotonic() - started < OFFLINE_SECONDS or len(samples) < MIN_SAMPLES:
         scrape_when_due()
         await asyncio.sleep(0.5)
     deadline = time.monotonic() + 10
