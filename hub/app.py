@@ -33,6 +33,7 @@ from hub.http_api import protocol_errors
 from hub.intake import OrderIntake
 from hub.metrics import HubMetrics
 from hub.ops import add_routes as add_ops_routes
+from hub.printing.service import add_printing, start_printing
 from hub.security import MAX_BODY, FloodGuard, make_allowlist_middleware, make_guard_middleware
 from hub.state import HubState
 from hub.store import CommitStats, OrderStore, migrate
@@ -224,6 +225,7 @@ def build_apps(ctx: HubContext) -> tuple[web.Application, web.Application]:
     main.router.add_get("/ws", websocket_handler)
     main.router.add_get("/", root)
     add_http_routes(main)
+    add_printing(main, ctx)
     add_ui_routes(main)
     main.cleanup_ctx.append(_store_ctx)
     main.on_shutdown.append(lambda _app: ctx.fanout.close_all())
@@ -232,6 +234,7 @@ def build_apps(ctx: HubContext) -> tuple[web.Application, web.Application]:
     main.cleanup_ctx.append(_task_ctx("checkpoint", _checkpoints))
     main.cleanup_ctx.append(_mqtt_ctx)
     main.cleanup_ctx.append(_central_ctx)
+    start_printing(main)
     main.cleanup_ctx.append(_zeroconf_ctx)
     interval = systemd.watchdog_interval()
     if interval:

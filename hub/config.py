@@ -8,6 +8,7 @@ start with a message that names the key, not deep inside a handler at lunch time
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
 import secrets
@@ -18,6 +19,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from hub.printing.config import (
+    LOCALES,
+    PrinterConfig,
+    PrinterConfigError,
+    check_day_start,
+    parse_printers,
+)
 
 # Loopback, RFC 1918, link-local and IPv6 ULA: the networks an outlet LAN can be on.
 DEFAULT_ALLOWED_NETWORKS = (
@@ -74,6 +83,12 @@ class HubConfig:
     # A sentence for IT shown on the status page, /health and /api/outlet — e.g. the image's
     # first boot saying why this hub runs standalone ("outlet.toml missing on HUBBOOT").
     notice: str = ""
+    # Kitchen printers (`[[printers]]`, hub/printing/config.py) and the outlet's day:
+    # tickets from before `day_starts_at` (local time) are yesterday's and never print
+    # by themselves; `locale` is the ticket language (id = Bahasa Indonesia, en).
+    printers: tuple[PrinterConfig, ...] = ()
+    day_starts_at: str = "04:00"
+    locale: str = "id"
 
     @property
     def mqtt_enabled(self) -> bool:
@@ -133,10 +148,14 @@ def _coerce(key: str, raw: Any) -> Any:
         if kind == "tuple[str, ...]":
             items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
             return tuple(str(i).strip() for i in items if str(i).strip())
+        if kind == "tuple[PrinterConfig, ...]":
+            return parse_printers(json.loads(raw) if isinstance(raw, str) else raw)
         if kind == "str":
             if isinstance(raw, dict | list):
                 raise ValueError
             return str(raw)
+    except PrinterConfigError as exc:
+        raise ConfigError(str(exc)) from None
     except ValueError:
         raise ConfigError(f"{key}: cannot read {raw!r} as {kind}") from None
     raise ConfigError(f"{key}: unsupported type {kind}")  # pragma: no cover - all fields covered
@@ -158,6 +177,8 @@ def from_file(path: Path) -> dict[str, Any]:
     table = data.get("hub", data)
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [hub] must be a table")
+    if table is not data and "printers" in data:
+        table = table | {"printers": data["printers"]}   # [[printers]] beside [hub]
     unknown = sorted(k for k in table if k not in _FIELD_TYPES and k != "hub")
     if unknown:
         raise ConfigError(f"{path}: unknown key(s): {', '.join(unknown)}")
@@ -238,6 +259,12 @@ def validate(cfg: HubConfig) -> HubConfig:
         raise ConfigError("notice: at most 500 characters")
     if cfg.log_level.lower() not in ("debug", "info", "warning", "error"):
         raise ConfigError("log_level: one of debug, info, warning, error")
+    try:
+        check_day_start(cfg.day_starts_at)
+    except PrinterConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    if cfg.locale not in LOCALES:
+        raise ConfigError(f"locale: one of {', '.join(LOCALES)}")
     if len(cfg.hub_id) > 64 or any(c.isspace() for c in cfg.hub_id):
         raise ConfigError("hub_id: at most 64 characters, no spaces")
     return cfg

@@ -136,12 +136,14 @@ MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 class Mosquitto(Process):
     """A real Mosquitto broker from a generated config on a free loopback port."""
 
-    def __init__(self, workdir: Path, port: int | None = None, extra_conf: str = "") -> None:
+    def __init__(self, workdir: Path, port: int | None = None, extra_conf: str = "",
+                 head_conf: str = "") -> None:
+        """`head_conf` goes before the first listener (per_listener_settings must be there)."""
         self.port = port or free_port()
         workdir.mkdir(parents=True, exist_ok=True)
         conf = workdir / f"mosquitto-{self.port}.conf"
         conf.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+            f"{head_conf}listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
             f"log_dest stdout\nlog_type error\nlog_type warning\n{extra_conf}"
         )
         super().__init__(f"mosquitto-{self.port}", [MOSQUITTO, "-c", str(conf)], None, workdir)
