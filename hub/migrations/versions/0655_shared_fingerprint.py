@@ -4,8 +4,8 @@ The hub used to digest every field but uuid/status/source/created_at; hub and ce
 share central's content-only digest. Without this, a client retrying an order stored
 before the upgrade would be told `conflict` for its own order.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0655
+Revises: 0801
 """
 
 import json
@@ -15,8 +15,8 @@ from alembic import op
 
 from outlet_protocol.orders import fingerprint
 
-revision = "0003"
-down_revision = "0002"
+revision = "0655"
+down_revision = "0801"
 branch_labels = None
 depends_on = None
 
