@@ -37,7 +37,7 @@ class Outcome:
 
 
 def order_json(row: Any) -> dict[str, Any]:
-    """A stored order as served: PROTOCOL §1 fields plus central's id and bookkeeping."""
+    """A stored order as served: docs/protocol.md §1 fields plus central's id and bookkeeping."""
     return dict(row.body, id=row.id, uuid=row.uuid, status=row.status, origin=row.origin,
                 hub_id=row.hub_id, hub_order_id=row.hub_order_id, rev=row.last_rev,
                 received_at=iso(row.received_at), updated_at=iso(row.updated_at))
@@ -85,7 +85,8 @@ class OrderStore:
         parsed: list[tuple[dict[str, Any] | None, ApiError | None, str]] = []
         for raw in raw_orders:
             claimed = raw.get("uuid") if isinstance(raw, dict) else None
-            label = claimed if isinstance(claimed, str) else ""
+            # Echoed in the answer: only a well-formed uuid (a lone surrogate cannot be sent).
+            label = claimed if isinstance(claimed, str) and rules.KEY_RE.match(claimed) else ""
             try:
                 parsed.append((rules.canonical_order(raw, outlet_id), None, label))
             except ApiError as exc:

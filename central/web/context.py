@@ -22,6 +22,7 @@ from central.store.accounts import AccountStore, AdminPrincipal
 from central.store.catalog import CatalogStore
 from central.store.fleet import FleetStore, HubPrincipal
 from central.store.orders import OrderStore
+from hub.core import bounds
 
 log = logging.getLogger("central.web")
 T = TypeVar("T")
@@ -81,8 +82,8 @@ def _dumps(obj: Any) -> str:
 async def body_json(request: web.Request) -> Any:
     """The request body as JSON, or ApiError invalid_json."""
     try:
-        return json.loads(await request.read() or b"null")
-    except (ValueError, UnicodeDecodeError):
+        return bounds.parse_json(await request.read())
+    except bounds.BoundsError:
         raise ApiError("invalid_json", "request body is not valid JSON") from None
 
 

@@ -1,11 +1,11 @@
-"""Error values users can act on: a code from PROTOCOL.md, a message and the field."""
+"""Error values users can act on: a code from docs/protocol.md, a message and the field."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-# PROTOCOL.md §2, with the HTTP status each maps to on the HTTP API.
+# docs/protocol.md §2, with the HTTP status each maps to on the HTTP API.
 HTTP_STATUS = {
     "invalid_json": 400,
     "invalid_message": 400,
@@ -19,6 +19,7 @@ HTTP_STATUS = {
     "forbidden": 403,
     "rate_limited": 429,
     "too_large": 413,
+    "unsupported_media_type": 415,
     "unavailable": 503,
 }
 
