@@ -65,9 +65,9 @@ class ChaosConfig:
     http_kiosks: int = 2
     mqtt_devices: int = 2
     kitchens: int = 2
-    up_seconds: tuple[float, float] = (0.1, 1.2)     # time the hub serves before a kill
+    up_seconds: tuple[float, float] = (0.05, 0.9)     # time the hub serves before a kill
     down_seconds: tuple[float, float] = (0.0, 0.2)   # time it stays dead
-    early_kill_share: float = 0.15                   # kills during start-up, before /health
+    early_kill_share: float = 0.2                    # kills during start-up, before /health
     settle_timeout: float = 180.0                    # after the last restart, to converge
     think_seconds: float = 0.02                      # a client's pause between orders
 
