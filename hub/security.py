@@ -191,7 +191,8 @@ def _browser_write_refusal(request: web.Request, cfg: HubConfig) -> web.Response
         return _refusal("forbidden", "origin not allowed", 403)
     if origin is None and fetch_site not in ("same-origin", "none"):
         return _refusal("forbidden", "cross-site request", 403)
-    if request.content_type != "application/json":
+    # A write without a body (a DELETE with a PIN header) carries nothing to mistype.
+    if request.body_exists and request.content_type != "application/json":
         return _refusal("unsupported_media_type",
                         "browser writes must be sent as application/json", 415)
     return None
