@@ -53,6 +53,11 @@ def _hub_clock_offset(hub: Hub) -> float:
     return (datetime.fromisoformat(stamp.replace("Z", "+00:00")) - datetime.now(UTC)).total_seconds()
 
 
+def _retention_passes(hub: Hub) -> int:
+    """Retention passes so far, from the hub's log (it logs every pass, even an empty one)."""
+    return hub.log().count("retention: removed ")
+
+
 def _stored(hub: Hub) -> dict[str, dict[str, Any]]:
     status, rows = http_json(f"{hub.base}/api/orders?since_id=0&limit=1000")
     assert status == 200
@@ -106,7 +111,9 @@ async def test_wall_clock_steps_back_an_hour_and_forward_a_day(
 
     # Retention runs at start-up: nothing younger than the window or unsynced is gone.
     hub.terminate()
+    passes = _retention_passes(hub)
     hub.start()
+    _until(lambda: _retention_passes(hub) > passes, 30, "a retention pass after the restart")
     stored = _stored(hub)
     assert set(stored) == {a["uuid"] for a in acks}, "retention removed orders after a step"
 
@@ -114,7 +121,9 @@ async def test_wall_clock_steps_back_an_hour_and_forward_a_day(
     # ones, just as old, stay until central has them.
     hub.terminate()
     clock.write_text("+3d\n")
+    passes = _retention_passes(hub)
     hub.start()
+    _until(lambda: _retention_passes(hub) > passes, 30, "a retention pass after the restart")
     stored = _stored(hub)
     assert not (synced & set(stored)), "retention never deleted confirmed old orders"
     assert set(stored) == {a["uuid"] for a in acks} - synced, "an unconfirmed order was purged"
