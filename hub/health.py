@@ -13,7 +13,10 @@ def health_body(ctx: HubContext) -> dict[str, Any]:
     reasons = ctx.state.degraded_reasons() + ctx.supervisor.reasons()
     db_ok = ctx.store.healthy
     if not db_ok:
-        reasons.insert(0, "database cannot commit")
+        # The fixed phrase first (alerts and tests match it), then SQLite's own words
+        # ("database or disk is full", "attempt to write a readonly database") to act on.
+        why = ctx.store.last_error
+        reasons[:0] = ["database cannot commit", *([f"database: {why}"] if why else [])]
     counts = ctx.client_counts()
     return {
         "status": "ok" if db_ok and not reasons else ("degraded" if db_ok else "down"),

@@ -66,8 +66,9 @@ class OrderStore:
         self.counters = FeedCounters()
         self.listeners: list[Callable[[list[Change]], None]] = []
         self.commit_observers: list[Callable[[CommitStats], None]] = []
+        self.writer_engine = make_engine(path, pooled=False)
         self.writer: GroupCommitWriter[Change] = GroupCommitWriter(
-            self.engine, expected=(ProtocolError,), on_open=self._on_writer_open,
+            self.writer_engine, expected=(ProtocolError,), on_open=self._on_writer_open,
             on_rollback=self.counters.catch_up, on_commit=self._on_commit)
         self.orders = OrderWrites(self.writer, self.counters)
         self.cursors = CursorWrites(self.writer)
@@ -134,6 +135,7 @@ class OrderStore:
             self._loop_reader = None
         self._readers.shutdown(wait=True)
         self.engine.dispose()
+        self.writer_engine.dispose()
 
     # -- writes ----------------------------------------------------------------------------
     def write(self, fn: Callable[[Connection, list[Change]], T]) -> asyncio.Future[T]:

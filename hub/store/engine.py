@@ -13,7 +13,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import NullPool, QueuePool
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 BUSY_TIMEOUT_MS = 10000      # a writer waits this long for another process's lock, then fails
@@ -27,11 +27,17 @@ def _on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(path: Path) -> Engine:
-    """An engine whose connections run WAL + synchronous=FULL and leave BEGIN/COMMIT to us."""
+def make_engine(path: Path, *, pooled: bool = True) -> Engine:
+    """An engine whose connections run WAL + synchronous=FULL and leave BEGIN/COMMIT to us.
+
+    `pooled=False` for the writer: it holds one connection for its whole life and, after a
+    failure, must get a *new* one — a pooled reader opened while the file was read-only
+    would hand it the read-only descriptor again.
+    """
+    pool: dict[str, Any] = ({"poolclass": QueuePool, "pool_size": 4, "max_overflow": 4}
+                            if pooled else {"poolclass": NullPool})
     engine = create_engine(f"sqlite:///{path}", isolation_level="AUTOCOMMIT",
-                           poolclass=QueuePool, pool_size=4, max_overflow=4,
-                           connect_args={"check_same_thread": False})
+                           connect_args={"check_same_thread": False}, **pool)
     event.listen(engine, "connect", _on_connect)
     return engine
 

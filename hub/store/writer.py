@@ -69,6 +69,12 @@ def is_database_failure(exc: BaseException) -> bool:
     return isinstance(code, int) and (code & 0xFF) in _DATABASE_FAILURES
 
 
+def describe(exc: BaseException) -> str:
+    """SQLite's own words, one bounded line (without SQLAlchemy's statement and parameters)."""
+    orig = getattr(exc, "orig", None) or exc
+    return " ".join(str(orig).split())[:200] or type(orig).__name__
+
+
 class _Op:
     __slots__ = ("fn", "future")
 
@@ -225,9 +231,9 @@ class GroupCommitWriter(Generic[E]):
             self.healthy, self.last_error = True, None
         except Exception as exc:  # the whole batch: never acked, the thread carries on
             log.exception("commit failed; %d operations not acknowledged", len(batch))
-            self.healthy, self.last_error = False, " ".join(str(exc).split())[:200]
+            self.healthy, self.last_error = False, describe(exc)
             self._discard_connection()
-            err = StoreUnavailable(f"database commit failed: {exc}")
+            err = StoreUnavailable(f"database commit failed: {self.last_error}")
             results = [(op, None, err) for op in batch]
             effects = []
         stats = CommitStats(time.perf_counter() - started, len(batch))
