@@ -207,6 +207,6 @@ async def test_close_fails_what_the_writer_never_took(tmp_path: Path) -> None:
     await asyncio.wait_for(h.writer.close(), 30)
     for fut in stranded:
         with pytest.raises(StoreUnavailable, match="closed"):
-            await fut
+            await asyncio.wait_for(fut, 10)          # resolved, not left hanging
     assert h.rows() == []
     h.engine.dispose()
