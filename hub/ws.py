@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from hub.context import CTX, HubContext
+from hub.core import bounds
 from hub.core.errors import ProtocolError
 from hub.core.feed import (
     CLIENT_TYPES,
@@ -68,6 +69,9 @@ class Session:
         self.bucket = TokenBucket(RATE, BURST)
         self.inflight: set[asyncio.Task[None]] = set()
         self.replay_task: asyncio.Task[None] | None = None
+        self.token_key: str | None = None     # digest of the token presented, for FloodGuard
+        # Decided once per socket: the bench sends thousands of frames a second from loopback.
+        self.exempt = ctx.flood is None or ctx.flood.exempts(client.remote)
 
     def send(self, kind: str, payload: Any, ref: str | None = None, **extra: Any) -> None:
         self.ctx.fanout.send(self.client, build(kind, payload, ref=ref, **extra))
@@ -145,6 +149,10 @@ class Session:
                         await self.ws.close(code=1008, message=b"flood")
                         break
                     continue
+                if not self._within_shared_limits():
+                    self.error(ProtocolError("rate_limited", "too many messages from your "
+                                             "address or token; slow down"), _ref_of(msg.data))
+                    continue
                 self.dispatch(msg.data)
                 if len(self.inflight) >= MAX_IN_FLIGHT:
                     # Backpressure: stop reading this socket until its writes settle.
@@ -154,6 +162,17 @@ class Session:
             elif msg.type == WSMsgType.ERROR:
                 log.info("websocket %s closed with error: %s", self.client.id, self.ws.exception())
                 break
+
+    def _within_shared_limits(self) -> bool:
+        """Every socket of one address (or token) spends from the same bucket as its HTTP."""
+        flood = self.ctx.flood
+        if flood is None or self.exempt:
+            return True
+        scope = flood.check(self.client.remote, self.token_key)
+        if scope is None:
+            return True
+        self.ctx.metrics.requests_refused.labels(f"rate_{scope}").inc()
+        return False
 
     def dispatch(self, text: str) -> None:
         try:
@@ -198,11 +217,20 @@ def _int_param(value: Any, field: str) -> int | None:
         return None
     if isinstance(value, bool):
         raise ProtocolError("validation_failed", f"{field} must be a non-negative integer", field)
-    if isinstance(value, int) and value >= 0:
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    raise ProtocolError("validation_failed", f"{field} must be a non-negative integer", field)
+    try:
+        return bounds.bounded_int(value, 0)
+    except bounds.BoundsError:
+        raise ProtocolError("validation_failed", f"{field} must be a non-negative integer "
+                            f"up to {bounds.MAX_INT}", field) from None
+
+
+def _safe_label(text: str) -> bool:
+    """A client-chosen id we may store and show (no lone surrogates or control codes)."""
+    try:
+        bounds.bounded_text(text, 100)
+    except bounds.BoundsError:
+        return False
+    return True
 
 
 def _identity(ctx: HubContext, fields: dict[str, Any], current: ClientFilter) -> ClientFilter:
@@ -233,6 +261,8 @@ def _check_token(session: Session, token: Any) -> None:
     if not isinstance(token, str) or not token_matches(token, expected):
         raise ProtocolError("unauthorized", "wrong client token", "token")
     session.client.authorized = True
+    if session.ctx.flood is not None:
+        session.token_key = session.ctx.flood.token_key(token)
 
 
 @handles("hello")
@@ -251,7 +281,7 @@ async def on_hello(s: Session, env: Envelope) -> None:
     since_rev = _int_param(fields.get("since_rev"), "since_rev")
     since_id = _int_param(fields.get("since_id"), "since_id")
     client_id = fields.get("client_id")
-    if isinstance(client_id, str) and 0 < len(client_id) <= 100:
+    if isinstance(client_id, str) and 0 < len(client_id) <= 100 and _safe_label(client_id):
         s.client.id = client_id
     s.ctx.fanout.refilter(s.client, flt)
     s.connected(env.id)
@@ -294,7 +324,8 @@ async def on_ack_order(s: Session, env: Envelope) -> None:
 async def websocket_handler(request: web.Request) -> web.StreamResponse:
     """Upgrade, identify, replay if asked, then serve messages until the client leaves."""
     ctx = request.app[CTX]
-    if not origin_allowed(request.headers.get("Origin"), request.headers.get("Host"), ctx.cfg):
+    if not origin_allowed(request.headers.get("Origin"), request.headers.get("Host"), ctx.cfg,
+                          request.scheme):
         log.warning("refused websocket from %s: foreign Origin %s", request.remote,
                     request.headers.get("Origin"))
         return web.json_response({"error": {"code": "forbidden", "message": "origin not allowed"}},
@@ -322,13 +353,16 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         return web.json_response({"error": exc.to_payload()}, status=exc.http_status)
     ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, heartbeat=30.0, compress=False)
     await ws.prepare(request)
-    client_id = (q.get("client_id") or request.headers.get("client-id") or
-                 f"{flt.client_type}-{uuidlib.uuid4().hex[:8]}")[:100]
+    client_id = (q.get("client_id") or request.headers.get("client-id") or "")[:100]
+    if not client_id or not _safe_label(client_id):
+        client_id = f"{flt.client_type}-{uuidlib.uuid4().hex[:8]}"
     if request.transport is None:           # the peer left during the handshake
         return ws
     client = Client(client_id, flt, ws, request.transport, request.remote or "?")
     client.authorized = bool(token) and token_matches(token, ctx.cfg.client_token)
     session = Session(ctx, ws, client)
+    if ctx.flood is not None:
+        session.token_key = ctx.flood.token_key(token)
     ctx.fanout.add(client)
     try:
         session.connected()

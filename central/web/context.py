@@ -16,6 +16,7 @@ from central.config import CentralConfig
 from central.core import credentials
 from central.core.credentials import FailureThrottle
 from central.core.errors import ApiError
+from central.core.proxies import client_address
 from central.metrics import CentralMetrics
 from central.realtime import Broadcaster
 from central.store.accounts import AccountStore, AdminPrincipal
@@ -23,6 +24,7 @@ from central.store.catalog import CatalogStore
 from central.store.dead_letters import DeadLetterStore
 from central.store.fleet import FleetStore, HubPrincipal
 from central.store.orders import OrderStore
+from hub.core import bounds
 from hub.supervisor import Supervisor
 
 log = logging.getLogger("central.web")
@@ -87,8 +89,8 @@ def _dumps(obj: Any) -> str:
 async def body_json(request: web.Request) -> Any:
     """The request body as JSON, or ApiError invalid_json."""
     try:
-        return json.loads(await request.read() or b"null")
-    except (ValueError, UnicodeDecodeError):
+        return bounds.parse_json(await request.read())
+    except bounds.BoundsError:
         raise ApiError("invalid_json", "request body is not valid JSON") from None
 
 
@@ -104,8 +106,9 @@ def bearer(request: web.Request, allow_query: bool = False) -> str | None:
 
 
 def remote(request: web.Request) -> str:
-    """The peer address used for throttling (proxies' headers are not trusted)."""
-    return request.remote or "unknown"
+    """The client's address for throttling and logs: X-Forwarded-For only from a trusted proxy."""
+    return client_address(request.remote, request.headers.get("X-Forwarded-For"),
+                          request.app[CONFIG].trusted_proxies)
 
 
 def check_throttle(request: web.Request) -> None:

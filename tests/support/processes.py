@@ -244,18 +244,18 @@ class Central(Process):
             except TimeoutError:
                 raise TimeoutError(f"central did not come up; log:\n{self.log()}") from None
 
-    def cli(self, *args: str, timeout: float = 60.0) -> str:
+    def cli(self, *args: str, timeout: float = 60.0, stdin: str | None = None) -> str:
         """Run `python -m central <args>` against the same database; returns stdout."""
         out = subprocess.run([sys.executable, "-m", "central", *args], env=self.env,
                              cwd=self.cwd, capture_output=True, text=True, timeout=timeout,
-                             check=False)
+                             check=False, input=stdin if stdin is not None else "")
         if out.returncode != 0:
             raise RuntimeError(f"central {' '.join(args)} failed: {out.stderr}")
         return out.stdout
 
     def admin_token(self, username: str = "admin", password: str = "test-password-1") -> str:
         """Create (or reset) an admin and log in; returns the bearer token."""
-        self.cli("create-admin", "--username", username, "--password", password)
+        self.cli("create-admin", "--username", username, stdin=password + "\n")
         status, body = http_json(f"{self.base}/api/auth/login", "POST",
                                  {"username": username, "password": password})
         if status != 200:
