@@ -54,7 +54,7 @@ SYNC_EVERY = 1.0              # console revocations reach the hub within this
 FLUSH_SEEN_EVERY = 15.0       # last_seen is written in batches, not per request
 ONLINE_WINDOW = 30.0          # a polling screen counts as online this long after a poll
 MAX_PENDING = 64              # live pairing requests at once, whatever the addresses
-CREATE_RATE, CREATE_BURST = 1 / 30, 5.0
+CREATE_RATE, CREATE_BURST = 1 / 10, 20.0   # a page reloading now and then; not a spray
 MAX_BUCKETS = 4096
 
 
