@@ -164,3 +164,39 @@ def test_bad_pairing_requests_are_refused(hub_factory: HubFactory) -> None:
     for body in bad:
         status, answer = http_json(f"{hub.base}/api/pairing", "POST", body)
         assert status == 400 and answer["error"]["code"] == "validation_failed", body
+
+
+def _console(hub: Hub, *args: str) -> tuple[int, str]:
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-m", "hub", *args, "--data-dir", str(hub.data_dir)],
+                          capture_output=True, text=True, timeout=60,
+                          env={"PATH": "/usr/bin:/bin", "HUB_MQTT_URL": "none"})
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_console_pairs_lists_and_revokes(hub_factory: HubFactory) -> None:
+    hub = required_hub(hub_factory)
+    req = request_pairing(hub, "board", "Pickup board")
+    code, out = _console(hub, "devices")
+    assert code == 0 and f"pending code {req['code']}" in out
+    code, out = _console(hub, "pair", req["code"])
+    assert code == 0 and out.startswith("approved: board 'Pickup board'"), out
+    polled = http_json(f"{hub.base}/api/pairing/{req['request_id']}")[1]
+    assert polled["status"] == "approved" and polled["token"]
+    auth = {"X-Hub-Token": polled["token"]}
+    assert http_json(f"{hub.base}/api/orders", headers=auth)[0] == 200
+    code, out = _console(hub, "devices")
+    assert polled["device_id"] in out and "Pickup board" in out
+    assert _console(hub, "pair", "000000")[0] == 1
+
+    async def revoked_from_console() -> int | None:
+        screen = await WsClient.connect(hub.ws_url, token=polled["token"])
+        await screen.wait_for(lambda m: m["type"] == "connected")
+        assert _console(hub, "devices", "--revoke", polled["device_id"])[0] == 0
+        await asyncio.wait_for(asyncio.shield(screen._reader), 10)
+        await screen.close()
+        return screen.close_code
+
+    assert asyncio.run(revoked_from_console()) == 4001
+    assert http_json(f"{hub.base}/api/orders", headers=auth)[0] == 401
