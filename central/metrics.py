@@ -129,6 +129,9 @@ def paired_kitchens(s: FleetSnapshot, hubs: dict[int, Any]) -> GaugeMetricFamily
             pair = counts.setdefault((str(d.outlet_id), tenant), [0, 0])
             pair[0] += 1
             pair[1] += 1 if live else 0
+    for outlet_id in hubs:         # zeros, so the series exist; the alert needs paired > 0
+        if not any(key[0] == str(outlet_id) for key in counts):
+            counts[(str(outlet_id), "all")] = [0, 0]
     for (oid, tenant), (paired, online) in sorted(counts.items()):
         fam.add_metric([oid, tenant, "paired"], paired)
         fam.add_metric([oid, tenant, "online"], online)
