@@ -1,4 +1,4 @@
-"""Ops adapter on HTTP_PORT (PROTOCOL.md §4): `/health`, `/clients`, `/metrics`."""
+"""Ops adapter on HTTP_PORT (docs/protocol.md §4): `/health`, `/clients`, `/metrics`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""WebSocket adapter (PROTOCOL.md §2): identity, hello, replay, and the message handlers.
+"""WebSocket adapter (docs/protocol.md §2): identity, hello, replay, and the message handlers.
 
 Handlers are registered in a table with their message type, not an if/elif ladder; every
 refusal is an `error` message built in one place, and the connection stays open unless

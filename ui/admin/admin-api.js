@@ -1,4 +1,4 @@
-// Central's admin API (PROTOCOL §6) behind one small client. No DOM; fetch and storage injected.
+// Central's admin API (docs/protocol.md §6) behind one small client. No DOM; fetch and storage injected.
 
 export class ApiError extends Error {
   constructor(status, code, message, field) { super(message); this.status = status; this.code = code; this.field = field; }
