@@ -200,3 +200,19 @@ def test_console_pairs_lists_and_revokes(hub_factory: HubFactory) -> None:
 
     assert asyncio.run(revoked_from_console()) == 4001
     assert http_json(f"{hub.base}/api/orders", headers=auth)[0] == 401
+
+
+def test_pairing_settings_are_checked_and_the_pin_is_never_kept_in_clear() -> None:
+    from hub.config import ConfigError, load
+    from hub.core.pins import verify_pin
+    for env, key in (({"HUB_PAIRING": "sometimes"}, "pairing"),
+                     ({"HUB_MANAGER_PIN": "12ab"}, "manager_pin"),
+                     ({"HUB_MANAGER_PIN": "123"}, "manager_pin"),
+                     ({"HUB_MANAGER_PIN": "1234567890123"}, "manager_pin")):
+        with pytest.raises(ConfigError, match=key):
+            load(environ=env)
+    cfg = load(environ={"HUB_PAIRING": "required", "HUB_MANAGER_PIN": "975310"})
+    assert cfg.pairing_required and "975310" not in cfg.manager_pin
+    assert "975310" not in repr(cfg)
+    assert verify_pin("975310", cfg.manager_pin) and not verify_pin("975311", cfg.manager_pin)
+    assert not load(environ={}).pairing_required
