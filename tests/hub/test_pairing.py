@@ -216,3 +216,24 @@ def test_pairing_settings_are_checked_and_the_pin_is_never_kept_in_clear() -> No
     assert "975310" not in repr(cfg)
     assert verify_pin("975310", cfg.manager_pin) and not verify_pin("975311", cfg.manager_pin)
     assert not load(environ={}).pairing_required
+
+
+def test_a_failing_device_sync_degrades_health_with_a_reason(hub_factory: HubFactory) -> None:
+    hub = required_hub(hub_factory)
+    db = sqlite3.connect(hub.data_dir / "hub.sqlite3")
+
+    def reasons() -> list[str]:
+        return list(http_json(f"{hub.ops}/health")[1]["reasons"])
+
+    def wait_until(check: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + 15
+        while not check():
+            assert time.monotonic() < deadline, reasons()
+            time.sleep(0.1)
+
+    with db:
+        db.execute("ALTER TABLE devices RENAME TO devices_moved")
+    wait_until(lambda: any("paired-device sync failing" in r for r in reasons()))
+    with db:
+        db.execute("ALTER TABLE devices_moved RENAME TO devices")
+    wait_until(lambda: not any("paired-device" in r for r in reasons()))
