@@ -113,6 +113,8 @@ def test_kitchen_socket_is_bound_to_its_tenants(hub_factory: HubFactory) -> None
         connected = await screen.wait_for(lambda m: m["type"] == "connected")
         assert connected["payload"]["tenant_ids"] == [3]
         assert connected["payload"]["client_type"] == "kitchen"
+        assert connected["payload"]["pairing"] == "required"
+        assert connected["payload"]["device_id"].startswith("dev-")
         till = await WsClient.connect(hub.ws_url, token=pos)
         for number, tenant in (("T4", 4), ("T3", 3)):
             assert (await till.submit(make_order(number, tenant)))["type"] == "ack"
