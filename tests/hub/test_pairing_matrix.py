@@ -85,7 +85,8 @@ async def _ws_answer(outlet: Outlet, route: str, token: str | None) -> str:
     hub = outlet.hub
     url_token = {} if route == "WS hello token" or token is None else {"token": token}
     try:
-        client = await WsClient.connect(hub.ws_url, client_type="kitchen", **url_token)
+        url = hub.base.replace("http", "ws") + "/" if route == "WS / connect" else hub.ws_url
+        client = await WsClient.connect(url, client_type="kitchen", **url_token)
     except aiohttp.WSServerHandshakeError as exc:
         return str(exc.status)
     try:
@@ -96,7 +97,7 @@ async def _ws_answer(outlet: Outlet, route: str, token: str | None) -> str:
             await client.send("hello", hello)
         # Frames are answered in order, so whatever came before the pong came first.
         pong = await client.request("ping", {"timestamp": 1})
-        if route in ("WS connect", "WS hello token"):
+        if route in ("WS connect", "WS / connect", "WS hello token"):
             if route == "WS hello token":
                 try:
                     await client.wait_for(lambda m: m["type"] == "connected" and
@@ -132,18 +133,21 @@ def _http_answer(outlet: Outlet, route: str, token: str | None) -> str:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     method, path = route.split()[0], route.split()[1]
     body: Any = None
-    if route.endswith("+PIN"):
+    if path.startswith("/api/devices") or route == "GET /api/pairing":
         headers["X-Manager-Pin"] = PIN
-    if path == "/health":
-        url = f"{hub.ops}/health"
+    if route.endswith("(ops)"):
+        url = hub.ops + path
     else:
-        url = hub.base + path.replace("{id}", outlet.order_uuid).replace("{rid}", outlet.request_id)
+        url = hub.base + (path.replace("{id}", outlet.order_uuid).replace("{rid}", outlet.request_id)
+                          .replace("{k}", "tenants").replace("{x}", "dev-unknown"))
     if method == "POST" and path in ("/api/orders", "/emit"):
         body = make_order(f"H-{uuidlib.uuid4().hex[:6]}")
     elif method == "PATCH":
         body = {"status": "preparing"}
-    elif path == "/api/pairing":
+    elif path == "/api/pairing" and method == "POST":
         body = {"client_type": "display", "name": "matrix"}
+    elif path in ("/api/pairing/approve", "/api/pairing/reject"):
+        body = {"code": "000000", "pin": PIN}          # no such code: 404 after the PIN check
     status, _ = http_json(url, method, body, headers=headers)
     return str(status)
 
@@ -158,43 +162,63 @@ def test_route_by_caller_by_pairing_mode(outlets: dict[str, Outlet], mode: str, 
     sockets `conn` (a `connected` frame), `wait` (socket open but silent until a `hello`
     carries a token), `401` (upgrade refused), `4001` (closed by the hub after an
     `unauthorized` error), `ack`, or `deny` (an `error` frame with code `forbidden`; the
-    socket stays open).
+    socket stays open). Manager calls (`/api/devices*`, `GET /api/pairing`, approve and
+    reject of a code nobody has, hence 404) carry the right manager PIN: they are guarded
+    by the PIN, not by device tokens.
 
-    mode     | route                  | none | wrong | revoked | legacy | pos  | kitchen | board | display
-    off      | GET /api/orders        | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
-    off      | GET /api/orders/{id}   | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
-    off      | POST /api/orders       | 201  | 201   | 201     | 201    | 201  | 201     | 201   | 201
-    off      | POST /emit             | 201  | 201   | 201     | 201    | 201  | 201     | 201   | 201
-    off      | PATCH /api/orders/{id} | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
-    off      | WS connect             | conn | conn  | conn    | conn   | conn | conn    | conn  | conn
-    off      | WS hello token         | conn | conn  | conn    | conn   | conn | conn    | conn  | conn
-    off      | WS new_order           | ack  | ack   | ack     | ack    | ack  | ack     | ack   | ack
-    off      | WS order_update        | ack  | ack   | ack     | ack    | ack  | ack     | ack   | ack
-    off      | WS ack_order           | ack  | ack   | ack     | ack    | ack  | ack     | ack   | ack
-    off      | GET /api/status        | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
-    off      | GET /api/outlet        | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
-    off      | GET /kiosk/index.html  | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
-    off      | GET /health (ops)      | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
-    off      | POST /api/pairing      | 201  | 201   | 201     | 201    | 201  | 201     | 201   | 201
-    off      | GET /api/pairing/{rid} | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
-    off      | GET /api/devices +PIN  | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
-    required | GET /api/orders        | 401  | 401   | 401     | 200    | 200  | 200     | 200   | 200
-    required | GET /api/orders/{id}   | 401  | 401   | 401     | 200    | 200  | 200     | 200   | 200
-    required | POST /api/orders       | 401  | 401   | 401     | 201    | 201  | 403     | 403   | 403
-    required | POST /emit             | 401  | 401   | 401     | 201    | 201  | 403     | 403   | 403
-    required | PATCH /api/orders/{id} | 401  | 401   | 401     | 200    | 403  | 200     | 403   | 403
-    required | WS connect             | wait | 401   | 401     | conn   | conn | conn    | conn  | conn
-    required | WS hello token         | 4001 | 4001  | 4001    | conn   | conn | conn    | conn  | conn
-    required | WS new_order           | 4001 | 401   | 401     | ack    | ack  | deny    | deny  | deny
-    required | WS order_update        | 4001 | 401   | 401     | ack    | deny | ack     | deny  | deny
-    required | WS ack_order           | 4001 | 401   | 401     | ack    | deny | ack     | deny  | deny
-    required | GET /api/status        | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
-    required | GET /api/outlet        | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
-    required | GET /kiosk/index.html  | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
-    required | GET /health (ops)      | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
-    required | POST /api/pairing      | 201  | 201   | 201     | 201    | 201  | 201     | 201   | 201
-    required | GET /api/pairing/{rid} | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
-    required | GET /api/devices +PIN  | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    mode     | route                     | none | wrong | revoked | legacy | pos  | kitchen | board | display
+    off      | GET /api/orders           | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    off      | GET /api/orders/{id}      | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    off      | POST /api/orders          | 201  | 201   | 201     | 201    | 201  | 201     | 201   | 201
+    off      | POST /emit                | 201  | 201   | 201     | 201    | 201  | 201     | 201   | 201
+    off      | PATCH /api/orders/{id}    | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    off      | WS connect                | conn | conn  | conn    | conn   | conn | conn    | conn  | conn
+    off      | WS / connect              | conn | conn  | conn    | conn   | conn | conn    | conn  | conn
+    off      | WS hello token            | conn | conn  | conn    | conn   | conn | conn    | conn  | conn
+    off      | WS new_order              | ack  | ack   | ack     | ack    | ack  | ack     | ack   | ack
+    off      | WS order_update           | ack  | ack   | ack     | ack    | ack  | ack     | ack   | ack
+    off      | WS ack_order              | ack  | ack   | ack     | ack    | ack  | ack     | ack   | ack
+    off      | GET /api/status           | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    off      | GET /api/outlet           | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    off      | GET /api/master-data/{k}  | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    off      | GET / (status page)       | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    off      | GET /kiosk/index.html     | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    off      | GET /health (ops)         | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    off      | GET /metrics (ops)        | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    off      | GET /clients (ops)        | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    off      | POST /api/pairing         | 201  | 201   | 201     | 201    | 201  | 201     | 201   | 201
+    off      | GET /api/pairing/{rid}    | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    off      | GET /api/devices          | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    off      | GET /api/pairing          | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    off      | POST /api/pairing/approve | 404  | 404   | 404     | 404    | 404  | 404     | 404   | 404
+    off      | POST /api/pairing/reject  | 404  | 404   | 404     | 404    | 404  | 404     | 404   | 404
+    off      | DELETE /api/devices/{x}   | 404  | 404   | 404     | 404    | 404  | 404     | 404   | 404
+    required | GET /api/orders           | 401  | 401   | 401     | 200    | 200  | 200     | 200   | 200
+    required | GET /api/orders/{id}      | 401  | 401   | 401     | 200    | 200  | 200     | 200   | 200
+    required | POST /api/orders          | 401  | 401   | 401     | 201    | 201  | 403     | 403   | 403
+    required | POST /emit                | 401  | 401   | 401     | 201    | 201  | 403     | 403   | 403
+    required | PATCH /api/orders/{id}    | 401  | 401   | 401     | 200    | 403  | 200     | 403   | 403
+    required | WS connect                | wait | 401   | 401     | conn   | conn | conn    | conn  | conn
+    required | WS / connect              | wait | 401   | 401     | conn   | conn | conn    | conn  | conn
+    required | WS hello token            | 4001 | 4001  | 4001    | conn   | conn | conn    | conn  | conn
+    required | WS new_order              | 4001 | 401   | 401     | ack    | ack  | deny    | deny  | deny
+    required | WS order_update           | 4001 | 401   | 401     | ack    | deny | ack     | deny  | deny
+    required | WS ack_order              | 4001 | 401   | 401     | ack    | deny | ack     | deny  | deny
+    required | GET /api/status           | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    required | GET /api/outlet           | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    required | GET /api/master-data/{k}  | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    required | GET / (status page)       | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    required | GET /kiosk/index.html     | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    required | GET /health (ops)         | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    required | GET /metrics (ops)        | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    required | GET /clients (ops)        | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    required | POST /api/pairing         | 201  | 201   | 201     | 201    | 201  | 201     | 201   | 201
+    required | GET /api/pairing/{rid}    | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    required | GET /api/devices          | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    required | GET /api/pairing          | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    required | POST /api/pairing/approve | 404  | 404   | 404     | 404    | 404  | 404     | 404   | 404
+    required | POST /api/pairing/reject  | 404  | 404   | 404     | 404    | 404  | 404     | 404   | 404
+    required | DELETE /api/devices/{x}   | 404  | 404   | 404     | 404    | 404  | 404     | 404   | 404
     """
     outlet = outlets[mode]
     token = outlet.tokens[caller]
