@@ -24,7 +24,7 @@ IDLE_EVERY = 60.0            # otherwise, besides every change
 
 
 class PairingLink:
-    """One supervised loop; never dies, backs off while central is unreachable."""
+    """One loop under the hub's supervisor; backs off while central is unreachable."""
 
     def __init__(self, ctx: HubContext, link: CentralLink) -> None:
         self.ctx = ctx
@@ -35,7 +35,7 @@ class PairingLink:
 
     def start(self) -> None:
         self.ctx.devices.listeners.append(self.wake.set)
-        self.task = asyncio.create_task(self._loop(), name="central-pairing")
+        self.task = self.ctx.supervisor.spawn("central-pairing", self._loop)
 
     async def stop(self) -> None:
         if self.wake.set in self.ctx.devices.listeners:
