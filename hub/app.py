@@ -23,7 +23,7 @@ from aiohttp import web
 
 from hub import __version__, systemd
 from hub.background import cancel_and_wait
-from hub.config import HubConfig
+from hub.config import HubConfig, with_persistent_hub_id
 from hub.context import CTX, HubContext
 from hub.core.feed import CLIENT_TYPES
 from hub.core.messages import build
@@ -36,7 +36,7 @@ from hub.intake import OrderIntake
 from hub.metrics import HubMetrics
 from hub.ops import add_routes as add_ops_routes
 from hub.pairing_api import add_routes as add_pairing_routes
-from hub.security import MAX_BODY, make_allowlist_middleware
+from hub.security import MAX_BODY, FloodGuard, make_allowlist_middleware, make_guard_middleware
 from hub.state import HubState
 from hub.store import CommitStats, OrderStore, migrate
 from hub.ui_static import add_routes as add_ui_routes
@@ -52,6 +52,7 @@ CHECKPOINT_EVERY = 1.0
 
 def build_context(cfg: HubConfig) -> HubContext:
     cfg.data_dir.mkdir(parents=True, exist_ok=True)
+    cfg = with_persistent_hub_id(cfg)
     store = OrderStore(cfg.db_path)
     metrics = HubMetrics(__version__, cfg.effective_hub_id, cfg.outlet_id, cfg.data_dir)
 
@@ -71,7 +72,8 @@ def build_context(cfg: HubConfig) -> HubContext:
     devices = DeviceRegistry(cfg, metrics)
     ctx = HubContext(cfg, store, fanout, metrics, intake, state, devices, addresses=addresses,
                      websocket_url=websocket_url_for(cfg, addresses),
-                     ws_refuse_flag=os.environ.get("HUB_TEST_REFUSE_WS", ""))
+                     ws_refuse_flag=os.environ.get("HUB_TEST_REFUSE_WS", ""),
+                     flood=FloodGuard(cfg))
     ctx.supervisor.on_restart = lambda task: metrics.task_restarts.labels(task).inc()
     return ctx
 
@@ -222,8 +224,11 @@ async def root(request: web.Request) -> web.StreamResponse:
 
 
 def build_apps(ctx: HubContext) -> tuple[web.Application, web.Application]:
-    allow = make_allowlist_middleware(ctx.cfg)
-    main = web.Application(client_max_size=MAX_BODY, middlewares=[allow, protocol_errors])
+    def refused(reason: str) -> None:
+        ctx.metrics.requests_refused.labels(reason).inc()
+
+    guard = make_guard_middleware(ctx.cfg, ctx.flood, count=refused)
+    main = web.Application(client_max_size=MAX_BODY, middlewares=[guard, protocol_errors])
     main[CTX] = ctx
     main.router.add_get("/ws", websocket_handler)
     main.router.add_get("/", root)
@@ -242,7 +247,7 @@ def build_apps(ctx: HubContext) -> tuple[web.Application, web.Application]:
     interval = systemd.watchdog_interval()
     if interval:
         main.cleanup_ctx.append(_task_ctx("watchdog", lambda c: _watchdog(c, interval)))
-    ops = web.Application(middlewares=[allow])
+    ops = web.Application(middlewares=[make_allowlist_middleware(ctx.cfg, count=refused)])
     ops[CTX] = ctx
     add_ops_routes(ops)
     return main, ops
@@ -268,7 +273,7 @@ async def serve(cfg: HubConfig, stop: asyncio.Event | None = None) -> None:
     try:
         await web.TCPSite(main_runner, cfg.bind, cfg.ws_port, reuse_address=True).start()
         await web.TCPSite(ops_runner, cfg.bind, cfg.http_port, reuse_address=True).start()
-        log.info("hub %s for outlet %d: ws %s, http %s:%d/health", cfg.effective_hub_id,
+        log.info("hub %s for outlet %d: ws %s, http %s:%d/health", ctx.cfg.hub_id,
                  cfg.outlet_id, ctx.websocket_url, cfg.bind, cfg.http_port)
         systemd.notify("READY=1\nSTATUS=serving orders")
         await stop.wait()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
+import secrets
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -24,6 +26,9 @@ DEFAULT_ALLOWED_NETWORKS = (
     "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
     "169.254.0.0/16", "fe80::/10", "fc00::/7",
 )
+
+DEFAULT_RATE_LIMIT_EXEMPT = ("127.0.0.0/8", "::1/128")
+_HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
 
 # Environment names that do not follow the HUB_<KEY> pattern, kept from the seed server.
 _ENV_ALIASES = {"ws_port": "WS_PORT", "http_port": "HTTP_PORT", "hub_id": "HUB_ID"}
@@ -53,6 +58,13 @@ class HubConfig:
     zeroconf: bool = True
     allowed_networks: tuple[str, ...] = DEFAULT_ALLOWED_NETWORKS
     allowed_origins: tuple[str, ...] = ()
+    # Names (no port) a browser may use to reach the hub, besides its own: localhost, its
+    # host name and <hostname>.local, <hub_id>.local. Address literals always pass (see
+    # hub/security.py and decision 0620: a rebinding attack always arrives under a name).
+    allowed_hosts: tuple[str, ...] = ()
+    # Sources that skip flood limits: loopback, i.e. processes on the hub itself and the
+    # bench. "none" limits everyone (put it there when a proxy on the hub forwards clients).
+    rate_limit_exempt: tuple[str, ...] = DEFAULT_RATE_LIMIT_EXEMPT
     client_token: str = field(default="", repr=False)
     # `off`: any allowed LAN client reads and writes (demo, standalone); `required`: every
     # socket and order call needs a paired device token (docs/protocol.md §7).
@@ -84,7 +96,14 @@ class HubConfig:
 
     @property
     def effective_hub_id(self) -> str:
-        return self.hub_id or f"hub-outlet-{self.outlet_id}"
+        """`hub_id`, or the one generated at first start (`with_persistent_hub_id`)."""
+        return self.hub_id or read_stored_hub_id(self.data_dir) or "(generated at first start)"
+
+    @cached_property
+    def parsed_rate_limit_exempt(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network,
+                                                ...]:
+        return tuple(ipaddress.ip_network(n, strict=False) for n in self.rate_limit_exempt
+                     if n.lower() != "none")
 
     @property
     def db_path(self) -> Path:
@@ -206,6 +225,16 @@ def validate(cfg: HubConfig) -> HubConfig:
             ipaddress.ip_network(net, strict=False)
         except ValueError:
             raise ConfigError(f"allowed_networks: {net!r} is not a network (CIDR)") from None
+    for net in cfg.rate_limit_exempt:
+        try:
+            if net.lower() != "none":
+                ipaddress.ip_network(net, strict=False)
+        except ValueError:
+            raise ConfigError(f"rate_limit_exempt: {net!r} is not a network (CIDR) or none") \
+                from None
+    for host in cfg.allowed_hosts:
+        if not _HOST_RE.match(host):
+            raise ConfigError(f"allowed_hosts: {host!r} is not a host name (no scheme, no port)")
     for origin in cfg.allowed_origins:
         parts = urlsplit(origin)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -230,3 +259,32 @@ def validate(cfg: HubConfig) -> HubConfig:
     if len(cfg.hub_id) > 64 or any(c.isspace() for c in cfg.hub_id):
         raise ConfigError("hub_id: at most 64 characters, no spaces")
     return cfg
+
+
+HUB_ID_FILE = "hub_id"
+
+
+def read_stored_hub_id(data_dir: Path) -> str:
+    """The hub id generated at an earlier start, or "" when there is none yet."""
+    try:
+        return (data_dir / HUB_ID_FILE).read_text().strip()
+    except OSError:
+        return ""
+
+
+def with_persistent_hub_id(cfg: HubConfig) -> HubConfig:
+    """`cfg` with a hub_id: the configured one, else one generated once and kept in data_dir.
+
+    Random (64 bits) rather than `hub-outlet-<id>`, so a hub's id is not guessable by whoever
+    holds another outlet's enrollment token; stable, so HQ sees one hub across restarts.
+    """
+    if cfg.hub_id:
+        return cfg
+    stored = read_stored_hub_id(cfg.data_dir)
+    if not stored:
+        stored = f"hub-{secrets.token_hex(8)}"
+        cfg.data_dir.mkdir(parents=True, exist_ok=True)
+        tmp = cfg.data_dir / (HUB_ID_FILE + ".tmp")
+        tmp.write_text(stored + "\n")
+        os.replace(tmp, cfg.data_dir / HUB_ID_FILE)
+    return replace(cfg, hub_id=stored)

@@ -15,6 +15,7 @@ from hub.devices import DeviceRegistry
 from hub.fanout import Fanout
 from hub.intake import OrderIntake
 from hub.metrics import HubMetrics
+from hub.security import FloodGuard
 from hub.state import HubState
 from hub.store import OrderStore
 from hub.supervisor import Supervisor
@@ -58,6 +59,8 @@ class HubContext:
     # Diagnostic switch: while this file exists, WebSocket upgrades are refused so IT (and
     # the browser tests) can check that screens fall back to polling and come back.
     ws_refuse_flag: str = ""
+    # Flood limits per address and per token, shared by HTTP, WebSocket and pairing.
+    flood: FloodGuard | None = None
 
     def ws_refused(self) -> bool:
         return bool(self.ws_refuse_flag) and os.path.exists(self.ws_refuse_flag)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -12,6 +11,7 @@ from sqlalchemy import Connection
 
 from hub.access import guard, tenant_scope
 from hub.context import CTX, HubContext
+from hub.core import bounds
 from hub.core.errors import ProtocolError
 from hub.core.feed import CLIENT_TYPES, parse_tenant_ids
 from hub.core.pairing import READ, SUBMIT, UPDATE_STATUS
@@ -44,9 +44,11 @@ def _query_int(request: web.Request, name: str, default: int | None = None) -> i
     raw = request.query.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit():
-        raise ProtocolError("validation_failed", f"{name} must be a non-negative integer", name)
-    return int(raw)
+    try:
+        return bounds.query_int(raw)
+    except bounds.BoundsError:
+        raise ProtocolError("validation_failed", f"{name} must be a non-negative integer "
+                            f"up to {bounds.MAX_INT}", name) from None
 
 
 def _tenants(request: web.Request) -> frozenset[int]:
@@ -70,9 +72,20 @@ async def _json_body(request: web.Request) -> Any:
     except web.HTTPRequestEntityTooLarge:
         raise ProtocolError("too_large", "request body over 256 KiB") from None
     try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
+        return bounds.parse_json(raw)
+    except bounds.BoundsError:
         raise ProtocolError("invalid_json", "body is not valid JSON") from None
+
+
+def _label(value: Any, default: str) -> str:
+    """A client-chosen name (client_id, by) that is safe to store and show, else `default`."""
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        return default
+    text = str(value)[:100]
+    try:
+        return bounds.bounded_text(text, 100) or default
+    except bounds.BoundsError:
+        return default
 
 
 async def list_orders(request: web.Request) -> web.Response:
@@ -85,7 +98,7 @@ async def list_orders(request: web.Request) -> web.Response:
     client_type = request.query.get("client_type", "kitchen")
     if client_type not in CLIENT_TYPES:
         raise ProtocolError("validation_failed", "unknown client_type", "client_type")
-    client_id = (request.query.get("client_id") or f"poll-{request.remote}")[:100]
+    client_id = _label(request.query.get("client_id"), f"poll-{request.remote}")
     ctx.seen_poller(client_id, client_type, request.remote or "?", sorted(tenants))
     ctx.metrics.polls.inc()
     since_rev = _query_int(request, "since_rev")
@@ -147,8 +160,8 @@ async def patch_order(request: web.Request) -> web.Response:
     if not isinstance(body, dict):
         raise ProtocolError("validation_failed", "body must be an object", "status")
     body = dict(body, uuid=request.match_info["key"])
-    by = request.query.get("client_id") or body.get("by") or f"http-{request.remote}"
-    result = await ctx.intake.update(body, by=str(by)[:100], authorized=authorized)
+    by = _label(request.query.get("client_id") or body.get("by"), f"http-{request.remote}")
+    result = await ctx.intake.update(body, by=by, authorized=authorized)
     order = result["order"]
     order["unchanged"] = result["unchanged"]
     return web.json_response(order)

@@ -12,7 +12,13 @@ from typing import Any
 
 from hub.config import HubConfig
 from hub.core.errors import ProtocolError
-from hub.core.orders import fingerprint, normalize_order, parse_status_update, utc_now_iso
+from hub.core.orders import (
+    fingerprint,
+    normalize_order,
+    order_key,
+    parse_status_update,
+    utc_now_iso,
+)
 from hub.fanout import Fanout
 from hub.metrics import HubMetrics
 from hub.store import OrderStore, StoreUnavailable
@@ -87,11 +93,9 @@ class OrderIntake:
         self.require_write(authorized)
         if not isinstance(raw, dict):
             raise ProtocolError("validation_failed", "payload must be an object", "payload")
-        key = raw.get("uuid") or raw.get("order_number")
-        if not isinstance(key, str | int) or isinstance(key, bool) or not str(key).strip():
-            raise ProtocolError("validation_failed", "uuid or order_number is required", "uuid")
+        key = order_key(raw)
         try:
-            result = await self.store.acknowledge(str(key).strip(), client_id)
+            result = await self.store.acknowledge(key, client_id)
         except StoreUnavailable:
             raise ProtocolError("unavailable", "the hub cannot store changes right now") from None
         note = {"uuid": result.order["uuid"], "order_number": result.order["order_number"],

@@ -52,6 +52,12 @@ class HubMetrics:
         self.orders_rejected = Counter("outlet_hub_orders_rejected",
                                        "Order submissions refused, by error code.", ["code"],
                                        registry=r)
+        self.requests_refused = Counter(
+            "outlet_hub_requests_refused", "Requests and frames refused before handling, by "
+            "reason (host, origin, media_type, rate_address, rate_token).", ["reason"],
+            registry=r)
+        for reason in ("host", "origin", "media_type", "rate_address", "rate_token"):
+            self.requests_refused.labels(reason)         # exported as 0 from the start
         self.status_changes = Counter("outlet_hub_order_status_changes",
                                       "Order status transitions stored.", ["status"], registry=r)
         self.deliveries = Counter("outlet_hub_kitchen_deliveries",

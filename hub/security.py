@@ -1,9 +1,23 @@
-"""Who may talk to the hub: source-address allowlist, Origin check, request size limits."""
+"""Who may talk to the hub: source allowlist, Host allowlist, Origin, browser writes, floods.
+
+Decision 0620 explains the rules; in short:
+- the peer address must lie in `allowed_networks` (both ports);
+- the Host header must be an address literal or one of the hub's names (`allowed_hosts`
+  plus its own): a DNS-rebinding page always arrives under the attacker's name;
+- a browser write (Origin or Sec-Fetch-Site present) must come from the hub's own origin
+  (same scheme, host and port) or an `allowed_origins` entry, and be `application/json`;
+  seed devices send neither header and keep working;
+- writes, WebSocket upgrades and pairing calls spend from a token bucket per address and
+  one per presented token, loopback exempt by default.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import logging
+import socket
+import time
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
@@ -11,53 +25,98 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from hub.config import HubConfig
+from hub.core.ratelimit import KeyedBuckets
 
 log = logging.getLogger(__name__)
 
 MAX_FRAME = 64 * 1024        # WebSocket frames; larger ones close with 1009
 MAX_BODY = 256 * 1024        # HTTP bodies; larger ones get 413
 
+# Flood limits. A food court's busiest source is one POS relaying for several counters or
+# a kiosk draining its offline queue: tens of orders at once, a few per second at most
+# (12 kiosks at one order per 30 s is 0.4/s for the whole court). 200 at once and 10/s
+# per address, 300 and 30/s per token (a legacy client_token is shared by every device of
+# the outlet), leave an honest client 20x headroom and cut a scripted burst of 400 in half.
+ADDRESS_RATE, ADDRESS_BURST = 10.0, 200.0
+TOKEN_RATE, TOKEN_BURST = 30.0, 300.0
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def _address(remote: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    if not remote:
+        return None
+    try:
+        addr = ipaddress.ip_address(remote.split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
+        return addr.ipv4_mapped
+    return addr
+
+
+def _in(remote: str | None, networks: tuple[Network, ...]) -> bool:
+    addr = _address(remote)
+    return addr is not None and any(addr.version == n.version and addr in n for n in networks)
 
 
 def remote_allowed(remote: str | None, cfg: HubConfig) -> bool:
     """True when the peer address lies in one of the allowed networks (an allowlist)."""
-    if not remote:
-        return False
+    return _in(remote, cfg.parsed_networks)
+
+
+def host_name(host: str) -> str:
+    """The name or address of a Host header value, without port, brackets or final dot."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:host.find("]")] if "]" in host else host
+    if host.count(":") == 1:
+        host = host.rsplit(":", 1)[0]
+    return host.rstrip(".")
+
+
+def own_host_names(cfg: HubConfig) -> frozenset[str]:
+    """The names a browser may use for this hub, besides address literals and the host name."""
+    names = {"localhost", *(h.lower().rstrip(".") for h in cfg.allowed_hosts)}
+    if cfg.hub_id:
+        names |= {cfg.hub_id.lower(), f"{cfg.hub_id.lower()}.local"}
+    pinned = urlsplit(cfg.websocket_url).hostname if cfg.websocket_url else None
+    if pinned:
+        names.add(pinned.lower())
+    return frozenset(names)
+
+
+def host_allowed(host: str | None, names: frozenset[str]) -> bool:
+    """A missing Host (HTTP/1.0 devices), an address literal, or one of the hub's names."""
+    if not host:
+        return True
+    name = host_name(host)
     try:
-        addr = ipaddress.ip_address(remote.split("%", 1)[0])
+        ipaddress.ip_address(name)
+        return True
     except ValueError:
-        return False
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped is not None:
-        addr = addr.ipv4_mapped
-    return any(addr.version == net.version and addr in net for net in cfg.parsed_networks)
+        pass
+    if name in names:
+        return True
+    # The host name is read on demand: first boot renames the hub after it has started.
+    system = socket.gethostname().lower().split(".")[0]
+    return name in (system, f"{system}.local")
 
 
-def origin_allowed(origin: str | None, host: str | None, cfg: HubConfig) -> bool:
-    """Browsers send Origin: same host or an allowed origin passes; no Origin (a device) passes."""
+def origin_allowed(origin: str | None, host: str | None, cfg: HubConfig,
+                   scheme: str = "http") -> bool:
+    """No Origin (a device) passes; else the request's own scheme://host or an allowed origin."""
     if origin is None:
         return True
     parts = urlsplit(origin)
     if not parts.scheme or not parts.netloc:
         return False
-    if host and parts.netloc.lower() == host.lower():
+    if host and parts.scheme.lower() == scheme and parts.netloc.lower() == host.lower():
         return True
     normalized = f"{parts.scheme}://{parts.netloc}".lower()
     return any(normalized == o.rstrip("/").lower() for o in cfg.allowed_origins)
-
-
-def make_allowlist_middleware(cfg: HubConfig) -> Middleware:
-    @web.middleware
-    async def allowlist(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not remote_allowed(request.remote, cfg):
-            log.warning("refused %s %s from %s: not in allowed networks", request.method,
-                        request.path, request.remote)
-            return web.json_response({"error": {"code": "forbidden",
-                                                "message": "your address is not allowed"}},
-                                     status=403)
-        return await handler(request)
-
-    return allowlist
 
 
 def presented_token(request: web.Request) -> str | None:
@@ -66,3 +125,116 @@ def presented_token(request: web.Request) -> str | None:
     if auth.lower().startswith("bearer "):
         return auth[7:].strip()
     return request.headers.get("X-Hub-Token") or request.query.get("token")
+
+
+class FloodGuard:
+    """Token buckets per source address and per presented token (by its digest)."""
+
+    def __init__(self, cfg: HubConfig, clock: Callable[[], float] = time.monotonic) -> None:
+        self.exempt = cfg.parsed_rate_limit_exempt
+        self.by_address = KeyedBuckets(ADDRESS_RATE, ADDRESS_BURST)
+        self.by_token = KeyedBuckets(TOKEN_RATE, TOKEN_BURST)
+        self.clock = clock
+        self.refused: dict[str, int] = {"address": 0, "token": 0}
+
+    @staticmethod
+    def token_key(token: str | None) -> str | None:
+        """The key a token is limited under: its digest, so the token itself is never kept."""
+        if not token:
+            return None
+        return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+    def exempts(self, remote: str | None) -> bool:
+        """True for sources in `rate_limit_exempt` (loopback by default)."""
+        return _in(remote, self.exempt)
+
+    def check(self, remote: str | None, token_key: str | None) -> str | None:
+        """None when allowed, else which limit refused it ("address" or "token")."""
+        if self.exempts(remote):
+            return None
+        now = self.clock()
+        if not self.by_address.allow(remote or "?", now):
+            self.refused["address"] += 1
+            return "address"
+        if token_key is not None and not self.by_token.allow(token_key, now):
+            self.refused["token"] += 1
+            return "token"
+        return None
+
+
+def _refusal(code: str, message: str, status: int,
+             headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status,
+                             headers=headers)
+
+
+def rate_limited_response(scope: str) -> web.Response:
+    return _refusal("rate_limited", f"too many requests from this {scope}; slow down", 429,
+                    {"Retry-After": "1"})
+
+
+def _is_limited(request: web.Request) -> bool:
+    """Writes, WebSocket upgrades and every pairing call spend from the flood buckets."""
+    return (request.method in _WRITE_METHODS
+            or request.headers.get("Upgrade", "").lower() == "websocket"
+            or request.path.startswith("/api/pairing"))
+
+
+def _browser_write_refusal(request: web.Request, cfg: HubConfig) -> web.Response | None:
+    """Cross-site writes are refused; a browser's own writes must be JSON (no simple POST)."""
+    origin = request.headers.get("Origin")
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if origin is None and fetch_site is None:
+        return None                                  # a device, not a browser
+    if origin is not None and not origin_allowed(origin, request.headers.get("Host"), cfg,
+                                                 request.scheme):
+        return _refusal("forbidden", "origin not allowed", 403)
+    if origin is None and fetch_site not in ("same-origin", "none"):
+        return _refusal("forbidden", "cross-site request", 403)
+    # A write without a body (a DELETE with a PIN header) carries nothing to mistype.
+    if request.body_exists and request.content_type != "application/json":
+        return _refusal("unsupported_media_type",
+                        "browser writes must be sent as application/json", 415)
+    return None
+
+
+def make_guard_middleware(cfg: HubConfig, guard: FloodGuard | None = None, *,
+                          writes: bool = True,
+                          count: Callable[[str], None] = lambda _reason: None) -> Middleware:
+    """Allowlist, Host check and (on the browser port, `writes`) write and flood checks.
+
+    `count(reason)` is told of every refusal: host, origin, media_type, rate_address,
+    rate_token (the allowlist has its own log line and no metric, as before).
+    """
+    names = own_host_names(cfg)
+
+    @web.middleware
+    async def guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not remote_allowed(request.remote, cfg):
+            log.warning("refused %s %s from %s: not in allowed networks", request.method,
+                        request.path, request.remote)
+            return _refusal("forbidden", "your address is not allowed", 403)
+        if not host_allowed(request.headers.get("Host"), names):
+            log.warning("refused %s %s from %s: Host %r is not one of this hub's names",
+                        request.method, request.path, request.remote, request.headers.get("Host"))
+            count("host")
+            return _refusal("forbidden", "unknown Host; add it to allowed_hosts", 403)
+        if writes and request.method in _WRITE_METHODS:
+            refusal = _browser_write_refusal(request, cfg)
+            if refusal is not None:
+                count("origin" if refusal.status == 403 else "media_type")
+                return refusal
+        if guard is not None and _is_limited(request):
+            scope = guard.check(request.remote, guard.token_key(presented_token(request)))
+            if scope is not None:
+                count(f"rate_{scope}")
+                return rate_limited_response(scope)
+        return await handler(request)
+
+    return guarded
+
+
+def make_allowlist_middleware(cfg: HubConfig,
+                              count: Callable[[str], None] = lambda _reason: None) -> Middleware:
+    """The source and Host checks alone (the ops port: no writes, no browsers)."""
+    return make_guard_middleware(cfg, writes=False, count=count)

@@ -22,6 +22,9 @@ def _ui_dir(request: web.Request) -> Path:
 
 
 def _serve(root: Path, relative: str) -> web.StreamResponse:
+    """A file under `root` (an app's own folder): `..`, NUL and backslashes never leave it."""
+    if "\x00" in relative or "\\" in relative or ".." in relative.split("/"):
+        raise web.HTTPNotFound()
     base = root.resolve()
     target = (base / relative).resolve()
     if not target.is_relative_to(base):
@@ -40,7 +43,8 @@ async def app_file(request: web.Request) -> web.StreamResponse:
     app = request.match_info["app"]
     if app not in APPS:
         raise web.HTTPNotFound()
-    return _serve(_ui_dir(request), f"{app}/{request.match_info.get('path', '')}")
+    # Confined to ui/<app>/, not ui/: /kiosk/%2e%2e/admin/admin.js must not reach admin.
+    return _serve(_ui_dir(request) / app, request.match_info.get("path", ""))
 
 
 async def app_root_redirect(request: web.Request) -> web.StreamResponse:

@@ -35,7 +35,7 @@ from hub.fanout import Client
 from hub.intake import token_matches
 from hub.security import MAX_FRAME, origin_allowed, presented_token
 from hub.store import OrderStore
-from hub.ws_identity import identity, int_param
+from hub.ws_identity import identity, int_param, ref_of, safe_label
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +70,10 @@ class Session:
         self.inflight: set[asyncio.Task[None]] = set()
         self.replay_task: asyncio.Task[None] | None = None
         self.who: Principal = ANONYMOUS
-        # pairing=required and no token on the URL: nothing is sent or accepted until a
-        # `hello` carries a device token.
-        self.awaiting_token = False
+        self.awaiting_token = False     # pairing=required, no token yet: silent until `hello`
+        self.token_key: str | None = None     # digest of the token presented, for FloodGuard
+        # Decided once per socket: the bench sends thousands of frames a second from loopback.
+        self.exempt = ctx.flood is None or ctx.flood.exempts(client.remote)
 
     def allow(self, action: str) -> bool:
         """Raise unless pairing lets this socket `action`; True when writes count as authorised."""
@@ -92,8 +93,7 @@ class Session:
             self.revoked()
 
     async def refuse_token(self, ref: str | None) -> None:
-        self.error(ProtocolError("unauthorized", "unknown or revoked device token; pair again",
-                                 "token"), ref)
+        self.error(ProtocolError("unauthorized", "unknown or revoked token; pair again"), ref)
         await asyncio.sleep(0.05)        # let the error frame leave before closing
         await self.ws.close(code=4001, message=b"unauthorized")
 
@@ -169,10 +169,14 @@ class Session:
             if msg.type == WSMsgType.TEXT:
                 if not self.bucket.allow(time.monotonic()):
                     self.error(ProtocolError("rate_limited", "too many messages; slow down"),
-                               _ref_of(msg.data))
+                               ref_of(msg.data))
                     if self.bucket.refused > MAX_REFUSALS:
                         await self.ws.close(code=1008, message=b"flood")
                         break
+                    continue
+                if not self._within_shared_limits():
+                    self.error(ProtocolError("rate_limited", "too many messages from your "
+                                             "address or token; slow down"), ref_of(msg.data))
                     continue
                 self.dispatch(msg.data)
                 if len(self.inflight) >= MAX_IN_FLIGHT:
@@ -183,6 +187,17 @@ class Session:
             elif msg.type == WSMsgType.ERROR:
                 log.info("websocket %s closed with error: %s", self.client.id, self.ws.exception())
                 break
+
+    def _within_shared_limits(self) -> bool:
+        """Every socket of one address (or token) spends from the same bucket as its HTTP."""
+        flood = self.ctx.flood
+        if flood is None or self.exempt:
+            return True
+        scope = flood.check(self.client.remote, self.token_key)
+        if scope is None:
+            return True
+        self.ctx.metrics.requests_refused.labels(f"rate_{scope}").inc()
+        return False
 
     def dispatch(self, text: str) -> None:
         try:
@@ -225,14 +240,6 @@ def _unpaired_timeout(session: Session) -> None:
         session.revoked(b"no device token")
 
 
-def _ref_of(text: str) -> str | None:
-    """The `id` of a frame we refuse without handling, so the sender knows which to resend."""
-    try:
-        return parse(text).id
-    except ProtocolError:
-        return None
-
-
 def _check_token(session: Session, token: Any) -> None:
     expected = session.ctx.cfg.client_token
     if token is None or not expected:
@@ -240,6 +247,8 @@ def _check_token(session: Session, token: Any) -> None:
     if not isinstance(token, str) or not token_matches(token, expected):
         raise ProtocolError("unauthorized", "wrong client token", "token")
     session.client.authorized = True
+    if session.ctx.flood is not None:
+        session.token_key = session.ctx.flood.token_key(token)
 
 
 @handles("hello")
@@ -258,6 +267,7 @@ async def on_hello(s: Session, env: Envelope) -> None:
                 if s.who.device_id is not None:
                     s.ctx.devices.detach(s.who.device_id, s.revoked)
                 s.adopt(who)
+                s.token_key = s.ctx.flood.token_key(token) if s.ctx.flood else s.token_key
     else:
         try:
             _check_token(s, fields.get("token"))
@@ -270,7 +280,7 @@ async def on_hello(s: Session, env: Envelope) -> None:
     since_rev = int_param(fields.get("since_rev"), "since_rev")
     since_id = int_param(fields.get("since_id"), "since_id")
     client_id = fields.get("client_id")
-    if isinstance(client_id, str) and 0 < len(client_id) <= 100:
+    if isinstance(client_id, str) and 0 < len(client_id) <= 100 and safe_label(client_id):
         s.client.id = client_id
     if s.awaiting_token:
         s.awaiting_token = False
@@ -319,7 +329,8 @@ async def on_ack_order(s: Session, env: Envelope) -> None:
 async def websocket_handler(request: web.Request) -> web.StreamResponse:
     """Upgrade, identify, replay if asked, then serve messages until the client leaves."""
     ctx = request.app[CTX]
-    if not origin_allowed(request.headers.get("Origin"), request.headers.get("Host"), ctx.cfg):
+    if not origin_allowed(request.headers.get("Origin"), request.headers.get("Host"), ctx.cfg,
+                          request.scheme):
         log.warning("refused websocket from %s: foreign Origin %s", request.remote,
                     request.headers.get("Origin"))
         return web.json_response({"error": {"code": "forbidden", "message": "origin not allowed"}},
@@ -353,13 +364,16 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
         return web.json_response({"error": exc.to_payload()}, status=exc.http_status)
     ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, heartbeat=30.0, compress=False)
     await ws.prepare(request)
-    client_id = (q.get("client_id") or request.headers.get("client-id") or
-                 f"{flt.client_type}-{uuidlib.uuid4().hex[:8]}")[:100]
+    client_id = (q.get("client_id") or request.headers.get("client-id") or "")[:100]
+    if not client_id or not safe_label(client_id):
+        client_id = f"{flt.client_type}-{uuidlib.uuid4().hex[:8]}"
     if request.transport is None:           # the peer left during the handshake
         return ws
     client = Client(client_id, flt, ws, request.transport, request.remote or "?")
     client.authorized = bool(token) and token_matches(token, ctx.cfg.client_token)
     session = Session(ctx, ws, client)
+    if ctx.flood is not None:
+        session.token_key = ctx.flood.token_key(token)
     if who.kind in ("device", "legacy"):
         session.adopt(who)
     session.awaiting_token = ctx.cfg.pairing_required and who.kind == "anonymous"

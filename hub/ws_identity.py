@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from hub.context import HubContext
+from hub.core import bounds
 from hub.core.errors import ProtocolError
 from hub.core.feed import CLIENT_TYPES, ClientFilter, parse_tenant_ids
+from hub.core.messages import parse
 from hub.core.pairing import ANONYMOUS, Principal, bounded_tenants
 
 
@@ -19,11 +21,11 @@ def int_param(value: Any, field: str) -> int | None:
         return None
     if isinstance(value, bool):
         raise ProtocolError("validation_failed", f"{field} must be a non-negative integer", field)
-    if isinstance(value, int) and value >= 0:
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    raise ProtocolError("validation_failed", f"{field} must be a non-negative integer", field)
+    try:
+        return bounds.bounded_int(value, 0)
+    except bounds.BoundsError:
+        raise ProtocolError("validation_failed", f"{field} must be a non-negative integer "
+                            f"up to {bounds.MAX_INT}", field) from None
 
 
 def identity(ctx: HubContext, fields: dict[str, Any], current: ClientFilter,
@@ -50,3 +52,20 @@ def identity(ctx: HubContext, fields: dict[str, Any], current: ClientFilter,
     if scope is None:
         raise ProtocolError("forbidden", "this screen is paired for other stalls", "tenant_ids")
     return ClientFilter(ctype, scope)
+
+
+def safe_label(text: str) -> bool:
+    """A client-chosen id we may store and show (no lone surrogates or control codes)."""
+    try:
+        bounds.bounded_text(text, 100)
+    except bounds.BoundsError:
+        return False
+    return True
+
+
+def ref_of(text: str) -> str | None:
+    """The `id` of a frame we refuse without handling, so the sender knows which to resend."""
+    try:
+        return parse(text).id
+    except ProtocolError:
+        return None

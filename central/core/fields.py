@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from central.core.errors import invalid
+from hub.core import bounds
 
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_MAX_MONEY = Decimal("1e12")
+# The limits themselves live in hub/core/bounds.py, so hub and central refuse the same
+# input (one place until issue 13's shared order package exists).
 
 
 def text(value: Any, field: str, max_len: int, *, required: bool = False,
@@ -22,12 +21,10 @@ def text(value: Any, field: str, max_len: int, *, required: bool = False,
         return default
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise invalid(field, f"{field} must be a string")
-    out = str(value).strip()
-    if len(out) > max_len:
-        raise invalid(field, f"{field} is longer than {max_len} characters")
-    if _CONTROL_RE.search(out):
-        raise invalid(field, f"{field} contains control characters")
-    return out
+    try:
+        return bounds.bounded_text(str(value).strip(), max_len)
+    except bounds.BoundsError as exc:
+        raise invalid(field, f"{field} {exc}") from None
 
 
 def required_text(value: Any, field: str, max_len: int) -> str:
@@ -37,17 +34,12 @@ def required_text(value: Any, field: str, max_len: int) -> str:
     return out
 
 
-def integer(value: Any, field: str, *, minimum: int = 1, maximum: int = 2**53) -> int:
-    """An integer (digits in a string accepted) within [minimum, maximum]."""
-    if isinstance(value, bool):
-        raise invalid(field, f"{field} must be an integer")
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value.strip())
-    if not isinstance(value, int):
-        raise invalid(field, f"{field} must be an integer")
-    if not minimum <= value <= maximum:
-        raise invalid(field, f"{field} must be between {minimum} and {maximum}")
-    return value
+def integer(value: Any, field: str, *, minimum: int = 1, maximum: int = bounds.MAX_INT) -> int:
+    """An integer (ASCII digits in a string accepted) within [minimum, maximum]."""
+    try:
+        return bounds.bounded_int(value, minimum, maximum)
+    except bounds.BoundsError as exc:
+        raise invalid(field, f"{field} {exc}") from None
 
 
 def optional_integer(value: Any, field: str, *, minimum: int = 1) -> int | None:
@@ -59,29 +51,20 @@ def optional_integer(value: Any, field: str, *, minimum: int = 1) -> int | None:
 
 def money(value: Any, field: str) -> str:
     """A non-negative decimal amount as a canonical string ("45000", "12.5"); never a float."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise invalid(field, f"{field} must be a decimal string")
     try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise invalid(field, f"{field} must be a decimal string") from None
-    if not amount.is_finite() or amount < 0 or amount > _MAX_MONEY:
-        raise invalid(field, f"{field} must be a non-negative amount")
-    out = format(amount.normalize(), "f")
-    return "0" if out in ("-0", "") else out
+        return bounds.money(value)
+    except bounds.BoundsError as exc:
+        raise invalid(field, f"{field} {exc}") from None
 
 
 def timestamp(value: Any, field: str) -> datetime:
     """An ISO 8601 timestamp as an aware UTC datetime (naive input is taken as UTC)."""
-    if not isinstance(value, str) or not value or len(value) > 40:
+    if not isinstance(value, str) or not value:
         raise invalid(field, f"{field} must be an ISO 8601 timestamp")
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise invalid(field, f"{field} must be an ISO 8601 timestamp") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        return bounds.timestamp(value)
+    except bounds.BoundsError as exc:
+        raise invalid(field, f"{field} {exc}") from None
 
 
 def iso(moment: datetime | float) -> str:

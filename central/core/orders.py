@@ -19,6 +19,7 @@ from typing import Any, Literal
 from central.core import fields
 from central.core import promotions as promo_rules
 from central.core.errors import ApiError, invalid
+from hub.core.orders import is_reserved_uuid
 
 STATUSES = ("pending", "preparing", "ready", "completed", "cancelled")
 ORDER_TYPES = ("dine_in", "takeaway", "delivery")
@@ -294,6 +295,12 @@ def parse_cart(raw: Any) -> Cart:
                                     or not KEY_RE.match(client_uuid) or len(client_uuid) > 80):
         raise invalid("client_uuid", "client_uuid must be 1-80 characters of letters, digits, :._-")
     tenant_uuids = _tenant_map(raw, "uuids", KEY_RE, "uuid")
+    # `legacy:<outlet>:<number>` is what a hub derives for a seed order sent without a uuid;
+    # a public cart choosing it would squat a seed kiosk's next order number (decision 0620).
+    if client_uuid is not None and is_reserved_uuid(client_uuid):
+        raise invalid("client_uuid", "client_uuid must not start with legacy: (reserved)")
+    if any(is_reserved_uuid(u) for u in tenant_uuids.values()):
+        raise invalid("uuids", "uuids must not start with legacy: (reserved)")
     tenant_numbers = _tenant_map(raw, "order_numbers", ORDER_NUMBER_RE, "order number")
     return Cart(
         outlet_id=fields.integer(raw.get("outlet_id"), "outlet_id"),

@@ -189,7 +189,15 @@ class FleetStore:
 
     def _enroll_hub(self, conn: Connection, reg: fleet.Registration, token_digest: str,
                     now: float) -> None:
-        existing = conn.execute(select(hubs.c.id).where(hubs.c.hub_id == reg.hub_id)).first()
+        existing = conn.execute(select(hubs.c.id, hubs.c.outlet_id)
+                                .where(hubs.c.hub_id == reg.hub_id)).first()
+        if existing is not None and existing.outlet_id != reg.outlet_id:
+            # Another outlet's enrollment token must not take this hub over (its outlet's
+            # orders and screens would follow the attacker). A hub really moved to another
+            # outlet enrolls under a new hub_id: a reflashed hub generates one by itself.
+            # The enrollment token stays unused (the transaction rolls back).
+            raise ApiError("conflict", f"hub_id {reg.hub_id} is enrolled for another outlet; "
+                           "enroll this hub under a new hub_id", "hub_id")
         if existing is None:
             conn.execute(insert(hubs).values(
                 hub_id=reg.hub_id, outlet_id=reg.outlet_id, token_digest=token_digest,

@@ -85,7 +85,8 @@ class OrderStore:
         parsed: list[tuple[dict[str, Any] | None, ApiError | None, str]] = []
         for raw in raw_orders:
             claimed = raw.get("uuid") if isinstance(raw, dict) else None
-            label = claimed if isinstance(claimed, str) else ""
+            # Echoed in the answer: only a well-formed uuid (a lone surrogate cannot be sent).
+            label = claimed if isinstance(claimed, str) and rules.KEY_RE.match(claimed) else ""
             try:
                 parsed.append((rules.canonical_order(raw, outlet_id), None, label))
             except ApiError as exc:

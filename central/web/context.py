@@ -24,6 +24,7 @@ from central.store.dead_letters import DeadLetterStore
 from central.store.fleet import FleetStore, HubPrincipal
 from central.store.orders import OrderStore
 from central.store.pairing import PairingStore
+from hub.core import bounds
 from hub.supervisor import Supervisor
 
 log = logging.getLogger("central.web")
@@ -89,8 +90,8 @@ def _dumps(obj: Any) -> str:
 async def body_json(request: web.Request) -> Any:
     """The request body as JSON, or ApiError invalid_json."""
     try:
-        return json.loads(await request.read() or b"null")
-    except (ValueError, UnicodeDecodeError):
+        return bounds.parse_json(await request.read())
+    except bounds.BoundsError:
         raise ApiError("invalid_json", "request body is not valid JSON") from None
 
 

@@ -19,6 +19,7 @@ HTTP_STATUS = {
     "forbidden": 403,
     "rate_limited": 429,
     "too_large": 413,
+    "unsupported_media_type": 415,
     "unavailable": 503,
 }
 

@@ -11,9 +11,10 @@ import hashlib
 import json
 import re
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from hub.core import bounds
 from hub.core.errors import ProtocolError
 
 STATUSES = ("pending", "preparing", "ready", "completed", "cancelled")
@@ -22,11 +23,10 @@ FINAL = frozenset({"completed", "cancelled"})
 ORDER_TYPES = ("dine_in", "takeaway", "delivery")
 
 # A uuid is any client key of safe characters: v4 UUIDs, "legacy:1:K1-0042", ULIDs.
+RESERVED_UUID_PREFIX = "legacy:"
 _KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._-]{0,99}$")
 _SOURCE_RE = re.compile(r"^[a-z0-9_-]{1,32}$")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _MAX_ITEMS = 200
-_MAX_MONEY = Decimal("1e12")
 # Fields that describe how an order travelled, not what was ordered: a retry through
 # another transport (kiosk → central → hub) must still be recognised as the same order.
 _NOT_CONTENT = frozenset({"uuid", "status", "source", "created_at"})
@@ -47,51 +47,37 @@ def _text(value: Any, field: str, max_len: int, *, required: bool = False,
     text = str(value).strip()
     if required and not text:
         raise _fail(field, f"{field} must not be empty")
-    if len(text) > max_len:
-        raise _fail(field, f"{field} is longer than {max_len} characters")
-    if _CONTROL_RE.search(text):
-        raise _fail(field, f"{field} contains control characters")
-    return text
+    try:
+        return bounds.bounded_text(text, max_len)
+    except bounds.BoundsError as exc:
+        raise _fail(field, f"{field} {exc}") from None
 
 
-def _int(value: Any, field: str, *, minimum: int = 1, maximum: int = 2**53) -> int:
-    if isinstance(value, bool):
-        raise _fail(field, f"{field} must be an integer")
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
-    if not isinstance(value, int):
-        raise _fail(field, f"{field} must be an integer")
-    if not minimum <= value <= maximum:
-        raise _fail(field, f"{field} must be between {minimum} and {maximum}")
-    return value
+def _int(value: Any, field: str, *, minimum: int = 1, maximum: int = bounds.MAX_INT) -> int:
+    try:
+        return bounds.bounded_int(value, minimum, maximum)
+    except bounds.BoundsError as exc:
+        raise _fail(field, f"{field} {exc}") from None
 
 
 def money(value: Any, field: str) -> str:
     """A non-negative decimal amount as a canonical string ("45000", "12.5")."""
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _fail(field, f"{field} must be a decimal string")
     try:
-        amount = Decimal(str(value).strip())
-    except InvalidOperation:
-        raise _fail(field, f"{field} must be a decimal string") from None
-    if not amount.is_finite() or amount < 0 or amount > _MAX_MONEY:
-        raise _fail(field, f"{field} must be a non-negative amount")
-    text = format(amount.normalize(), "f")
-    return "0" if text in ("-0", "") else text
+        return bounds.money(value)
+    except bounds.BoundsError as exc:
+        raise _fail(field, f"{field} {exc}") from None
 
 
 def _timestamp(value: Any, field: str, now_iso: str) -> str:
     if value is None or value == "":
         return now_iso
-    if not isinstance(value, str) or len(value) > 40:
+    if not isinstance(value, str):
         raise _fail(field, f"{field} must be an ISO 8601 timestamp")
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise _fail(field, f"{field} must be an ISO 8601 timestamp") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        parsed = bounds.timestamp(value)
+    except bounds.BoundsError as exc:
+        raise _fail(field, f"{field} {exc}") from None
+    return parsed.isoformat().replace("+00:00", "Z")
 
 
 def _item(raw: Any, index: int) -> dict[str, Any]:
@@ -101,7 +87,7 @@ def _item(raw: Any, index: int) -> dict[str, Any]:
     product_id = raw.get("product_id")
     if product_id is not None and (isinstance(product_id, bool)
                                    or not isinstance(product_id, int | str)
-                                   or len(str(product_id)) > 64):
+                                   or not _short_key(str(product_id), 64)):
         raise _fail(f"{where}.product_id", "product_id must be an integer or short string")
     modifiers = raw.get("modifiers") or []
     if not isinstance(modifiers, list) or len(modifiers) > 20:
@@ -133,11 +119,17 @@ def normalize_order(raw: Any, outlet_id: int, *, source: str, now_iso: str) -> d
         if claimed != outlet_id:
             raise ProtocolError("outlet_mismatch",
                                 f"this hub serves outlet {outlet_id}, not {claimed}", "outlet_id")
+    derived = f"legacy:{outlet_id}:{order_number}"
     uuid = raw.get("uuid")
     if uuid is None or uuid == "":
-        uuid = f"legacy:{outlet_id}:{order_number}"
+        uuid = derived
     if not isinstance(uuid, str) or not _KEY_RE.match(uuid):
         raise _fail("uuid", "uuid must be 1-100 characters of letters, digits and :._-")
+    if is_reserved_uuid(uuid) and uuid != derived:
+        # `legacy:<outlet>:<number>` is the key the hub derives for an order sent without a
+        # uuid; a client choosing one for another number would squat a seed kiosk's next
+        # order (it would then get `conflict`). Naming exactly the derived one is harmless.
+        raise _fail("uuid", "uuids starting with legacy: are reserved for orders sent without one")
     status = raw.get("status", "pending")
     if status not in (None, "pending"):
         raise _fail("status", "a new order starts as pending")
@@ -174,6 +166,11 @@ def normalize_order(raw: Any, outlet_id: int, *, source: str, now_iso: str) -> d
         "source": src,
         "created_at": _timestamp(raw.get("created_at"), "created_at", now_iso),
     }
+
+
+def is_reserved_uuid(uuid: str) -> bool:
+    """True for the `legacy:` form the hub derives itself (any letter case)."""
+    return uuid[:7].lower() == RESERVED_UUID_PREFIX
 
 
 def fingerprint(order: dict[str, Any]) -> str:
@@ -222,14 +219,31 @@ def parse_status_update(raw: Any) -> tuple[str, str, str | None]:
     """(key, requested status, reason) from an `order_update` payload / PATCH body."""
     if not isinstance(raw, dict):
         raise _fail("payload", "payload must be an object")
-    key = raw.get("uuid") or raw.get("order_number")
-    if not isinstance(key, str | int) or isinstance(key, bool) or not str(key).strip():
-        raise _fail("uuid", "uuid or order_number is required")
+    key = order_key(raw)
     status = raw.get("status")
     if not isinstance(status, str) or not status:
         raise _fail("status", "status is required")
     reason = _text(raw.get("reason"), "reason", 200, default=None)
     return str(key).strip(), status, reason
+
+
+def order_key(raw: dict[str, Any]) -> str:
+    """The `uuid` or `order_number` a status change or acknowledgment names, bounded."""
+    key = raw.get("uuid") or raw.get("order_number")
+    if not isinstance(key, str | int) or isinstance(key, bool) or not str(key).strip():
+        raise _fail("uuid", "uuid or order_number is required")
+    text = str(key).strip()
+    if not _short_key(text, 100):
+        raise _fail("uuid", "uuid or order_number must be at most 100 characters of text")
+    return text
+
+
+def _short_key(text: str, max_len: int) -> bool:
+    try:
+        bounds.bounded_text(text, max_len)
+    except bounds.BoundsError:
+        return False
+    return True
 
 
 def utc_now_iso(now: datetime | None = None) -> str:
