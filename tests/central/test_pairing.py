@@ -33,6 +33,7 @@ def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
 def enrolled(central: CentralUnderTest, hub_factory: HubFactory) -> tuple[Hub, int]:
     outlet = central.new_outlet("Pairing Mall")
     hub = hub_factory(outlet_id=outlet, env={
+        "HUB_ID": f"hub-pairing-{outlet}",   # one hub id per outlet: central refuses takeovers
         "HUB_CENTRAL_URL": central.base, "HUB_ENROLLMENT_TOKEN": central.enrollment_token(outlet),
         "HUB_HEARTBEAT_SECONDS": "1", "HUB_PAIRING": "required", "HUB_MANAGER_PIN": PIN})
     eventually(lambda: http_json(f"{hub.base}/api/status")[1]["enrolled"])
