@@ -18,7 +18,7 @@ EXTRA_TESTS :=
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e '.[test]'
+	$(PIP) install --quiet -e '.[test,central]'
 	touch $(STAMP)
 
 venv: $(STAMP)

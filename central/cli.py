@@ -1,9 +1,13 @@
-"""`outlet-central`: run, migrate, create-admin, enroll, seed-demo."""
+"""`outlet-central`: run, migrate, create-admin, enroll, seed-demo, backup, restore.
+
+The stores are imported inside the commands so a missing `central` extra is reported, not raised.
+"""
 
 from __future__ import annotations
 
 import argparse
-import logging
+import getpass
+import importlib.util
 import sys
 import time
 
@@ -11,15 +15,48 @@ from sqlalchemy import Engine
 
 from central import __version__
 from central.config import CentralConfig, ConfigError, load
-from central.store import database
-from central.store.accounts import AccountStore
-from central.store.fleet import FleetStore
+from hub.journal import configure_logging
+
+# argon2 hashes anything, but a password longer than this is a paste accident.
+MAX_PASSWORD = 1024
 
 
 def _engine(cfg: CentralConfig) -> Engine:
+    from central.store import database
     engine = database.make_engine(cfg.database_url)
     database.migrate(engine)
     return engine
+
+
+def _read_password() -> str | None:
+    """Prompted twice on a terminal; otherwise the first line of stdin (a pipe or a file)."""
+    if sys.stdin.isatty():
+        first = getpass.getpass("New admin password: ")
+        if getpass.getpass("Repeat it: ") != first:
+            print("outlet-central: the passwords differ", file=sys.stderr)
+            return None
+        return first
+    return sys.stdin.readline(MAX_PASSWORD + 2).rstrip("\r\n")
+
+
+def _backup_command(args: argparse.Namespace, cfg: CentralConfig) -> int:
+    import subprocess
+    from pathlib import Path
+
+    from central import backup
+    try:
+        if args.command == "backup":
+            print(backup.backup(cfg.database_url, Path(args.dest), args.keep))
+        else:
+            backup.restore(cfg.database_url, Path(args.file))
+            print(f"restored {args.file}; run `outlet-central migrate`, then start central")
+    except subprocess.CalledProcessError as exc:
+        print(f"outlet-central: {exc.cmd[0]} failed: {exc.stderr.strip()}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:
+        print(f"outlet-central: {args.command} failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,25 +70,40 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply database migrations and exit")
     admin = sub.add_parser("create-admin", help="create an admin user (or reset its password)")
     admin.add_argument("--username", required=True)
-    admin.add_argument("--password", required=True)
+    admin.add_argument("--password", help="discouraged (visible in ps and shell history); "
+                       "without it the password is prompted for, or read from stdin's first line")
     enroll = sub.add_parser("enroll", help="print a single-use hub enrollment token")
     enroll.add_argument("--outlet", type=int, required=True)
     enroll.add_argument("--ttl", type=float, help="seconds the token stays valid")
     sub.add_parser("seed-demo", help="create the demo food court (idempotent)")
+    bk = sub.add_parser("backup", help="write a backup (pg_dump / SQLite online backup), keep N")
+    bk.add_argument("--dest", required=True, help="directory of backups")
+    bk.add_argument("--keep", type=int, default=14, help="newest backups kept (14)")
+    rs = sub.add_parser("restore", help="replace the database with a backup (central stopped)")
+    rs.add_argument("file", help="a file written by `outlet-central backup`")
     return p
+
+
+def _missing_extra() -> list[str]:
+    """Modules of the `central` extra that are not installed."""
+    return [m for m in ("argon2", "psycopg") if importlib.util.find_spec(m) is None]
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of `outlet-central` and `python -m central`."""
     args = _parser().parse_args(argv)
+    missing = _missing_extra()
+    if missing:
+        print(f"outlet-central: {', '.join(missing)} missing; install 'outlet-hub[central]'",
+              file=sys.stderr)
+        return 2
     try:
         cfg = load(database_url=args.database_url,
                    port=getattr(args, "port", None), bind=getattr(args, "bind", None))
     except ConfigError as exc:
         print(f"outlet-central: {exc}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=cfg.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(cfg.log_level)
     if args.command == "run":
         from central.web.app import run
         run(cfg)
@@ -61,11 +113,23 @@ def main(argv: list[str] | None = None) -> int:
         print("migrations applied")
         return 0
     if args.command == "create-admin":
+        password = args.password
+        if password is not None:
+            print("outlet-central: warning: --password is visible to other users (ps) and in "
+                  "shell history; prefer the prompt or stdin", file=sys.stderr)
+        else:
+            password = _read_password()
+        if not password or len(password) > MAX_PASSWORD:
+            print(f"outlet-central: the password must be 1..{MAX_PASSWORD} characters",
+                  file=sys.stderr)
+            return 2
+        from central.store.accounts import AccountStore
         engine = _engine(cfg)
-        created = AccountStore(engine).create_admin(args.username, args.password, time.time())
+        created = AccountStore(engine).create_admin(args.username, password, time.time())
         print(f"admin {args.username} {'created' if created else 'password updated'}")
         return 0
     if args.command == "enroll":
+        from central.store.fleet import FleetStore
         engine = _engine(cfg)
         fleet = FleetStore(engine, cfg.hub_offline_after)
         if not fleet.outlet_exists(args.outlet):
@@ -77,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(expires))}:")
         print(token)
         return 0
+    if args.command in ("backup", "restore"):
+        return _backup_command(args, cfg)
     if args.command == "seed-demo":
         from central.demo import seed_demo
         for line in seed_demo(_engine(cfg), cfg):

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from central.core.proxies import Network, parse_networks
 from central.store.database import default_url
-
-ROOT = Path(__file__).resolve().parent.parent
+from hub.ui_location import ui_root
 
 
 class ConfigError(ValueError):
@@ -31,8 +32,12 @@ class CentralConfig:
     auth_failure_limit: int = 10
     auth_failure_window: float = 60.0
     sd_token: str | None = None
-    ui_dir: Path = ROOT / "ui"
+    ui_dir: Path = field(default_factory=ui_root)
     log_level: str = "INFO"
+    # SHA-256 (hex) of the bearer token /metrics requires; None leaves /metrics open.
+    metrics_token_sha256: str | None = None
+    # Peers whose X-Forwarded-For is believed (the reverse proxy); empty: nobody's.
+    trusted_proxies: tuple[Network, ...] = ()
 
 
 def _number(env: Mapping[str, str], name: str, default: float, *, integer: bool = False) -> Any:
@@ -64,7 +69,28 @@ def load(env: Mapping[str, str] | None = None, **flags: Any) -> CentralConfig:
         auth_failure_limit=_number(env, "CENTRAL_AUTH_FAILURE_LIMIT", 10, integer=True),
         auth_failure_window=_number(env, "CENTRAL_AUTH_FAILURE_WINDOW", 60.0),
         sd_token=env.get("CENTRAL_SD_TOKEN") or None,
-        ui_dir=Path(env.get("CENTRAL_UI_DIR") or ROOT / "ui"),
+        ui_dir=Path(env.get("CENTRAL_UI_DIR") or ui_root()),
         log_level=(env.get("CENTRAL_LOG_LEVEL") or "INFO").upper(),
+        metrics_token_sha256=_metrics_token(env),
+        trusted_proxies=_trusted_proxies(env),
     )
     return replace(cfg, **{k: v for k, v in flags.items() if v is not None})
+
+
+def _metrics_token(env: Mapping[str, str]) -> str | None:
+    token = env.get("CENTRAL_METRICS_TOKEN") or None
+    if token is not None and len(token) < 16:
+        raise ConfigError("CENTRAL_METRICS_TOKEN must be at least 16 characters")
+    return token_digest(token) if token is not None else None
+
+
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[Network, ...]:
+    try:
+        return parse_networks(env.get("CENTRAL_TRUSTED_PROXIES") or "")
+    except ValueError as exc:
+        raise ConfigError(f"CENTRAL_TRUSTED_PROXIES: {exc}") from None
+
+
+def token_digest(token: str) -> str:
+    """SHA-256 hex of a token: what config keeps and what a presented token is compared to."""
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -36,6 +36,7 @@ from hub.intake import OrderIntake
 from hub.metrics import HubMetrics
 from hub.ops import add_routes as add_ops_routes
 from hub.pairing_api import add_routes as add_pairing_routes
+from hub.printing.service import add_printing, start_printing
 from hub.security import MAX_BODY, FloodGuard, make_allowlist_middleware, make_guard_middleware
 from hub.state import HubState
 from hub.store import CommitStats, OrderStore, migrate
@@ -234,6 +235,7 @@ def build_apps(ctx: HubContext) -> tuple[web.Application, web.Application]:
     main.router.add_get("/", root)
     add_http_routes(main)
     add_pairing_routes(main)
+    add_printing(main, ctx)
     add_ui_routes(main)
     main.cleanup_ctx.append(_store_ctx)
     main.on_shutdown.append(lambda _app: ctx.fanout.close_all())
@@ -243,6 +245,7 @@ def build_apps(ctx: HubContext) -> tuple[web.Application, web.Application]:
     main.cleanup_ctx.append(_task_ctx("devices", lambda c: c.devices.sync_loop()))
     main.cleanup_ctx.append(_mqtt_ctx)
     main.cleanup_ctx.append(_central_ctx)
+    start_printing(main)
     main.cleanup_ctx.append(_zeroconf_ctx)
     interval = systemd.watchdog_interval()
     if interval:

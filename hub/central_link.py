@@ -33,8 +33,10 @@ from hub.store import OrderStore
 
 log = logging.getLogger(__name__)
 
-MENU_KINDS = ("tenants", "categories", "products", "promotions")
+# Printers last: a central without them (older than decision 0801) fails only that kind.
+MENU_KINDS = ("tenants", "categories", "products", "promotions", "printers")
 __all__ = ["CentralBadAnswer", "CentralHTTPError", "CentralLink", "CentralRefused"]
+
 
 class CentralLink:
     """Keeps the hub known to central and central up to date with the hub, whatever the network."""

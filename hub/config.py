@@ -8,6 +8,7 @@ start with a message that names the key, not deep inside a handler at lunch time
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
 import secrets
@@ -20,6 +21,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hub.core.pins import hash_pin, is_pin_hash
+from hub.printing.config import (
+    LOCALES,
+    PrinterConfig,
+    PrinterConfigError,
+    check_day_start,
+    parse_printers,
+)
 
 # Loopback, RFC 1918, link-local and IPv6 ULA: the networks an outlet LAN can be on.
 DEFAULT_ALLOWED_NETWORKS = (
@@ -81,6 +89,12 @@ class HubConfig:
     # A sentence for IT shown on the status page, /health and /api/outlet — e.g. the image's
     # first boot saying why this hub runs standalone ("outlet.toml missing on HUBBOOT").
     notice: str = ""
+    # Kitchen printers (`[[printers]]`, hub/printing/config.py) and the outlet's day:
+    # tickets from before `day_starts_at` (local time) are yesterday's and never print
+    # by themselves; `locale` is the ticket language (id = Bahasa Indonesia, en).
+    printers: tuple[PrinterConfig, ...] = ()
+    day_starts_at: str = "04:00"
+    locale: str = "id"
 
     @property
     def mqtt_enabled(self) -> bool:
@@ -144,10 +158,14 @@ def _coerce(key: str, raw: Any) -> Any:
         if kind == "tuple[str, ...]":
             items = raw if isinstance(raw, list | tuple) else str(raw).split(",")
             return tuple(str(i).strip() for i in items if str(i).strip())
+        if kind == "tuple[PrinterConfig, ...]":
+            return parse_printers(json.loads(raw) if isinstance(raw, str) else raw)
         if kind == "str":
             if isinstance(raw, dict | list):
                 raise ValueError
             return str(raw)
+    except PrinterConfigError as exc:
+        raise ConfigError(str(exc)) from None
     except ValueError:
         raise ConfigError(f"{key}: cannot read {raw!r} as {kind}") from None
     raise ConfigError(f"{key}: unsupported type {kind}")  # pragma: no cover - all fields covered
@@ -169,6 +187,8 @@ def from_file(path: Path) -> dict[str, Any]:
     table = data.get("hub", data)
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [hub] must be a table")
+    if table is not data and "printers" in data:
+        table = table | {"printers": data["printers"]}   # [[printers]] beside [hub]
     unknown = sorted(k for k in table if k not in _FIELD_TYPES and k != "hub")
     if unknown:
         raise ConfigError(f"{path}: unknown key(s): {', '.join(unknown)}")
@@ -256,6 +276,12 @@ def validate(cfg: HubConfig) -> HubConfig:
         if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 12):
             raise ConfigError("manager_pin: 4 to 12 digits")
         cfg = replace(cfg, manager_pin=hash_pin(pin))
+    try:
+        check_day_start(cfg.day_starts_at)
+    except PrinterConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    if cfg.locale not in LOCALES:
+        raise ConfigError(f"locale: one of {', '.join(LOCALES)}")
     if len(cfg.hub_id) > 64 or any(c.isspace() for c in cfg.hub_id):
         raise ConfigError("hub_id: at most 64 characters, no spaces")
     return cfg

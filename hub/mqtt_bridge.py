@@ -14,6 +14,7 @@ import json
 import logging
 import re
 from collections import deque
+from collections.abc import Coroutine
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,13 +25,13 @@ from paho.mqtt.enums import CallbackAPIVersion
 from hub.background import cancel_and_wait
 from hub.central_errors import STORE_FAULTS
 from hub.context import HubContext
+from hub.core.device_topics import messages_for
 from hub.core.errors import ProtocolError
-from hub.core.feed import status_update_payload
 from hub.core.messages import build, dumps
 from hub.core.outbox import contiguous_acked
 from hub.health import health_body
 from hub.intake import token_matches
-from hub.store import Change, OrderStore
+from hub.store import OrderStore
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,7 @@ class MqttBridge:
         self.acked = 0              # durable: broker confirmed everything up to here
         self.sent = 0               # published up to here in this connection
         self.mid_rev: dict[int, int] = {}
+        self.rev_unacked: dict[int, int] = {}   # a rev is confirmed when all its messages are
         self.sent_order: deque[int] = deque()
         self.acked_revs: set[int] = set()
         self.wake = asyncio.Event()
@@ -103,6 +105,7 @@ class MqttBridge:
             log.warning("mqtt connect refused: %s", reason)
             return
         client.subscribe(self.root + "orders/submit", qos=1)
+        client.subscribe(self.root + "orders/update", qos=1)
         client.publish(self.root + "hub/state", "online", qos=1, retain=True)
         self.loop.call_soon_threadsafe(self._set_connected, True)
 
@@ -113,6 +116,8 @@ class MqttBridge:
     def _on_message(self, _client: mqtt.Client, _ud: Any, msg: mqtt.MQTTMessage) -> None:
         if msg.topic == self.root + "orders/submit":
             self.loop.call_soon_threadsafe(self._spawn_submit, bytes(msg.payload))
+        elif msg.topic == self.root + "orders/update":
+            self.loop.call_soon_threadsafe(self._spawn_update, bytes(msg.payload))
 
     def _on_publish(self, _client: mqtt.Client, _ud: Any, mid: int, _reason: Any,
                     _props: Any) -> None:
@@ -126,6 +131,7 @@ class MqttBridge:
         if not up:
             # Whatever was in flight is published again after the reconnect.
             self.mid_rev.clear()
+            self.rev_unacked.clear()
             self.sent_order.clear()
             self.acked_revs.clear()
             self.sent = self.acked
@@ -139,6 +145,11 @@ class MqttBridge:
         rev = self.mid_rev.pop(mid, None)
         if rev is None:
             return
+        left = self.rev_unacked.get(rev, 1) - 1
+        if left > 0:
+            self.rev_unacked[rev] = left
+            return
+        self.rev_unacked.pop(rev, None)
         self.acked_revs.add(rev)
         new = contiguous_acked(self.acked, self.acked_revs, list(self.sent_order))
         if new > self.acked:
@@ -163,11 +174,6 @@ class MqttBridge:
                 self._persist_handle = self.loop.call_later(
                     1.0, lambda: asyncio.ensure_future(self._persist()))
 
-    def _topic_payload(self, ch: Change) -> tuple[str, str]:
-        if ch.kind == "created":
-            return self.root + "orders/new", dumps(ch.order)
-        return self.root + "orders/status", dumps(status_update_payload(ch.order, ch.by))
-
     async def _publisher(self) -> None:
         while True:
             await self.wake.wait()
@@ -179,11 +185,14 @@ class MqttBridge:
                 if not changes or not self.connected or self.sent != sent_from:
                     break
                 for ch in changes:
-                    topic, payload = self._topic_payload(ch)
-                    info = self.client.publish(topic, payload, qos=1)
-                    if info.rc != mqtt.MQTT_ERR_SUCCESS:
-                        break
-                    self.mid_rev[info.mid] = ch.rev
+                    msgs = messages_for(self.root, ch.kind, ch.order, ch.by, ch.at)
+                    infos = [self.client.publish(m.topic, m.payload, qos=1, retain=m.retain)
+                             for m in msgs]
+                    if any(i.rc != mqtt.MQTT_ERR_SUCCESS for i in infos):
+                        break   # not counted as sent: the reconnect publishes it again
+                    self.rev_unacked[ch.rev] = len(infos)
+                    for info in infos:
+                        self.mid_rev[info.mid] = ch.rev
                     self.sent_order.append(ch.rev)
                     self.sent = ch.rev
 
@@ -198,35 +207,70 @@ class MqttBridge:
                 self._publish_health()
 
     def _spawn_submit(self, payload: bytes) -> None:
-        task = asyncio.create_task(self._submit(payload))
+        self._spawn(self._submit(payload))
+
+    def _spawn_update(self, payload: bytes) -> None:
+        self._spawn(self._update(payload))
+
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
         self._submit_tasks.add(task)
         task.add_done_callback(self._submit_tasks.discard)
 
-    async def _submit(self, payload: bytes) -> None:
-        """A device order from `orders/submit`, answered on `orders/ack/<client_id>`."""
+    def _device_request(self, payload: bytes, what: str) -> tuple[dict[str, Any], str] | None:
+        """(request, client_id) of a device message, or None when there is nobody to answer."""
         try:
             if len(payload) > MAX_PAYLOAD:
                 raise ProtocolError("too_large", "MQTT payload over 64 KiB")
             data = json.loads(payload)
         except (ValueError, RecursionError):
             self.ctx.metrics.orders_rejected.labels("invalid_json").inc()
-            log.warning("mqtt submit: not JSON; no client_id to answer")
-            return
+            log.warning("mqtt %s: not JSON; no client_id to answer", what)
+            return None
         except ProtocolError:
             self.ctx.metrics.orders_rejected.labels("too_large").inc()
-            return
+            return None
         client_id = data.get("client_id") if isinstance(data, dict) else None
         if not isinstance(client_id, str) or not _CLIENT_ID_RE.match(client_id):
             self.ctx.metrics.orders_rejected.labels("validation_failed").inc()
-            log.warning("mqtt submit without a valid client_id; cannot answer")
-            return
-        ref = data.get("id") if isinstance(data.get("id"), str) else None
+            log.warning("mqtt %s without a valid client_id; cannot answer", what)
+            return None
+        return data, client_id
+
+    def _authorized(self, data: dict[str, Any]) -> bool:
         token = data.get("token")
-        authorized = isinstance(token, str) and token_matches(token, self.ctx.cfg.client_token)
+        return isinstance(token, str) and token_matches(token, self.ctx.cfg.client_token)
+
+    def _answer(self, client_id: str, reply: dict[str, Any]) -> None:
+        self.client.publish(self.root + f"orders/ack/{client_id}", dumps(reply), qos=1)
+
+    async def _submit(self, payload: bytes) -> None:
+        """A device order from `orders/submit`, answered on `orders/ack/<client_id>`."""
+        request = self._device_request(payload, "submit")
+        if request is None:
+            return
+        data, client_id = request
+        ref = data.get("id") if isinstance(data.get("id"), str) else None
         try:
             ack = await self.ctx.intake.submit(data.get("order"), transport="mqtt", source="mqtt",
-                                               authorized=authorized)
+                                               authorized=self._authorized(data))
             reply = build("ack", ack, ref=ref)
         except ProtocolError as exc:
             reply = build("error", exc.to_payload(ref), ref=ref)
-        self.client.publish(self.root + f"orders/ack/{client_id}", dumps(reply), qos=1)
+        self._answer(client_id, reply)
+
+    async def _update(self, payload: bytes) -> None:
+        """A bump from `orders/update` (the WebSocket `order_update` rules), answered the same way."""
+        request = self._device_request(payload, "update")
+        if request is None:
+            return
+        data, client_id = request
+        ref = data.get("id") if isinstance(data.get("id"), str) else None
+        try:
+            ack = await self.ctx.intake.update(data.get("update"), by=f"mqtt:{client_id}",
+                                               authorized=self._authorized(data))
+            ack.pop("order", None)
+            reply = build("ack", ack, ref=ref)
+        except ProtocolError as exc:
+            reply = build("error", exc.to_payload(ref), ref=ref)
+        self._answer(client_id, reply)

@@ -23,6 +23,8 @@ class HubState:
     # Named faults an adapter is working through (e.g. "outbox": "central refused a batch
     # with 413; splitting it"), shown on /health until the adapter clears them.
     problems: dict[str, str] = field(default_factory=dict)
+    # Kitchen printers (hub/printing): [{name, state, reason, held}]; absent when none.
+    printers: list[dict[str, Any]] = field(default_factory=list)
     listeners: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
 
     def snapshot(self) -> dict[str, Any]:
@@ -30,7 +32,8 @@ class HubState:
         return {"lan": "ok", "central": "ok" if self.central == "ok" else
                 ("disabled" if self.central == "disabled" else "unreachable"),
                 "mqtt": self.mqtt, "pending_sync": self.pending_sync,
-                "menu_version": self.menu_version, "menu_synced_at": self.menu_synced_at}
+                "menu_version": self.menu_version, "menu_synced_at": self.menu_synced_at,
+                **({"printers": self.printers} if self.printers else {})}
 
     def update(self, **changes: Any) -> None:
         """Set fields; notify listeners only if the visible status changed."""
@@ -57,4 +60,6 @@ class HubState:
             reasons.append(f"central unreachable{': ' + self.central_error if self.central_error else ''}")
         if self.central == "unenrolled":
             reasons.append("not enrolled with central (set HUB_ENROLLMENT_TOKEN)")
+        reasons += [f"printer {p['name']} offline{': ' + p['reason'] if p.get('reason') else ''}"
+                    for p in self.printers if p.get("state") == "offline"]
         return reasons

@@ -7,13 +7,15 @@ from pathlib import Path
 from aiohttp import web
 
 from hub.context import CTX
+from hub.ui_location import ui_root
 
 # Only these folders of ui/ are served by the hub; admin belongs to central, tests to nobody.
 APPS = ("kiosk", "kitchen", "board", "status", "shared")
 
 
 def default_ui_dir() -> Path:
-    return Path(__file__).resolve().parents[1] / "ui"
+    """The checkout's or the bundle's ui/, else the copy a wheel installed."""
+    return ui_root()
 
 
 def _ui_dir(request: web.Request) -> Path:

@@ -1,5 +1,8 @@
 # Central (issue 3): its tests run under plain pytest in tests/central/ (SQLite always,
 # PostgreSQL on 127.0.0.1:5432 — required under CI=true). The benchmark is not in `make test`.
+# pg_dump/pg_restore for `outlet-central backup/restore` (tests/central/test_backup.py).
+APT_PACKAGES += postgresql-client
+
 .PHONY: bench-central
 
 # ~3-4 min on 2 cores: ingestion, 50k backlog drain, 10k menu sync, 2,000-hub fleet.

@@ -12,12 +12,13 @@ $(MONITORING_STAMP): monitoring/requirements.txt $(STAMP)
 
 monitoring-venv: $(MONITORING_STAMP)
 
-# tests/monitoring imports jinja2 and matplotlib.
+# tests/monitoring imports jinja2 and matplotlib, and runs the SDK-built dashboard generator.
 test-py: monitoring-venv
 
-# Rewrite the committed dashboard JSON after editing monitoring/grafana/generate.py.
-monitoring-dashboards:
-	python3 monitoring/grafana/generate.py
+# Rewrite the committed dashboard JSON after editing monitoring/grafana/generate.py
+# (built with grafana-foundation-sdk from monitoring/requirements.txt).
+monitoring-dashboards: monitoring-venv
+	$(PY) monitoring/grafana/generate.py
 
 # Run the live test and keep its panel plots in docs/screenshots/grafana-*.png.
 monitoring-screenshots: deps monitoring-venv

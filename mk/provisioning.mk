@@ -6,11 +6,11 @@ EXTRA_TESTS += test-provisioning
 
 PROVISIONING_STAMP := $(VENV)/.provisioning-installed
 # Longest first, so two lanes finish together.
-PROVISIONING_SCENARIOS ?= site outlet_hub base firewall mosquitto
+PROVISIONING_SCENARIOS ?= site hq outlet_hub base firewall mosquitto
 # molecule calls ansible-* from PATH, so the venv's bin/ goes first.
 PROVISIONING_ENV = PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_FORCE_COLOR=0 NO_COLOR=1 PY_COLORS=0
 
-.PHONY: provisioning-venv wheelhouse lint-provisioning test-provisioning
+.PHONY: provisioning-venv wheelhouse wheelhouse-hq lint-provisioning test-provisioning
 
 $(PROVISIONING_STAMP): provisioning/requirements.txt $(STAMP)
 	$(PIP) install --quiet -r provisioning/requirements.txt
@@ -24,6 +24,12 @@ wheelhouse: venv
 	rm -rf build/wheelhouse
 	$(PIP) wheel --quiet --wheel-dir build/wheelhouse .
 
+# HQ's wheelhouse: the project with its `central` extra (psycopg, argon2-cffi) and every
+# dependency; the outlet_central role installs `outlet-hub[central]` from it (hq.yml).
+wheelhouse-hq: venv
+	rm -rf build/wheelhouse-hq
+	$(PIP) wheel --quiet --wheel-dir build/wheelhouse-hq '.[central]'
+
 lint-provisioning: provisioning-venv
 	cd provisioning && $(PROVISIONING_ENV) yamllint --strict . && $(PROVISIONING_ENV) ansible-lint
 
@@ -32,7 +38,7 @@ lint-provisioning: provisioning-venv
 # Two scenarios run at a time (2 cores); each one's log is in var/log/molecule-<scenario>.log.
 PROVISIONING_JOBS ?= 2
 
-test-provisioning: deps provisioning-venv wheelhouse lint-provisioning
+test-provisioning: deps provisioning-venv wheelhouse wheelhouse-hq lint-provisioning
 	@start=$$(date +%s); mkdir -p var/log; \
 	tarball="$(CURDIR)/$$(provisioning/molecule/shared/build-root.sh var/cache/provisioning)" || exit 1; \
 	echo "test-provisioning: root $$tarball ready after $$(( $$(date +%s) - start )) s"; \

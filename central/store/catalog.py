@@ -15,14 +15,22 @@ from sqlalchemy import Connection, Engine, Table, insert, or_, select, update
 
 from central.core.errors import ApiError, invalid
 from central.core.fields import iso
-from central.store.schema import categories, menu_state, outlets, products, promotions, tenants
+from central.store.schema import (
+    categories,
+    menu_state,
+    outlets,
+    printers,
+    products,
+    promotions,
+    tenants,
+)
 
 KINDS: dict[str, Table] = {
     "tenants": tenants, "categories": categories, "products": products,
-    "promotions": promotions,
+    "promotions": promotions, "printers": printers,
 }
 _SINGULAR = {"tenants": "tenant", "categories": "category", "products": "product",
-             "promotions": "promotion"}
+             "promotions": "promotion", "printers": "printer"}
 
 
 def _take_versions(conn: Connection, n: int) -> list[int]:
@@ -146,8 +154,8 @@ class CatalogStore:
     def _outlet_filter(table: Table, outlet_id: int | None) -> Iterable[Any]:
         if outlet_id is None:
             return []
-        if table is tenants:
-            return [tenants.c.outlet_id == outlet_id]
+        if table is tenants or table is printers:
+            return [table.c.outlet_id == outlet_id]
         own = select(tenants.c.id).where(tenants.c.outlet_id == outlet_id).scalar_subquery()
         if table is products:
             return [products.c.tenant_id.in_(own)]

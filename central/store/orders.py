@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from central.core import orders as rules
@@ -263,3 +263,16 @@ class OrderStore:
                      "stored_fingerprint": r.stored_fingerprint,
                      "incoming_fingerprint": r.incoming_fingerprint, "incoming": r.body,
                      "received_at": iso(r.received_at)} for r in conn.execute(q)]
+
+
+def seen_from_hub(engine: Engine, hub_id: str) -> dict[str, int]:
+    """The highest order id and change-feed rev central holds from `hub_id` (0 when none):
+    a restored hub continues above both (`outlet-hub restore`)."""
+    with engine.connect() as conn:
+        order_id, order_rev = conn.execute(
+            select(func.coalesce(func.max(orders.c.hub_order_id), 0),
+                   func.coalesce(func.max(orders.c.last_rev), 0))
+            .where(orders.c.hub_id == hub_id)).one()
+        event_rev = conn.execute(select(func.coalesce(func.max(order_events.c.rev), 0))
+                                 .where(order_events.c.hub_id == hub_id)).scalar_one()
+    return {"order_id": int(order_id), "rev": int(max(order_rev, event_rev))}

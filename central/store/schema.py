@@ -78,6 +78,23 @@ tenants = _versioned(
     Column("is_active", Boolean, nullable=False, default=True),
 )
 
+# Kitchen printers of an outlet (issue 18): synced to its hub with the menu, where
+# hub.printing.config checks them again; the columns are the [[printers]] keys.
+printers = _versioned(
+    "printers",
+    Column("outlet_id", Integer, ForeignKey("outlets.id"), nullable=False, index=True),
+    Column("name", String(24), nullable=False),
+    Column("url", String(200), nullable=False),
+    Column("width_mm", Integer, nullable=False),
+    Column("tenants", JSON, nullable=False),
+    Column("stations", JSON, nullable=False),
+    Column("prints", JSON, nullable=False),
+    Column("backup", String(24), nullable=False),
+    Column("backup_after_seconds", Float, nullable=False),
+    Column("hold_after_minutes", Float, nullable=False),
+    Column("status_query", Boolean, nullable=False),
+)
+
 categories = _versioned(
     "categories",
     Column("tenant_id", Integer, nullable=True),

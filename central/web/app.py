@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -45,7 +47,9 @@ from central.web.context import (
     THROTTLE,
     Stores,
     errors_and_timing,
+    remote,
 )
+from hub import systemd
 from hub.background import cancel_and_wait
 from hub.supervisor import Supervisor
 
@@ -58,7 +62,8 @@ class PathOnlyAccessLogger(AbstractAccessLogger):
     """Access log without query strings: a `?token=` must never reach a log file."""
 
     def log(self, request: BaseRequest, response: web.StreamResponse, time: float) -> None:
-        self.logger.info('%s "%s %s" %s %.1fms', request.remote, request.method, request.path,
+        client = remote(request) if isinstance(request, web.Request) else request.remote
+        self.logger.info('%s "%s %s" %s %.1fms', client, request.method, request.path,
                          response.status, time * 1000)
 
 
@@ -152,8 +157,41 @@ def build_app(cfg: CentralConfig) -> web.Application:
     return app
 
 
+async def _watchdog(interval: float) -> None:
+    """WATCHDOG=1 while the event loop turns: a wedged loop gets the unit restarted."""
+    while True:
+        systemd.notify("WATCHDOG=1")
+        await asyncio.sleep(interval)
+
+
+async def serve(cfg: CentralConfig) -> None:
+    """Serve until SIGINT/SIGTERM, telling systemd (Type=notify) when ready and when stopping."""
+    if cfg.metrics_token_sha256 is None:
+        log.warning("CENTRAL_METRICS_TOKEN is not set: /metrics is open to anyone who can reach it")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    runner = web.AppRunner(build_app(cfg), handle_signals=False, shutdown_timeout=5.0,
+                           access_log_class=PathOnlyAccessLogger)
+    await runner.setup()
+    watchdog: asyncio.Task[None] | None = None
+    try:
+        await web.TCPSite(runner, cfg.bind, cfg.port).start()
+        log.info("central listening on %s:%d", cfg.bind, cfg.port)
+        interval = systemd.watchdog_interval()
+        if interval:
+            watchdog = asyncio.create_task(_watchdog(interval), name="central-watchdog")
+        systemd.notify(f"READY=1\nSTATUS=serving on port {cfg.port}")
+        await stop.wait()
+        systemd.notify("STOPPING=1")
+    finally:
+        if watchdog is not None:
+            watchdog.cancel()
+        await runner.cleanup()
+
+
 def run(cfg: CentralConfig) -> None:
     """Serve until SIGINT/SIGTERM."""
-    log.info("central listening on %s:%d", cfg.bind, cfg.port)
-    web.run_app(build_app(cfg), host=cfg.bind, port=cfg.port, print=None,
-                access_log_class=PathOnlyAccessLogger, shutdown_timeout=5)
+    asyncio.run(serve(cfg))

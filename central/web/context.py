@@ -16,6 +16,7 @@ from central.config import CentralConfig
 from central.core import credentials
 from central.core.credentials import FailureThrottle
 from central.core.errors import ApiError
+from central.core.proxies import client_address
 from central.metrics import CentralMetrics
 from central.realtime import Broadcaster
 from central.store.accounts import AccountStore, AdminPrincipal
@@ -107,8 +108,9 @@ def bearer(request: web.Request, allow_query: bool = False) -> str | None:
 
 
 def remote(request: web.Request) -> str:
-    """The peer address used for throttling (proxies' headers are not trusted)."""
-    return request.remote or "unknown"
+    """The client's address for throttling and logs: X-Forwarded-For only from a trusted proxy."""
+    return client_address(request.remote, request.headers.get("X-Forwarded-For"),
+                          request.app[CONFIG].trusted_proxies)
 
 
 def check_throttle(request: web.Request) -> None:

@@ -11,6 +11,7 @@ from central.core import orders as rules
 from central.core.errors import ApiError
 from central.core.fields import iso
 from central.store.fleet import HubPrincipal
+from central.store.orders import seen_from_hub
 from central.web.context import (
     BROADCASTER,
     CONFIG,
@@ -122,3 +123,12 @@ async def hub_dead_letters(request: web.Request) -> web.Response:
                       now())
     request.app[METRICS].dead_letters.inc(stored)
     return reply({"stored": stored, "received": len(items)})
+
+
+@routes.get("/api/hubs/seen")
+async def seen(request: web.Request) -> web.Response:
+    """{order_id, rev}: the highest the calling hub's orders reached at central (restore floor)."""
+    hub = await require_hub(request)
+    stores = request.app[STORES]
+    return reply({"hub_id": hub.hub_id,
+                  **await db(seen_from_hub, stores.orders.engine, hub.hub_id)})

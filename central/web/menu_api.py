@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from central.core import catalog, fields
+from central.core import catalog, fields, printers
 from central.core.errors import ApiError
 from central.core.fields import iso
 from central.web.context import STORES, body_json, db, now, reply, require_admin
@@ -20,6 +20,7 @@ Parser = Callable[[Any, bool], dict[str, Any]]
 PARSERS: dict[str, Parser] = {
     "tenants": catalog.parse_tenant, "categories": catalog.parse_category,
     "products": catalog.parse_product, "promotions": catalog.parse_promotion,
+    "printers": printers.parse,
 }
 MAX_BULK = 20_000
 
@@ -93,7 +94,7 @@ def _kind_routes(kind: str) -> list[web.RouteDef]:
 
 
 def menu_routes() -> list[web.RouteDef]:
-    """Routes for tenants, categories, products and promotions."""
+    """Routes for tenants, categories, products, promotions and printers."""
     out: list[web.RouteDef] = []
     for kind in PARSERS:
         out += _kind_routes(kind)

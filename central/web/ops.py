@@ -5,15 +5,29 @@ from __future__ import annotations
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from central.config import token_digest
+from central.core.credentials import same
+from central.core.errors import ApiError
 from central.metrics import FleetSnapshot
-from central.web.context import CONFIG, METRICS, STORES, SUPERVISOR, db, now, reply
+from central.web.context import CONFIG, METRICS, STORES, SUPERVISOR, bearer, db, now, reply
 
 routes = web.RouteTableDef()
+
+
+def _metrics_allowed(request: web.Request) -> bool:
+    """No CENTRAL_METRICS_TOKEN: open; else the bearer token's SHA-256 must match, in constant time."""
+    expected = request.app[CONFIG].metrics_token_sha256
+    if expected is None:
+        return True
+    token = bearer(request)
+    return token is not None and len(token) <= 512 and same(token_digest(token), expected)
 
 
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     """Fleet gauges from the database plus this process's counters (text format 0.0.4)."""
+    if not _metrics_allowed(request):
+        raise ApiError("unauthorized", "/metrics requires the metrics bearer token")
     stores = request.app[STORES]
     outlets, hubs = await db(stores.fleet.fleet_rows)
     m = request.app[METRICS]

@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Write the Outlet Hub Grafana dashboards as JSON: the code here is their one source.
 
-    python3 monitoring/grafana/generate.py            # rewrite monitoring/grafana/dashboards/
-    python3 monitoring/grafana/generate.py --out DIR  # write elsewhere (the test compares)
+    .venv/bin/python monitoring/grafana/generate.py            # rewrite grafana/dashboards/
+    .venv/bin/python monitoring/grafana/generate.py --out DIR  # write elsewhere (test compares)
 
-Standard library only, deterministic output (same input, same bytes), so the committed
-JSON can be checked against a fresh run. Queries use only the names in docs/metrics.md
-and the recording rules in monitoring/prometheus/rules/recording.yml.
+Built with Grafana's own `grafana-foundation-sdk` (monitoring/requirements.txt), so the JSON
+follows Grafana's dashboard schema; the small Panel/Query specs below keep the dashboards
+readable. Deterministic output (same input, same bytes), so the committed JSON can be checked
+against a fresh run. Queries use only the names in docs/metrics.md and the recording rules
+in monitoring/prometheus/rules/recording.yml.
 """
 
 from __future__ import annotations
@@ -17,8 +19,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grafana_foundation_sdk.builders import common as common_b
+from grafana_foundation_sdk.builders import dashboard as dash_b
+from grafana_foundation_sdk.builders import prometheus as prom_b
+from grafana_foundation_sdk.builders import stat as stat_b
+from grafana_foundation_sdk.builders import table as table_b
+from grafana_foundation_sdk.builders import timeseries as ts_b
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models import common as common_m
+from grafana_foundation_sdk.models import dashboard as dash_m
+from grafana_foundation_sdk.models import prometheus as prom_m
+
 HERE = Path(__file__).resolve().parent
-DATASOURCE = {"type": "prometheus", "uid": "outlet-hub-prometheus"}
+DATASOURCE_UID = "outlet-hub-prometheus"
+DATASOURCE = dash_m.DataSourceRef(type_val="prometheus", uid=DATASOURCE_UID)
 OUTLET = 'outlet_id="$outlet_id"'
 # Grafana's width grid is 24 columns.
 GRID_WIDTH = 24
@@ -65,98 +79,93 @@ def timeseries(title: str, queries: list[Query], description: str, unit: str = "
     return Panel("timeseries", title, queries, description, unit, width, height)
 
 
-def _thresholds(steps: list[tuple[float | None, str]]) -> dict[str, Any]:
-    return {"mode": "absolute",
-            "steps": [{"color": color, "value": value} for value, color in steps]}
+def _thresholds(steps: list[tuple[float | None, str]]) -> dash_b.ThresholdsConfig:
+    return dash_b.ThresholdsConfig().mode(dash_m.ThresholdsMode.ABSOLUTE).steps(
+        [dash_m.Threshold(value=value, color=color) for value, color in steps])
 
 
-def _target(query: Query, ref: str) -> dict[str, Any]:
-    target: dict[str, Any] = {
-        "datasource": DATASOURCE,
-        "editorMode": "code",
-        "expr": query.expr,
-        "legendFormat": query.legend or "__auto",
-        "range": not query.instant,
-        "instant": query.instant,
-        "refId": ref,
-    }
+def _target(query: Query, ref: str) -> prom_b.Dataquery:
+    target = (prom_b.Dataquery().datasource(DATASOURCE).editor_mode(prom_m.QueryEditorMode.CODE)
+              .expr(query.expr).legend_format(query.legend or "__auto").ref_id(ref))
+    target = target.instant() if query.instant else target.range()
     if query.table:
-        target["format"] = "table"
+        target = target.format(prom_m.PromQueryFormat.TABLE)
     return target
 
 
-def _render_panel(panel: Panel, panel_id: int, x: int, y: int) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": panel_id,
-        "type": panel.kind,
-        "title": panel.title,
-        "description": panel.description,
-        "datasource": DATASOURCE,
-        "gridPos": {"h": panel.height, "w": panel.width, "x": x, "y": y},
-        "targets": [_target(q, chr(ord("A") + i)) for i, q in enumerate(panel.queries)],
-        "fieldConfig": {
-            "defaults": {
-                "unit": panel.unit,
-                "thresholds": _thresholds(panel.thresholds),
-                "color": {"mode": "thresholds" if panel.kind != "timeseries"
-                          else "palette-classic"},
-            },
-            "overrides": panel.overrides,
-        },
-    }
+def _override(spec: dict[str, Any]) -> dash_b.DashboardFieldConfigSourceOverrides:
+    matcher = dash_m.MatcherConfig(id_val=spec["matcher"]["id"], options=spec["matcher"]["options"])
+    return dash_b.DashboardFieldConfigSourceOverrides().matcher(matcher).properties(
+        [dash_m.DynamicConfigValue(id_val=p["id"], value=p["value"]) for p in spec["properties"]])
+
+
+def _builder(panel: Panel) -> Any:
+    """The SDK builder of `panel`'s kind with its visual options."""
     if panel.kind == "stat":
-        out["options"] = {"colorMode": "background", "graphMode": "area",
-                          "reduceOptions": {"calcs": ["lastNotNull"], "fields": "",
-                                            "values": False},
-                          "textMode": "auto"}
-    elif panel.kind == "timeseries":
-        out["options"] = {"legend": {"displayMode": "table", "placement": "bottom",
-                                     "calcs": ["lastNotNull", "max"]},
-                          "tooltip": {"mode": "multi", "sort": "desc"}}
-    elif panel.kind == "table":
-        out["options"] = {"showHeader": True,
-                          "sortBy": [{"desc": False, "displayName": "outlet_id"}]}
-    if panel.transformations:
-        out["transformations"] = panel.transformations
-    return out
+        return (stat_b.Panel().color_mode(common_m.BigValueColorMode.BACKGROUND)
+                .graph_mode(common_m.BigValueGraphMode.AREA)
+                .text_mode(common_m.BigValueTextMode.AUTO)
+                .reduce_options(common_b.ReduceDataOptions().calcs(["lastNotNull"]).fields("")
+                                .values(False))
+                .color_scheme(dash_b.FieldColor().mode(dash_m.FieldColorModeId.THRESHOLDS)))
+    if panel.kind == "timeseries":
+        return (ts_b.Panel()
+                .legend(common_b.VizLegendOptions().display_mode(common_m.LegendDisplayMode.TABLE)
+                        .placement(common_m.LegendPlacement.BOTTOM).show_legend(True)
+                        .calcs(["lastNotNull", "max"]))
+                .tooltip(common_b.VizTooltipOptions().mode(common_m.TooltipDisplayMode.MULTI)
+                         .sort(common_m.SortOrder.DESCENDING))
+                .color_scheme(dash_b.FieldColor().mode(dash_m.FieldColorModeId.PALETTE_CLASSIC)))
+    return (table_b.Panel().show_header(True)
+            .sort_by([common_b.TableSortByFieldState().display_name("outlet_id").desc(False)])
+            .color_scheme(dash_b.FieldColor().mode(dash_m.FieldColorModeId.THRESHOLDS)))
 
 
-def _layout(panels: list[Panel]) -> list[dict[str, Any]]:
+def _render_panel(panel: Panel, panel_id: int, x: int, y: int) -> Any:
+    builder = (_builder(panel).id(panel_id).title(panel.title).description(panel.description)
+               .datasource(DATASOURCE)
+               .grid_pos(dash_m.GridPos(h=panel.height, w=panel.width, x=x, y=y))
+               .targets([_target(q, chr(ord("A") + i)) for i, q in enumerate(panel.queries)])
+               .unit(panel.unit).thresholds(_thresholds(panel.thresholds)))
+    if panel.overrides:
+        builder = builder.overrides([_override(o) for o in panel.overrides])
+    for transformation in panel.transformations:
+        builder = builder.with_transformation(dash_m.DataTransformerConfig(
+            id_val=transformation["id"], options=transformation["options"]))
+    return builder
+
+
+def _layout(board: dash_b.Dashboard, panels: list[Panel]) -> dash_b.Dashboard:
     """Place panels left to right, wrapping at Grafana's 24 columns."""
-    rendered, x, y, row_height = [], 0, 0, 0
+    x, y, row_height = 0, 0, 0
     for panel_id, panel in enumerate(panels, start=1):
         if x + panel.width > GRID_WIDTH:
             x, y, row_height = 0, y + row_height, 0
-        rendered.append(_render_panel(panel, panel_id, x, y))
+        board = board.with_panel(_render_panel(panel, panel_id, x, y))
         x += panel.width
         row_height = max(row_height, panel.height)
-    return rendered
+    return board
+
+
+def _link(title: str, url: str) -> dash_b.DashboardLink:
+    return dash_b.DashboardLink(title).type(dash_m.DashboardLinkType.LINK).url(url).icon(
+        "dashboard")
 
 
 def dashboard(uid: str, title: str, description: str, panels: list[Panel],
-              variables: list[dict[str, Any]] | None = None,
-              links: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+              variables: list[dash_b.QueryVariable] | None = None,
+              links: list[dash_b.DashboardLink] | None = None) -> dash_m.Dashboard:
     """A complete dashboard model, ready for Grafana's file provisioning."""
-    return {
-        "uid": uid,
-        "title": title,
-        "description": description,
-        "tags": ["outlet-hub"],
-        "timezone": "browser",
-        "editable": False,
-        "graphTooltip": 1,
-        "refresh": "30s",
-        "schemaVersion": 39,
-        "version": 1,
-        "time": {"from": "now-6h", "to": "now"},
-        "templating": {"list": variables or []},
-        "annotations": {"list": [{
-            "builtIn": 1, "datasource": {"type": "grafana", "uid": "-- Grafana --"},
-            "enable": True, "hide": True, "iconColor": "rgba(0, 211, 255, 1)",
-            "name": "Annotations & Alerts", "type": "dashboard"}]},
-        "links": links or [],
-        "panels": _layout(panels),
-    }
+    board = (dash_b.Dashboard(title).uid(uid).description(description).tags(["outlet-hub"])
+             .timezone("browser").readonly().tooltip(dash_m.DashboardCursorSync.CROSSHAIR)
+             .refresh("30s").version(1).time("now-6h", "now")
+             .variables(variables or []).links(links or [])
+             .annotation(dash_b.AnnotationQuery().name("Annotations & Alerts")
+                         .datasource(dash_m.DataSourceRef(type_val="grafana",
+                                                          uid="-- Grafana --"))
+                         .enable(True).hide(True).icon_color("rgba(0, 211, 255, 1)")
+                         .type("dashboard")))
+    return _layout(board, panels).build()
 
 
 def _outlet_table() -> Panel:
@@ -199,7 +208,7 @@ def _outlet_table() -> Panel:
     )
 
 
-def fleet_overview() -> dict[str, Any]:
+def fleet_overview() -> dash_m.Dashboard:
     """Every outlet at a glance: up, backlog, kitchens, orders/min, menu version."""
     panels = [
         stat("Hubs up", "sum(outlet_central_hub_up)",
@@ -259,8 +268,7 @@ def fleet_overview() -> dict[str, Any]:
         "outlet-fleet", "Outlet Hub / Fleet overview",
         "Every outlet: hub up, sync backlog, kitchens connected, orders per minute, menu version.",
         panels,
-        links=[{"title": "Outlet detail", "type": "link", "url": "/d/outlet-detail",
-                "icon": "dashboard"}],
+        links=[_link("Outlet detail", "/d/outlet-detail")],
     )
 
 
@@ -272,16 +280,14 @@ def _quantiles(metric: str, by: str = "") -> list[Query]:
             for q in (0.5, 0.99)]
 
 
-def outlet_detail() -> dict[str, Any]:
+def outlet_detail() -> dash_m.Dashboard:
     """One outlet in depth: latency, clients, orders, sync history."""
-    variables = [{
-        "name": "outlet_id", "label": "Outlet", "type": "query",
-        "datasource": DATASOURCE,
-        "query": {"query": "label_values(outlet_central_outlet_info, outlet_id)",
-                  "refId": "outlet_id"},
-        "definition": "label_values(outlet_central_outlet_info, outlet_id)",
-        "refresh": 2, "sort": 3, "includeAll": False, "multi": False,
-    }]
+    variables = [
+        dash_b.QueryVariable("outlet_id").label("Outlet").datasource(DATASOURCE)
+        .query({"query": "label_values(outlet_central_outlet_info, outlet_id)",
+                "refId": "outlet_id"})
+        .refresh(dash_m.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .sort(dash_m.VariableSort.NUMERICAL_ASC).include_all(False).multi(False)]
     panels = [
         stat("Hub up", f"max(outlet_central_hub_up{{{OUTLET}}})",
              "1 while heartbeats reach central.", thresholds=[(None, "red"), (1, "green")]),
@@ -365,8 +371,7 @@ def outlet_detail() -> dict[str, Any]:
         "outlet-detail", "Outlet Hub / Outlet detail",
         "One outlet: fan-out latency, clients, orders by source, kitchens by tenant, sync history.",
         panels, variables=variables,
-        links=[{"title": "Fleet overview", "type": "link", "url": "/d/outlet-fleet",
-                "icon": "dashboard"}],
+        links=[_link("Fleet overview", "/d/outlet-fleet")],
     )
 
 
@@ -375,7 +380,8 @@ DASHBOARDS = {"fleet-overview.json": fleet_overview, "outlet-detail.json": outle
 
 def render(name: str) -> str:
     """The exact bytes (as text) of one dashboard file."""
-    return json.dumps(DASHBOARDS[name](), indent=2, ensure_ascii=False) + "\n"
+    encoded = json.dumps(DASHBOARDS[name](), cls=JSONEncoder, indent=2, ensure_ascii=False)
+    return json.dumps(json.loads(encoded), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 def main() -> None:

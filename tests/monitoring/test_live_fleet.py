@@ -56,6 +56,7 @@ from tests.support.processes import (
 )
 
 SD_TOKEN = "sd-token-for-tests"
+METRICS_TOKEN = "metrics-token-for-tests-42"
 AGENT_TOKEN = "agent-token-for-tests"
 ADMIN = {"username": "demo", "password": "demo-password-change-me"}  # central.demo's login
 # Traffic runs at least this long before the checks, so 1m rate windows hold enough samples.
@@ -78,8 +79,11 @@ class Fleet:
     traffic: Traffic | None = None
 
 
-def get_text(url: str) -> str:
-    with urllib.request.urlopen(url, timeout=5) as resp:  # loopback only
+def get_text(url: str, token: str | None = None) -> str:
+    request = urllib.request.Request(url)
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=5) as resp:  # loopback only
         return str(resp.read().decode())
 
 
@@ -182,7 +186,8 @@ class Traffic:
 def start_central(workdir: Path, started: list[Process]) -> str:
     """The shared Central process, seeded with the demo food court (outlet 1, its menu)."""
     central = Central(workdir / "central", env={
-        "CENTRAL_SD_TOKEN": SD_TOKEN, "CENTRAL_HUB_OFFLINE_AFTER": "5",
+        "CENTRAL_SD_TOKEN": SD_TOKEN, "CENTRAL_METRICS_TOKEN": METRICS_TOKEN,
+        "CENTRAL_HUB_OFFLINE_AFTER": "5",
         "CENTRAL_LOG_LEVEL": "WARNING"})
     central.cli("seed-demo")
     started.append(central)
@@ -228,6 +233,9 @@ def hq_config(fleet: Fleet, hq_port: int, hub_a: Hub, secrets: Path) -> dict[str
     config.pop("alerting")  # the example routes page real services; none is reachable here
     central = urllib.parse.urlsplit(fleet.central_url).netloc
     jobs["outlet-central"]["static_configs"] = [{"targets": [central]}]
+    (secrets / "central-metrics-token").write_text(METRICS_TOKEN)
+    jobs["outlet-central"]["authorization"]["credentials_file"] = str(
+        secrets / "central-metrics-token")
     jobs["prometheus"]["static_configs"] = [{"targets": [f"127.0.0.1:{hq_port}"]}]
     sd = jobs["outlet-hub-sd"]["http_sd_configs"][0]
     (secrets / "central-sd-token").write_text(SD_TOKEN)
@@ -421,7 +429,7 @@ def test_outlet_detail_works_for_the_agent_pushed_outlet_too(fleet: Fleet) -> No
 
 def live_exposition(fleet: Fleet) -> dict[str, str]:
     texts = {f"hub outlet {k}": get_text(f"{h.ops}/metrics") for k, h in fleet.hubs.items()}
-    texts["central"] = get_text(f"{fleet.central_url}/metrics")
+    texts["central"] = get_text(f"{fleet.central_url}/metrics", METRICS_TOKEN)
     return texts
 
 

@@ -136,12 +136,14 @@ MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 class Mosquitto(Process):
     """A real Mosquitto broker from a generated config on a free loopback port."""
 
-    def __init__(self, workdir: Path, port: int | None = None, extra_conf: str = "") -> None:
+    def __init__(self, workdir: Path, port: int | None = None, extra_conf: str = "",
+                 head_conf: str = "") -> None:
+        """`head_conf` goes before the first listener (per_listener_settings must be there)."""
         self.port = port or free_port()
         workdir.mkdir(parents=True, exist_ok=True)
         conf = workdir / f"mosquitto-{self.port}.conf"
         conf.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+            f"{head_conf}listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
             f"log_dest stdout\nlog_type error\nlog_type warning\n{extra_conf}"
         )
         super().__init__(f"mosquitto-{self.port}", [MOSQUITTO, "-c", str(conf)], None, workdir)
@@ -244,18 +246,18 @@ class Central(Process):
             except TimeoutError:
                 raise TimeoutError(f"central did not come up; log:\n{self.log()}") from None
 
-    def cli(self, *args: str, timeout: float = 60.0) -> str:
+    def cli(self, *args: str, timeout: float = 60.0, stdin: str | None = None) -> str:
         """Run `python -m central <args>` against the same database; returns stdout."""
         out = subprocess.run([sys.executable, "-m", "central", *args], env=self.env,
                              cwd=self.cwd, capture_output=True, text=True, timeout=timeout,
-                             check=False)
+                             check=False, input=stdin if stdin is not None else "")
         if out.returncode != 0:
             raise RuntimeError(f"central {' '.join(args)} failed: {out.stderr}")
         return out.stdout
 
     def admin_token(self, username: str = "admin", password: str = "test-password-1") -> str:
         """Create (or reset) an admin and log in; returns the bearer token."""
-        self.cli("create-admin", "--username", username, "--password", password)
+        self.cli("create-admin", "--username", username, stdin=password + "\n")
         status, body = http_json(f"{self.base}/api/auth/login", "POST",
                                  {"username": username, "password": password})
         if status != 200:

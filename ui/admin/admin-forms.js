@@ -34,6 +34,20 @@ export const KINDS = {
     { name: 'end_date', label: 'Ends', type: 'datetime' },
     { name: 'is_active', label: 'Active', type: 'bool', default: true },
   ] },
+  // Kitchen printers (docs/protocol.md section 8): central checks them with the hub's own rules.
+  printers: { title: 'Printers', fields: [
+    { name: 'name', label: 'Name (a-z, 0-9, -)', required: true },
+    { name: 'outlet_id', label: 'Outlet', type: 'ref', ref: 'outlets', required: true },
+    { name: 'url', label: 'Address (tcp://host:9100 or usb:///dev/usb/lp0)', required: true },
+    { name: 'width_mm', label: 'Paper mm (58 or 80)', type: 'int', default: 80 },
+    { name: 'tenants', label: 'Stall ids (comma separated, empty = all)', type: 'intlist' },
+    { name: 'stations', label: 'Stations (comma separated, empty = all)', type: 'list' },
+    { name: 'prints', label: 'Prints (kitchen, ready, cancelled)', type: 'list', default: ['kitchen'] },
+    { name: 'backup', label: 'Backup printer', default: '' },
+    { name: 'backup_after_seconds', label: 'Backup after (s)', type: 'int', default: 120, hideInTable: true },
+    { name: 'hold_after_minutes', label: 'Hold after (min)', type: 'int', default: 30, hideInTable: true },
+    { name: 'status_query', label: 'Answers status queries', type: 'bool', default: true, hideInTable: true },
+  ] },
 };
 
 /** Display text of one value in a table cell. */
@@ -41,7 +55,7 @@ export function cellText(field, value, refs) {
   if (value == null || value === '') return '—';
   switch (field.type) {
     case 'bool': return value ? 'yes' : 'no';
-    case 'list': return Array.isArray(value) ? value.join(', ') || '—' : String(value);
+    case 'list': case 'intlist': return Array.isArray(value) ? value.join(', ') || '—' : String(value);
     case 'ref': return refs[field.ref]?.find((r) => r.id === value)?.name ?? `#${value}`;
     case 'datetime': return new Date(value).toLocaleString();
     default: return String(value);
@@ -56,6 +70,7 @@ export function formToBody(fields, form) {
     if (!el) continue;
     if (f.type === 'bool') body[f.name] = el.checked;
     else if (f.type === 'list') body[f.name] = el.value.split(',').map((s) => s.trim()).filter(Boolean);
+    else if (f.type === 'intlist') body[f.name] = el.value.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
     else if (f.type === 'ref') body[f.name] = el.value === '' ? null : Number(el.value);
     else if (f.type === 'int') body[f.name] = el.value === '' ? 0 : Number(el.value);
     else if (f.type === 'datetime') body[f.name] = el.value ? new Date(el.value).toISOString() : null;

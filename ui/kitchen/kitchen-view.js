@@ -16,7 +16,7 @@ export function actionsFor(status) {
   }
 }
 
-function ticketEl(t, { onAction, showTenant }) {
+function ticketEl(t, { onAction, onReprint, showTenant }) {
   const meta = [
     h('span.status', {}, t.status === 'pending' ? 'New' : t.status),
     h(`span.tag.${t.order_type || 'dine_in'}`, {}, TYPE_TEXT[t.order_type] || t.order_type || 'Dine in'),
@@ -33,13 +33,15 @@ function ticketEl(t, { onAction, showTenant }) {
       i.notes ? h('span.note', {}, `“${i.notes}”`) : null))),
     t.notes ? h('div.onote', {}, t.notes) : null,
     h('div.acts', {}, actionsFor(t.status).map(([cls, label, status]) =>
-      h(`button.${cls}`, { dataset: { testid: `action-${cls}` }, onclick: (ev) => { ev.currentTarget.disabled = true; onAction(t.uuid, status); } }, label))));
+      h(`button.${cls}`, { dataset: { testid: `action-${cls}` }, onclick: (ev) => { ev.currentTarget.disabled = true; onAction(t.uuid, status); } }, label)),
+      onReprint ? h('button.reprint', { title: 'Reprint ticket', dataset: { testid: 'action-reprint' }, onclick: () => onReprint(t.uuid) }, '🖨') : null));
 }
 
 export class TicketBoard {
-  constructor(root, { onAction, thresholds }) {
+  constructor(root, { onAction, onReprint, thresholds }) {
     this.root = root;
     this.onAction = onAction;
+    this.onReprint = onReprint;
     this.thresholds = thresholds;
     this.els = new Map(); // uuid → {rev, status, el}
   }
@@ -48,7 +50,7 @@ export class TicketBoard {
     const next = new Map();
     const list = tickets.map((t) => {
       const prev = this.els.get(t.uuid);
-      const el = prev && prev.rev === t.rev && prev.status === t.status && prev.n === t.items.length ? prev.el : ticketEl(t, { onAction: this.onAction, showTenant });
+      const el = prev && prev.rev === t.rev && prev.status === t.status && prev.n === t.items.length ? prev.el : ticketEl(t, { onAction: this.onAction, onReprint: this.onReprint, showTenant });
       next.set(t.uuid, { rev: t.rev, status: t.status, n: t.items.length, el });
       return el;
     });

@@ -10,6 +10,7 @@ import { uuid4 } from '../shared/uuid.js';
 import { registerServiceWorker } from '../shared/dom.js';
 import { TicketBoard, renderAllDay } from './kitchen-view.js';
 import { TicketAlerts } from './alerts.js';
+import { PrinterPanel } from './printer-panel.js';
 import { loadSettings, saveSettings, editSettings } from './kitchen-settings.js';
 
 const $ = (id) => document.getElementById(id);
@@ -38,7 +39,10 @@ async function main() {
   const socket = new HubSocket({ url: hubSocketUrl(), hello: () => ({
     client_type: 'kitchen', client_id: clientId, outlet_id: outlet.outlet_id, tenant_ids: settings.tenantIds, since_rev: store.lastRev,
   }) });
-  const board = new TicketBoard($('tickets'), { thresholds: settings, onAction: (uuid, status) => act(uuid, status) });
+  const printers = new PrinterPanel({ banner: $('printer-banner'), heldEl: $('held-tickets'), toast: (t) => toast(t) });
+  socket.on('message', (m) => printers.onMessage(m));
+  const board = new TicketBoard($('tickets'), { thresholds: settings, onAction: (uuid, status) => act(uuid, status),
+    onReprint: (uuid) => printers.reprint(uuid) });
   const central = outlet.central_url && outlet.display_token ? { url: outlet.central_url, token: outlet.display_token } : null;
   const feed = new KitchenFeed({ socket, store, outletId: outlet.outlet_id, tenantIds: settings.tenantIds, central,
     isHidden: () => document.hidden, onMode: showMode, onTickets: ({ newUuids, changed }) => { if (changed || newUuids.length) redraw(newUuids); } });

@@ -31,6 +31,7 @@ export function overall({ status, health, reachable }) {
   const why = [];
   if (status?.central === 'unreachable') why.push('central unreachable');
   if (status?.mqtt === 'disconnected') why.push('MQTT down');
+  for (const p of status?.printers || []) if (p.state === 'offline') why.push(`printer ${p.name} offline`);
   if (health?.status === 'degraded' && !why.length) why.push('degraded');
   // A background task restarting is not "offline": name it (issue 13, supervised tasks).
   const restarting = (status?.tasks || []).filter((t) => t.state === 'restarting').map((t) => t.name);

@@ -4,6 +4,7 @@
 import { h, mount } from '../shared/dom.js';
 import { render as renderScreens } from './screens.js';
 import { levelOf, ageText, clientsByType, overall, enrollment, taskRows } from './status-model.js';
+import { printersCard } from './printers-card.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -19,7 +20,7 @@ const row = (k, v, level) => [h('dt', {}, k), h('dd', { dataset: { testid: `stat
   level ? h('span', { class: `dot ${level}` }) : null, v ?? '—')];
 
 async function refresh() {
-  const [outlet, status, health, clients] = await Promise.all([getJson('/api/outlet'), getJson('/api/status'), getJson('/health'), getJson('/clients')]);
+  const [outlet, status, health, clients, printers] = await Promise.all([getJson('/api/outlet'), getJson('/api/status'), getJson('/health'), getJson('/clients'), getJson('/api/printers')]);
   const reachable = !!(outlet || status);
   const o = outlet || {};
   const s = { ...(health || {}), ...(status || {}) };
@@ -44,6 +45,7 @@ async function refresh() {
       row('Oldest waiting', ageText(s.oldest_unsynced_age_seconds ?? s.oldest_pending_age_seconds)),
       row('Menu version', s.menu_version ?? o.menu_version),
       row('Last order rev', s.last_rev ?? health?.last_rev))),
+    printersCard(printers),
     (s.reasons || []).length ? h('section.card.wide', { dataset: { testid: 'status-problems' } }, h('h2', {}, 'Problems'),
       h('ul', {}, s.reasons.map((r) => h('li', {}, r)))) : null,
     taskRows(s.tasks).length ? h('section.card', { dataset: { testid: 'status-tasks' } }, h('h2', {}, 'Background work'),

@@ -1,14 +1,14 @@
 """Paired screens: pairing requests (a code waiting for approval) and devices (a token's owner).
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0801
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision = "0002"
+down_revision = "0801"
 branch_labels = None
 depends_on = None
 

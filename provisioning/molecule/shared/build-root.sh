@@ -3,13 +3,13 @@
 # Cached under var/cache/provisioning/ keyed by this script (the package lists and the
 # mirror live here); a fresh clone (CI) builds it (~40 s).
 # Installed: what Ansible's chroot connection needs. Only downloaded, with fresh apt lists:
-# what the roles (and mosquitto-clients, for the ACL test) install, so each scenario's apt tasks run dpkg for real but offline.
+# what the roles (hub and HQ, and mosquitto-clients for the ACL test) install, so each scenario's apt tasks run dpkg for real but offline.
 set -eu
 cache_dir=${1:-var/cache/provisioning}
 mirror=http://deb.debian.org/debian
 security=http://deb.debian.org/debian-security
 installed=python3,systemd,systemd-sysv,apt,ca-certificates
-downloaded="mosquitto iproute2 nftables util-linux systemd-timesyncd unattended-upgrades avahi-daemon python3-venv mosquitto-clients"
+downloaded="mosquitto iproute2 nftables util-linux systemd-timesyncd unattended-upgrades avahi-daemon python3-venv mosquitto-clients postgresql nginx openssl prometheus prometheus-alertmanager"
 key=$(sha256sum "$0" | cut -c1-16)
 tarball="$cache_dir/bookworm-$key.tar"
 if [ ! -s "$tarball" ]; then

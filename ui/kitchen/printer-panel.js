@@ -1,0 +1,67 @@
+// Kitchen printers on the kitchen screen: an "offline" banner from hub_status.printers,
+// the held tickets (too old to print by themselves) with Print / Dismiss, and reprint.
+
+import { h, mount } from '../shared/dom.js';
+
+async function post(path, body = {}) {
+  const res = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), cache: 'no-store' });
+  const answer = await res.json().catch(() => null);
+  if (!res.ok) throw new Error(answer?.error?.message || `HTTP ${res.status}`);
+  return answer;
+}
+
+export class PrinterPanel {
+  /** `banner` shows offline printers, `heldEl` the held tickets; `toast(text)` reports results. */
+  constructor({ banner, heldEl, toast }) {
+    this.banner = banner;
+    this.heldEl = heldEl;
+    this.toast = toast;
+    this.printers = [];
+    this.heldShown = -1;
+  }
+
+  /** Feed every socket message here; `connected` and `hub_status` carry the printers. */
+  onMessage(msg) {
+    const status = msg.type === 'hub_status' ? msg.payload : (msg.type === 'connected' ? msg.payload?.hub_status : null);
+    if (status) this.update(status.printers || []);
+  }
+
+  update(printers) {
+    this.printers = printers;
+    const down = printers.filter((p) => p.state === 'offline');
+    this.banner.classList.toggle('hidden', !down.length);
+    mount(this.banner, down.map((p) => h('span', { dataset: { testid: 'printer-offline', printer: p.name } },
+      `Printer ${p.name} offline${p.reason ? ` (${p.reason})` : ''} — tickets wait and print when it is back`)));
+    const held = printers.reduce((n, p) => n + (p.held || 0), 0);
+    if (held !== this.heldShown) this.refreshHeld();
+  }
+
+  async refreshHeld() {
+    try {
+      const res = await fetch('/api/printers', { cache: 'no-store' });
+      if (!res.ok) return;
+      const { held } = await res.json();
+      this.heldShown = held.length;
+      this.heldEl.classList.toggle('hidden', !held.length);
+      mount(this.heldEl, held.length ? [h('b', {}, `${held.length} held ticket(s) — print them?`),
+        ...held.map((j) => h('div.held-row', { dataset: { testid: 'held-ticket', job: String(j.id) } },
+          h('span', {}, `${j.order_number} · ${j.kind} · ${j.printer} · ${j.reason === 'too_old' ? 'too old' : 'earlier day'}`),
+          h('button.kbtn', { onclick: () => this.decide(j.id, 'print') }, 'Print'),
+          h('button.kbtn', { onclick: () => this.decide(j.id, 'dismiss') }, 'Dismiss')))] : []);
+    } catch { /* hub unreachable: the connection pill already says so */ }
+  }
+
+  async decide(job, action) {
+    try { await post(`/api/printers/held/${job}/${action}`); } catch (err) { this.toast(`Could not ${action}: ${err.message}`); }
+    this.refreshHeld();
+  }
+
+  /** Reprint an order's kitchen ticket on the printers that print it. */
+  async reprint(uuid) {
+    if (!this.printers.length) { this.toast('No kitchen printer is configured'); return; }
+    try {
+      const { queued } = await post(`/api/orders/${encodeURIComponent(uuid)}/reprint`);
+      this.toast(`Reprinting on ${queued.map((q) => q.printer).join(', ')}`);
+    } catch (err) { this.toast(`Could not reprint: ${err.message}`); }
+  }
+}

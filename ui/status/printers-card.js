@@ -1,0 +1,32 @@
+// The status page's printers card: each kitchen printer's state, queue and held tickets,
+// and a "Test print" button (POST /api/printers/<name>/test) for IT at installation.
+
+import { h } from '../shared/dom.js';
+
+const LEVEL = { online: 'ok', offline: 'bad', unknown: 'warn' };
+
+async function testPrint(name, button) {
+  button.disabled = true;
+  try {
+    const res = await fetch(`/api/printers/${encodeURIComponent(name)}/test`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    const body = await res.json().catch(() => null);
+    button.textContent = res.ok ? 'Test page sent' : `Refused: ${body?.error?.message || res.status}`;
+  } catch (err) {
+    button.textContent = `Failed: ${err.message}`;
+  }
+  setTimeout(() => { button.disabled = false; button.textContent = 'Test print'; }, 4000);
+}
+
+/** The card, or null when the hub has no printers. */
+export function printersCard(answer) {
+  const printers = answer?.printers || [];
+  if (!printers.length) return null;
+  return h('section.card.wide', { dataset: { testid: 'printers-card' } }, h('h2', {}, 'Kitchen printers'),
+    h('dl.kv', {}, printers.map((p) => [
+      h('dt', {}, p.name),
+      h('dd', { dataset: { testid: `printer-${p.name}`, state: p.state } },
+        h('span', { class: `dot ${LEVEL[p.state] || 'warn'}` }),
+        `${p.state}${p.reason ? ` (${p.reason})` : ''} · ${p.queue} waiting · ${p.held} held · ${p.url} · ${p.width_mm} mm`,
+        h('button', { dataset: { testid: `test-print-${p.name}` }, onclick: (ev) => testPrint(p.name, ev.currentTarget) }, 'Test print')),
+    ])));
+}
