@@ -18,6 +18,8 @@ def health_body(ctx: HubContext) -> dict[str, Any]:
         reasons.insert(0, f"database: {ctx.store.last_error}")
     if not db_ok:
         reasons.insert(0, "database cannot commit")
+    if ctx.devices.fault:
+        reasons.append(ctx.devices.fault)
     counts = ctx.client_counts()
     return {
         "status": "ok" if db_ok and not reasons else ("degraded" if db_ok else "down"),
