@@ -27,6 +27,7 @@ from hub.config import HubConfig
 from hub.context import CTX, HubContext
 from hub.core.feed import CLIENT_TYPES
 from hub.core.messages import build
+from hub.devices import DeviceRegistry
 from hub.discovery import Advertiser, advertised_addresses, websocket_url_for
 from hub.fanout import Fanout
 from hub.http_api import add_routes as add_http_routes
@@ -34,6 +35,7 @@ from hub.http_api import protocol_errors
 from hub.intake import OrderIntake
 from hub.metrics import HubMetrics
 from hub.ops import add_routes as add_ops_routes
+from hub.pairing_api import add_routes as add_pairing_routes
 from hub.security import MAX_BODY, make_allowlist_middleware
 from hub.state import HubState
 from hub.store import CommitStats, OrderStore, migrate
@@ -66,7 +68,8 @@ def build_context(cfg: HubConfig) -> HubContext:
     state = HubState(central="disabled" if not cfg.central_enabled else "unreachable",
                      mqtt="disabled" if not cfg.mqtt_enabled else "disconnected")
     addresses = advertised_addresses(cfg)
-    ctx = HubContext(cfg, store, fanout, metrics, intake, state, addresses=addresses,
+    devices = DeviceRegistry(cfg, metrics)
+    ctx = HubContext(cfg, store, fanout, metrics, intake, state, devices, addresses=addresses,
                      websocket_url=websocket_url_for(cfg, addresses),
                      ws_refuse_flag=os.environ.get("HUB_TEST_REFUSE_WS", ""))
     return ctx
@@ -89,7 +92,9 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         lambda c: OrderStore.get_meta(c, "menu_synced_at"))
     ctx.state.listeners.append(
         lambda snap: ctx.fanout.broadcast(build("hub_status", snap)))
+    await ctx.devices.start()
     yield
+    await ctx.devices.stop()
     await ctx.store.close()
 
 
@@ -212,12 +217,14 @@ def build_apps(ctx: HubContext) -> tuple[web.Application, web.Application]:
     main.router.add_get("/ws", websocket_handler)
     main.router.add_get("/", root)
     add_http_routes(main)
+    add_pairing_routes(main)
     add_ui_routes(main)
     main.cleanup_ctx.append(_store_ctx)
     main.on_shutdown.append(lambda _app: ctx.fanout.close_all())
     main.cleanup_ctx.append(_task_ctx("backlog", _observe_backlog))
     main.cleanup_ctx.append(_task_ctx("retention", _retention))
     main.cleanup_ctx.append(_task_ctx("checkpoint", _checkpoints))
+    main.cleanup_ctx.append(_task_ctx("devices", lambda c: c.devices.sync_loop()))
     main.cleanup_ctx.append(_mqtt_ctx)
     main.cleanup_ctx.append(_central_ctx)
     main.cleanup_ctx.append(_zeroconf_ctx)

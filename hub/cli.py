@@ -43,7 +43,7 @@ def _load(args: argparse.Namespace) -> HubConfig:
 
 
 def _describe(cfg: HubConfig) -> str:
-    hidden = {"mqtt_password", "enrollment_token", "client_token"}
+    hidden = {"mqtt_password", "enrollment_token", "client_token", "manager_pin"}
     lines = []
     for key, value in sorted(vars(cfg).items()):
         if key in hidden:

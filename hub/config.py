@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from hub.core.pins import hash_pin, is_pin_hash
+
 # Loopback, RFC 1918, link-local and IPv6 ULA: the networks an outlet LAN can be on.
 DEFAULT_ALLOWED_NETWORKS = (
     "127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
@@ -52,6 +54,11 @@ class HubConfig:
     allowed_networks: tuple[str, ...] = DEFAULT_ALLOWED_NETWORKS
     allowed_origins: tuple[str, ...] = ()
     client_token: str = field(default="", repr=False)
+    # `off`: any allowed LAN client reads and writes (demo, standalone); `required`: every
+    # socket and order call needs a paired device token (docs/protocol.md §7).
+    pairing: str = "off"
+    # Held only as a salted scrypt hash once loaded (validate() hashes a clear PIN).
+    manager_pin: str = field(default="", repr=False)
     retention_days: int = 30
     heartbeat_seconds: float = 15.0
     log_level: str = "info"
@@ -63,6 +70,10 @@ class HubConfig:
     @property
     def mqtt_enabled(self) -> bool:
         return self.mqtt_url.lower() not in ("", "none", "off", "disabled")
+
+    @property
+    def pairing_required(self) -> bool:
+        return self.pairing == "required"
 
     @property
     def central_enabled(self) -> bool:
@@ -204,6 +215,13 @@ def validate(cfg: HubConfig) -> HubConfig:
         raise ConfigError("notice: at most 500 characters")
     if cfg.log_level.lower() not in ("debug", "info", "warning", "error"):
         raise ConfigError("log_level: one of debug, info, warning, error")
+    if cfg.pairing not in ("off", "required"):
+        raise ConfigError(f"pairing: one of off, required, got {cfg.pairing!r}")
+    if cfg.manager_pin and not is_pin_hash(cfg.manager_pin):
+        pin = cfg.manager_pin.strip()
+        if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 12):
+            raise ConfigError("manager_pin: 4 to 12 digits")
+        cfg = replace(cfg, manager_pin=hash_pin(pin))
     if len(cfg.hub_id) > 64 or any(c.isspace() for c in cfg.hub_id):
         raise ConfigError("hub_id: at most 64 characters, no spaces")
     return cfg

@@ -31,6 +31,7 @@ from hub.core.feed import (
 )
 from hub.core.messages import Envelope, build, parse
 from hub.core.orders import utc_now_iso
+from hub.core.pairing import ACK, ANONYMOUS, SUBMIT, UPDATE_STATUS, Principal, bounded_tenants
 from hub.core.ratelimit import TokenBucket
 from hub.fanout import Client
 from hub.intake import token_matches
@@ -45,6 +46,7 @@ RATE, BURST = 200.0, 1000.0
 MAX_REFUSALS = 2000          # refused messages before the connection is closed (1008)
 REPLAY_PAGE = 1000
 MAX_IN_FLIGHT = 256          # concurrent writes per connection
+HELLO_DEADLINE = 10.0        # pairing=required: seconds to present a token in `hello`
 
 Handler = Callable[["Session", Envelope], Awaitable[None]]
 HANDLERS: dict[str, Handler] = {}
@@ -68,6 +70,34 @@ class Session:
         self.bucket = TokenBucket(RATE, BURST)
         self.inflight: set[asyncio.Task[None]] = set()
         self.replay_task: asyncio.Task[None] | None = None
+        self.who: Principal = ANONYMOUS
+        # pairing=required and no token on the URL: nothing is sent or accepted until a
+        # `hello` carries a device token.
+        self.awaiting_token = False
+
+    def allow(self, action: str) -> bool:
+        """Raise unless pairing lets this socket `action`; True when writes count as authorised."""
+        self.ctx.devices.authorize(self.who, action)
+        return self.client.authorized or self.ctx.cfg.pairing_required
+
+    def revoked(self) -> None:
+        """The device's token was revoked: stop sending and close with 4001 at once."""
+        self.client.closed = True
+        asyncio.get_running_loop().create_task(
+            self.ws.close(code=4001, message=b"device revoked"))
+
+    def adopt(self, who: Principal) -> None:
+        """Bind this socket to a device (or the legacy token): its role is the client type."""
+        self.who = who
+        self.client.authorized = True
+        if who.device_id is not None and not self.ctx.devices.attach(who.device_id, self.revoked):
+            self.revoked()
+
+    async def refuse_token(self, ref: str | None) -> None:
+        self.error(ProtocolError("unauthorized", "unknown or revoked device token; pair again",
+                                 "token"), ref)
+        await asyncio.sleep(0.05)        # let the error frame leave before closing
+        await self.ws.close(code=4001, message=b"unauthorized")
 
     def send(self, kind: str, payload: Any, ref: str | None = None, **extra: Any) -> None:
         self.ctx.fanout.send(self.client, build(kind, payload, ref=ref, **extra))
@@ -162,6 +192,11 @@ class Session:
             self.ctx.metrics.ws_messages.labels("invalid").inc()
             self.error(exc)
             return
+        if self.awaiting_token and env.type not in ("hello", "ping"):
+            task = asyncio.create_task(self.refuse_token(env.id))
+            self.inflight.add(task)
+            task.add_done_callback(self.inflight.discard)
+            return
         handler = HANDLERS.get(env.type)
         self.ctx.metrics.count_ws_message(env.type if env.type in KNOWN_TYPES else "unknown")
         if handler is None:
@@ -185,6 +220,12 @@ class Session:
             self.error(ProtocolError("unavailable", "internal error; retry"), env.id)
 
 
+def _unpaired_timeout(session: Session) -> None:
+    """A socket that never presented a token under pairing=required is closed (4001)."""
+    if session.awaiting_token and not session.client.closed:
+        session.revoked()
+
+
 def _ref_of(text: str) -> str | None:
     """The `id` of a frame we refuse without handling, so the sender knows which to resend."""
     try:
@@ -205,8 +246,10 @@ def _int_param(value: Any, field: str) -> int | None:
     raise ProtocolError("validation_failed", f"{field} must be a non-negative integer", field)
 
 
-def _identity(ctx: HubContext, fields: dict[str, Any], current: ClientFilter) -> ClientFilter:
-    ctype = fields.get("client_type") or current.client_type
+def _identity(ctx: HubContext, fields: dict[str, Any], current: ClientFilter,
+              who: Principal = ANONYMOUS) -> ClientFilter:
+    ctype = who.role if who.kind == "device" else (fields.get("client_type") or
+                                                   current.client_type)
     if ctype not in CLIENT_TYPES:
         raise ProtocolError("validation_failed",
                             f"client_type must be one of {', '.join(CLIENT_TYPES)}", "client_type")
@@ -223,7 +266,10 @@ def _identity(ctx: HubContext, fields: dict[str, Any], current: ClientFilter) ->
             tenants = parse_tenant_ids(values)
         except ValueError as exc:
             raise ProtocolError("validation_failed", str(exc), "tenant_ids") from None
-    return ClientFilter(ctype, tenants)
+    scope = bounded_tenants(who, tenants)
+    if scope is None:
+        raise ProtocolError("forbidden", "this screen is paired for other stalls", "tenant_ids")
+    return ClientFilter(ctype, scope)
 
 
 def _check_token(session: Session, token: Any) -> None:
@@ -240,19 +286,35 @@ async def on_hello(s: Session, env: Envelope) -> None:
     fields = env.payload if isinstance(env.payload, dict) else None
     if fields is None:
         raise ProtocolError("invalid_message", "hello payload must be an object", "payload")
-    try:
-        _check_token(s, fields.get("token"))
-    except ProtocolError as exc:
-        s.error(exc, env.id)
-        await asyncio.sleep(0.05)        # let the error frame leave before closing
-        await s.ws.close(code=1008, message=b"unauthorized")
-        return
-    flt = _identity(s.ctx, fields, s.client.filter)
+    if s.ctx.cfg.pairing_required:
+        token = fields.get("token")
+        if token is not None or s.awaiting_token:
+            who = s.ctx.devices.principal(token if isinstance(token, str) else None)
+            if who.kind not in ("device", "legacy"):
+                await s.refuse_token(env.id)
+                return
+            if who != s.who:
+                if s.who.device_id is not None:
+                    s.ctx.devices.detach(s.who.device_id, s.revoked)
+                s.adopt(who)
+    else:
+        try:
+            _check_token(s, fields.get("token"))
+        except ProtocolError as exc:
+            s.error(exc, env.id)
+            await asyncio.sleep(0.05)        # let the error frame leave before closing
+            await s.ws.close(code=1008, message=b"unauthorized")
+            return
+    flt = _identity(s.ctx, fields, s.client.filter, s.who)
     since_rev = _int_param(fields.get("since_rev"), "since_rev")
     since_id = _int_param(fields.get("since_id"), "since_id")
     client_id = fields.get("client_id")
     if isinstance(client_id, str) and 0 < len(client_id) <= 100:
         s.client.id = client_id
+    if s.awaiting_token:
+        s.awaiting_token = False
+        s.client.filter = flt
+        s.ctx.fanout.add(s.client)
     s.ctx.fanout.refilter(s.client, flt)
     s.connected(env.id)
     if since_rev is not None or since_id is not None:
@@ -271,22 +333,24 @@ async def on_new_order(s: Session, env: Envelope) -> None:
     if isinstance(raw, dict) and isinstance(raw.get("order"), dict):
         raw = raw["order"]
     source = "pos" if s.client.client_type == "pos" else "kiosk"
-    ack = await s.ctx.intake.submit(raw, transport="ws", source=source,
-                                    authorized=s.client.authorized)
+    authorized = s.allow(SUBMIT)
+    ack = await s.ctx.intake.submit(raw, transport="ws", source=source, authorized=authorized)
     s.send("ack", ack, env.id)
 
 
 @handles("order_update")
 async def on_order_update(s: Session, env: Envelope) -> None:
-    ack = await s.ctx.intake.update(env.payload, by=s.client.id, authorized=s.client.authorized)
+    authorized = s.allow(UPDATE_STATUS)
+    ack = await s.ctx.intake.update(env.payload, by=s.client.id, authorized=authorized)
     ack.pop("order", None)
     s.send("ack", ack, env.id)
 
 
 @handles("ack_order")
 async def on_ack_order(s: Session, env: Envelope) -> None:
+    authorized = s.allow(ACK)
     note = await s.ctx.intake.acknowledge(env.payload, client_id=s.client.id,
-                                          authorized=s.client.authorized)
+                                          authorized=authorized)
     s.send("ack", {"uuid": note["uuid"], "order_number": note["order_number"],
                    "acknowledged": True}, env.id)
 
@@ -305,9 +369,15 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
                                  status=503)
     q = request.query
     token = presented_token(request)
-    if token is not None and ctx.cfg.client_token and not token_matches(token, ctx.cfg.client_token):
-        return web.json_response({"error": {"code": "unauthorized", "message": "wrong token"}},
+    who = ctx.devices.principal(token) if ctx.cfg.pairing_required else ANONYMOUS
+    if ctx.cfg.pairing_required and token and who.kind not in ("device", "legacy"):
+        return web.json_response({"error": {"code": "unauthorized",
+                                            "message": "unknown or revoked device token"}},
                                  status=401)
+    if token is not None and ctx.cfg.client_token and not token_matches(token, ctx.cfg.client_token):
+        if not ctx.cfg.pairing_required:
+            return web.json_response({"error": {"code": "unauthorized",
+                                                "message": "wrong token"}}, status=401)
     fields: dict[str, Any] = {
         "client_type": q.get("client_type") or request.headers.get("client-type"),
         "outlet_id": q.get("outlet_id"),
@@ -315,7 +385,7 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     if "tenant_id" in q or "tenant_ids" in q:
         fields["tenant_ids"] = q.getall("tenant_id", []) + q.getall("tenant_ids", [])
     try:
-        flt = _identity(ctx, fields, ClientFilter())
+        flt = _identity(ctx, fields, ClientFilter(), who)
         since_rev = _int_param(q.get("since_rev"), "since_rev")
         since_id = _int_param(q.get("since_id"), "since_id")
     except ProtocolError as exc:
@@ -329,13 +399,22 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     client = Client(client_id, flt, ws, request.transport, request.remote or "?")
     client.authorized = bool(token) and token_matches(token, ctx.cfg.client_token)
     session = Session(ctx, ws, client)
-    ctx.fanout.add(client)
+    if who.kind in ("device", "legacy"):
+        session.adopt(who)
+    session.awaiting_token = ctx.cfg.pairing_required and who.kind == "anonymous"
+    if not session.awaiting_token:
+        ctx.fanout.add(client)
+    timer = asyncio.get_running_loop().call_later(HELLO_DEADLINE, _unpaired_timeout, session)
     try:
-        session.connected()
-        if since_rev is not None or since_id is not None:
-            session.start_replay(since_rev, since_id)
+        if not session.awaiting_token:
+            session.connected()
+            if since_rev is not None or since_id is not None:
+                session.start_replay(since_rev, since_id)
         await session.run()
     finally:
+        timer.cancel()
+        if session.who.device_id is not None:
+            ctx.devices.detach(session.who.device_id, session.revoked)
         for task in list(session.inflight):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(asyncio.shield(task), 5)
