@@ -122,7 +122,7 @@ export class PairingApi {
 
 const PIN_TEXT = {
   rate_limited: 'Too many wrong PINs from this screen. Wait 5 minutes, or approve the code at HQ.',
-  unauthorized: 'Wrong PIN.', forbidden: 'Wrong PIN.', wrong_pin: 'Wrong PIN.',
+  unauthorized: 'Wrong PIN.',
   not_found: 'This code is no longer valid; a new one is on the screen.',
   expired: 'This code expired; a new one is on the screen.',
 };
