@@ -197,9 +197,13 @@ async def _central_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     from hub.central_link import CentralLink
+    from hub.pairing_link import PairingLink
     link = CentralLink(ctx)
     await link.start()
+    screens = PairingLink(ctx, link)
+    screens.start()
     yield
+    await screens.stop()
     await link.stop()
 
 

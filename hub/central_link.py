@@ -1,4 +1,4 @@
-"""The hub's link to HQ (PROTOCOL.md §6): enroll/register, heartbeat, order outbox, menu, online orders.
+"""The hub's link to HQ (docs/protocol.md §6): enroll/register, heartbeat, order outbox, menu, online orders.
 
 Everything here is store-and-forward: the internet may be down for days. Orders and
 status changes leave through a durable cursor over the change feed that moves only after

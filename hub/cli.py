@@ -33,11 +33,19 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--config", "-c", help="TOML file (default: $HUB_CONFIG)")
         for flag, (_key, kind) in _FLAGS.items():
             cmd.add_argument(flag, type=kind)
+    pair = sub.add_parser("pair", help="approve (or --reject) a screen's 6-digit pairing code")
+    pair.add_argument("code")
+    pair.add_argument("--reject", action="store_true")
+    devices = sub.add_parser("devices", help="list paired screens and pending codes")
+    devices.add_argument("--revoke", metavar="ID", help="revoke a device's token")
+    for cmd in (pair, devices):
+        cmd.add_argument("--config", "-c", help="TOML file (default: $HUB_CONFIG)")
+        cmd.add_argument("--data-dir")
     return parser
 
 
 def _load(args: argparse.Namespace) -> HubConfig:
-    overrides: dict[str, Any] = {key: getattr(args, flag[2:].replace("-", "_"))
+    overrides: dict[str, Any] = {key: getattr(args, flag[2:].replace("-", "_"), None)
                                  for flag, (key, _k) in _FLAGS.items()}
     return load(args.config, overrides=overrides)
 
@@ -66,6 +74,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"configuration OK for outlet {cfg.outlet_id} ({cfg.effective_hub_id}):")
         print(_describe(cfg))
         return 0
+    if args.command in ("pair", "devices"):
+        from hub import console
+        if args.command == "pair":
+            return console.pair(cfg, args.code, approve=not args.reject)
+        return console.devices(cfg, args.revoke)
     if args.command == "migrate":
         from hub.store import migrate
         cfg.data_dir.mkdir(parents=True, exist_ok=True)

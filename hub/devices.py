@@ -54,7 +54,7 @@ SYNC_EVERY = 1.0              # console revocations reach the hub within this
 FLUSH_SEEN_EVERY = 15.0       # last_seen is written in batches, not per request
 ONLINE_WINDOW = 30.0          # a polling screen counts as online this long after a poll
 MAX_PENDING = 64              # live pairing requests at once, whatever the addresses
-CREATE_RATE, CREATE_BURST = 1 / 30, 5.0
+CREATE_RATE, CREATE_BURST = 1 / 10, 20.0   # a page reloading now and then; not a spray
 MAX_BUCKETS = 4096
 
 
@@ -110,6 +110,7 @@ class DeviceRegistry:
         self.pins = PinGuard()
         self.buckets: OrderedDict[str, TokenBucket] = OrderedDict()
         self.dirty_seen: dict[str, float] = {}
+        self.fault = ""               # why the device sync loop is failing, for /health
         # Called whenever the set of devices or their online state may have changed.
         self.listeners: list[Callable[[], None]] = []
 
@@ -328,8 +329,11 @@ class DeviceRegistry:
                 if now_online != online:
                     online = now_online
                     self._changed()
-            except Exception:
-                log.exception("device sync failed; retrying in %.0f s", SYNC_EVERY)
+                self.fault = ""
+            except Exception as exc:
+                if not self.fault:
+                    log.exception("device sync failed; retrying every %.0f s", SYNC_EVERY)
+                self.fault = f"paired-device sync failing: {exc}"[:200]
 
 
 def _parse_request(body: Any) -> tuple[str, str, frozenset[int]]:

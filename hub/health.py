@@ -14,6 +14,8 @@ def health_body(ctx: HubContext) -> dict[str, Any]:
     db_ok = ctx.store.healthy
     if not db_ok:
         reasons.insert(0, "database cannot commit")
+    if ctx.devices.fault:
+        reasons.append(ctx.devices.fault)
     counts = ctx.client_counts()
     return {
         "status": "ok" if db_ok and not reasons else ("degraded" if db_ok else "down"),

@@ -1,4 +1,4 @@
-"""HTTP adapter on the WebSocket port (PROTOCOL.md §3): polling, the change feed, writes, outlet info."""
+"""HTTP adapter on the WebSocket port (docs/protocol.md §3): polling, the change feed, writes, outlet info."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""MQTT adapter (PROTOCOL.md §5): publish the change feed, ingest device orders, hub state.
+"""MQTT adapter (docs/protocol.md §5): publish the change feed, ingest device orders, hub state.
 
 The broker is transport, SQLite is the truth. Publishing is an outbox over the change
 feed: a durable cursor moves only past revs the broker PUBACKed, in order, so after a

@@ -1,4 +1,4 @@
-"""Ops adapter on HTTP_PORT (PROTOCOL.md §4): `/health`, `/clients`, `/metrics`."""
+"""Ops adapter on HTTP_PORT (docs/protocol.md §4): `/health`, `/clients`, `/metrics`."""
 
 from __future__ import annotations
 
@@ -64,6 +64,8 @@ def refresh_paired_kitchens(ctx: HubContext) -> None:
             online[label] = online.get(label, 0) + (1 if d.online(now) else 0)
     gauge = ctx.metrics.paired_kitchens
     gauge.clear()
+    if not paired:                 # zeros, so the series exist; the alert needs paired > 0
+        paired, online = {"all": 0}, {"all": 0}
     for label, n in paired.items():
         gauge.labels(label, "paired").set(n)
         gauge.labels(label, "online").set(online[label])

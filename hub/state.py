@@ -23,7 +23,7 @@ class HubState:
     listeners: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
 
     def snapshot(self) -> dict[str, Any]:
-        """The `hub_status` object of PROTOCOL.md §2."""
+        """The `hub_status` object of docs/protocol.md §2."""
         return {"lan": "ok", "central": "ok" if self.central == "ok" else
                 ("disabled" if self.central == "disabled" else "unreachable"),
                 "mqtt": self.mqtt, "pending_sync": self.pending_sync,

@@ -1,4 +1,4 @@
-"""WebSocket adapter (PROTOCOL.md §2): identity, hello, replay, and the message handlers.
+"""WebSocket adapter (docs/protocol.md §2): identity, hello, replay, and the message handlers.
 
 Handlers are registered in a table with their message type, not an if/elif ladder; every
 refusal is an `error` message built in one place, and the connection stays open unless
@@ -80,11 +80,10 @@ class Session:
         self.ctx.devices.authorize(self.who, action)
         return self.client.authorized or self.ctx.cfg.pairing_required
 
-    def revoked(self) -> None:
+    def revoked(self, reason: bytes = b"device revoked") -> None:
         """The device's token was revoked: stop sending and close with 4001 at once."""
         self.client.closed = True
-        asyncio.get_running_loop().create_task(
-            self.ws.close(code=4001, message=b"device revoked"))
+        asyncio.get_running_loop().create_task(self.ws.close(code=4001, message=reason))
 
     def adopt(self, who: Principal) -> None:
         """Bind this socket to a device (or the legacy token): its role is the client type."""
@@ -111,8 +110,9 @@ class Session:
             "client_id": c.id, "client_type": c.client_type, "hub_id": ctx.cfg.effective_hub_id,
             "outlet_id": ctx.cfg.outlet_id, "last_id": ctx.store.last_id,
             "last_rev": ctx.store.last_rev, "server_time": utc_now_iso(), "protocol": 1,
-            "tenant_ids": sorted(c.filter.tenant_ids), "hub_status": ctx.state.snapshot()},
-            ref)
+            "tenant_ids": sorted(c.filter.tenant_ids), "hub_status": ctx.state.snapshot(),
+            "pairing": ctx.cfg.pairing}
+            | ({"device_id": self.who.device_id} if self.who.device_id else {}), ref)
 
     # -- replay ----------------------------------------------------------------------------
     def start_replay(self, since_rev: int | None, since_id: int | None) -> None:
@@ -223,7 +223,7 @@ class Session:
 def _unpaired_timeout(session: Session) -> None:
     """A socket that never presented a token under pairing=required is closed (4001)."""
     if session.awaiting_token and not session.client.closed:
-        session.revoked()
+        session.revoked(b"no device token")
 
 
 def _ref_of(text: str) -> str | None:

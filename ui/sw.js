@@ -15,7 +15,7 @@ const SHELL = [
   '/kiosk/kiosk.js', '/kiosk/kiosk-view.js', '/kiosk/kiosk.css',
   '/kitchen/kitchen.js', '/kitchen/kitchen-view.js', '/kitchen/kitchen-settings.js', '/kitchen/alerts.js', '/kitchen/kitchen.css',
   '/board/board.js', '/board/board.css',
-  '/status/status.js', '/status/status-model.js', '/status/status.css',
+  '/status/status.js', '/status/status-model.js', '/status/status.css', '/status/screens.js',
 ];
 const NEVER_CACHE = /^\/(api|ws|health|clients|metrics|emit)(\/|$)/;
 const NETWORK_TIMEOUT_MS = 4000; // a hub that accepts but hangs must not freeze a reload

@@ -24,7 +24,7 @@ HTTP_STATUS = {
 # Not frozen: the interpreter sets __traceback__ on exceptions as they propagate.
 @dataclass(eq=False)
 class ApiError(Exception):
-    """A refusal with a PROTOCOL error code; rendered as {"error": {code, message, field?}}."""
+    """A refusal with a docs/protocol.md error code; rendered as {"error": {code, message, field?}}."""
 
     code: str
     message: str
@@ -35,7 +35,7 @@ class ApiError(Exception):
         return HTTP_STATUS.get(self.code, 400)
 
     def body(self) -> dict[str, Any]:
-        """The JSON error object of PROTOCOL.md §3."""
+        """The JSON error object of docs/protocol.md §3."""
         err: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.field:
             err["field"] = self.field

@@ -58,7 +58,7 @@ def _item(raw: Any, index: int) -> dict[str, Any]:
 
 
 def canonical_order(raw: Any, outlet_id: int) -> dict[str, Any]:
-    """Validate an order (PROTOCOL §1, hub fields allowed) into central's stored shape.
+    """Validate an order (docs/protocol.md §1, hub fields allowed) into central's stored shape.
 
     Raises ApiError; `outlet_id` is the outlet the sender may write to.
     """

@@ -37,7 +37,7 @@ class Outcome:
 
 
 def order_json(row: Any) -> dict[str, Any]:
-    """A stored order as served: PROTOCOL §1 fields plus central's id and bookkeeping."""
+    """A stored order as served: docs/protocol.md §1 fields plus central's id and bookkeeping."""
     return dict(row.body, id=row.id, uuid=row.uuid, status=row.status, origin=row.origin,
                 hub_id=row.hub_id, hub_order_id=row.hub_order_id, rev=row.last_rev,
                 received_at=iso(row.received_at), updated_at=iso(row.updated_at))

@@ -23,6 +23,7 @@ from central.store.accounts import AccountStore
 from central.store.catalog import CatalogStore
 from central.store.fleet import FleetStore
 from central.store.orders import OrderStore
+from central.store.pairing import PairingStore
 from central.web import (
     admin_api,
     admin_panel,
@@ -32,6 +33,7 @@ from central.web import (
     ops,
     orders_api,
     outlet_ws,
+    pairing_api,
 )
 from central.web.context import (
     AUTH_CACHE,
@@ -66,7 +68,8 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     app[STORES] = Stores(
         fleet=FleetStore(engine, cfg.hub_offline_after), accounts=accounts,
         catalog=CatalogStore(engine), orders=OrderStore(engine),
-        display_secret=await asyncio.to_thread(accounts.secret, "display_token"))
+        display_secret=await asyncio.to_thread(accounts.secret, "display_token"),
+        pairing=PairingStore(engine))
     log.info("database ready (%s)", engine.dialect.name)
     yield
     engine.dispose()
@@ -139,6 +142,7 @@ def build_app(cfg: CentralConfig) -> web.Application:
     app[AUTH_CACHE] = {}
     app.cleanup_ctx.extend([executor_ctx, database_ctx, realtime_ctx, offline_sweep_ctx])
     app.add_routes(hub_api.routes)
+    app.add_routes(pairing_api.routes)
     app.add_routes(admin_api.routes)
     app.add_routes(orders_api.routes)
     app.add_routes(menu_api.menu_routes())

@@ -22,6 +22,7 @@ from central.store.accounts import AccountStore, AdminPrincipal
 from central.store.catalog import CatalogStore
 from central.store.fleet import FleetStore, HubPrincipal
 from central.store.orders import OrderStore
+from central.store.pairing import PairingStore
 
 log = logging.getLogger("central.web")
 T = TypeVar("T")
@@ -36,6 +37,7 @@ class Stores:
     catalog: CatalogStore
     orders: OrderStore
     display_secret: str
+    pairing: PairingStore
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Hub ↔ central (PROTOCOL §6): register, heartbeat, forwarded orders and status events."""
+"""Hub ↔ central (docs/protocol.md §6): register, heartbeat, forwarded orders and status events."""
 
 from __future__ import annotations
 

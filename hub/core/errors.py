@@ -1,11 +1,11 @@
-"""Error values users can act on: a code from PROTOCOL.md, a message and the field."""
+"""Error values users can act on: a code from docs/protocol.md, a message and the field."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-# PROTOCOL.md §2, with the HTTP status each maps to on the HTTP API.
+# docs/protocol.md §2, with the HTTP status each maps to on the HTTP API.
 HTTP_STATUS = {
     "invalid_json": 400,
     "invalid_message": 400,

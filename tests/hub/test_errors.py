@@ -1,4 +1,4 @@
-"""Every error code of PROTOCOL.md §2 provoked over real sockets; the connection and the data survive."""
+"""Every error code of docs/protocol.md §2 provoked over real sockets; the connection and the data survive."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The ops port (PROTOCOL.md §4) and the hub's life cycle: /health, /clients, /metrics, SIGTERM.
+"""The ops port (docs/protocol.md §4) and the hub's life cycle: /health, /clients, /metrics, SIGTERM.
 
 Real hub processes on free ports; /metrics is checked by Prometheus' own `promtool` and
 against the names docs/metrics.md promises HQ.

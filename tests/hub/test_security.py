@@ -1,6 +1,6 @@
 """Who may talk to the hub, and how much: Origin, source allowlist, client token, size and rate.
 
-Real hub processes over real sockets (PROTOCOL.md §2-§5, issue 2 "Security from the start").
+Real hub processes over real sockets (docs/protocol.md §2-§5, issue 2 "Security from the start").
 Every refused write is checked against the database through the change feed: a refusal
 that half-wrote an order would be the worst kind of bug here.
 """
@@ -532,6 +532,6 @@ async def test_rate_limited_error_carries_the_ref_of_the_refused_message(
         refused = await client.wait_for(lambda m: error_code(m) == "rate_limited")
     finally:
         await client.close()
-    # PROTOCOL.md §2: replies to a message that carried an `id` carry it as `ref`; a POS
+    # docs/protocol.md §2: replies to a message that carried an `id` carry it as `ref`; a POS
     # needs it to know which order to resend.
     assert str(refused.get("ref", "")).startswith("p"), refused

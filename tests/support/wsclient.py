@@ -1,4 +1,4 @@
-"""A small real WebSocket client for tests: speaks PROTOCOL.md §2 to a running hub."""
+"""A small real WebSocket client for tests: speaks docs/protocol.md §2 to a running hub."""
 
 from __future__ import annotations
 

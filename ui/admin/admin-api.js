@@ -1,4 +1,4 @@
-// Central's admin API (PROTOCOL §6) behind one small client. No DOM; fetch and storage injected.
+// Central's admin API (docs/protocol.md §6) behind one small client. No DOM; fetch and storage injected.
 
 export class ApiError extends Error {
   constructor(status, code, message, field) { super(message); this.status = status; this.code = code; this.field = field; }
@@ -55,6 +55,9 @@ export class AdminApi {
   pinUrl(id, url) { return this.call('PATCH', `/api/tenants/outlets/${id}/`, { websocket_url: url }); }
   unpinUrl(id) { return this.call('PATCH', `/api/tenants/outlets/${id}/`, { websocket_url: null }); }
   enrollmentToken(id) { return this.call('POST', `/api/outlets/${id}/enrollment-tokens`, {}); }
+  pairingRequests(id) { return this.call('GET', `/api/outlets/${id}/pairing-requests`); }
+  decidePairing(id, code, decision) { return this.call('POST', `/api/outlets/${id}/pairing-requests/${encodeURIComponent(code)}/${decision === 'approve' ? 'approve' : 'reject'}`, {}); }
+  devices(id) { return this.call('GET', `/api/outlets/${id}/devices`); }
 
   tenants(outletId) {
     const q = outletId != null ? `?outlet_id=${encodeURIComponent(outletId)}` : '';
