@@ -26,7 +26,7 @@ export function showPairingView({ identity, outletName = '', stallText = '', onP
       h('p.pairing-as', { dataset: { testid: 'pairing-as' } }, 'Will be paired as ',
         h('strong', {}, TYPE_TEXT[identity.client_type] || identity.client_type),
         stallText ? [' for ', h('strong', {}, stallText)] : null,
-        identity.name ? h('span.muted', {}, ` (“${identity.name}”)`) : null),
+        identity.name && !(stallText && identity.name.includes(stallText)) ? h('span.muted', {}, ` (“${identity.name}”)`) : null),
       h('div.pairing-code', { dataset: { testid: 'pairing-code', code: state.code || '' }, 'aria-live': 'polite' }, code),
       state.phase === 'rejected'
         ? h('div.pairing-rejected', {}, h('p', {}, state.message),
