@@ -30,7 +30,7 @@ def guard(request: web.Request, action: str) -> bool:
     """
     ctx = request.app[CTX]
     who = request_principal(request)
-    ctx.devices.authorize(who, action)
+    ctx.devices.authorize(who, action, poll=True)
     return who.kind == "legacy" or ctx.cfg.pairing_required
 
 

@@ -76,6 +76,7 @@ class Device:
     paired_at: float
     remote: str
     last_seen: float | None = None
+    polled_at: float | None = None     # last HTTP request (a polling screen's heartbeat)
     sockets: set[Callable[[], None]] = field(default_factory=set)
 
     @property
@@ -83,8 +84,8 @@ class Device:
         return Principal("device", self.device_id, self.client_type, self.tenant_ids)
 
     def online(self, now: float) -> bool:
-        return bool(self.sockets) or (self.last_seen is not None
-                                      and now - self.last_seen < ONLINE_WINDOW)
+        return bool(self.sockets) or (self.polled_at is not None
+                                      and now - self.polled_at < ONLINE_WINDOW)
 
     def describe(self, now: float) -> dict[str, Any]:
         return {"device_id": self.device_id, "name": self.name, "client_type": self.client_type,
@@ -156,7 +157,7 @@ class DeviceRegistry:
             return INVALID
         return device.principal
 
-    def authorize(self, who: Principal, action: str) -> None:
+    def authorize(self, who: Principal, action: str, *, poll: bool = False) -> None:
         """Raise `unauthorized`/`forbidden` when pairing is required and `who` may not act."""
         if who.kind == "device" and who.device_id not in self.devices:
             who = INVALID                   # revoked since the socket opened
@@ -167,14 +168,18 @@ class DeviceRegistry:
         if code == "forbidden":
             raise ProtocolError("forbidden", f"a {who.role} screen may not {action}", "token")
         if who.device_id is not None:
-            self.seen(who.device_id)
+            self.seen(who.device_id, poll=poll)
 
-    def seen(self, device_id: str) -> None:
+    def seen(self, device_id: str, *, poll: bool = False) -> None:
+        """Note a sign of life; an HTTP request (`poll`) keeps a screen online for 30 s."""
         device = self.devices.get(device_id)
         if device is not None:
-            was_online = device.online(time.time())
-            device.last_seen = self.dirty_seen[device_id] = time.time()
-            if not was_online:
+            now = time.time()
+            was_online = device.online(now)
+            device.last_seen = self.dirty_seen[device_id] = now
+            if poll:
+                device.polled_at = now
+            if was_online != device.online(now):
                 self._changed()
 
     def attach(self, device_id: str, close: Callable[[], None]) -> bool:

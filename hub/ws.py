@@ -21,22 +21,21 @@ from aiohttp import WSMsgType, web
 from hub.context import CTX, HubContext
 from hub.core.errors import ProtocolError
 from hub.core.feed import (
-    CLIENT_TYPES,
     NEW_ORDER,
     STATUS_UPDATE,
     ClientFilter,
-    parse_tenant_ids,
     replay_kind,
     status_update_payload,
 )
 from hub.core.messages import Envelope, build, parse
 from hub.core.orders import utc_now_iso
-from hub.core.pairing import ACK, ANONYMOUS, SUBMIT, UPDATE_STATUS, Principal, bounded_tenants
+from hub.core.pairing import ACK, ANONYMOUS, SUBMIT, UPDATE_STATUS, Principal
 from hub.core.ratelimit import TokenBucket
 from hub.fanout import Client
 from hub.intake import token_matches
 from hub.security import MAX_FRAME, origin_allowed, presented_token
 from hub.store import OrderStore
+from hub.ws_identity import identity, int_param
 
 log = logging.getLogger(__name__)
 
@@ -234,44 +233,6 @@ def _ref_of(text: str) -> str | None:
         return None
 
 
-def _int_param(value: Any, field: str) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise ProtocolError("validation_failed", f"{field} must be a non-negative integer", field)
-    if isinstance(value, int) and value >= 0:
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    raise ProtocolError("validation_failed", f"{field} must be a non-negative integer", field)
-
-
-def _identity(ctx: HubContext, fields: dict[str, Any], current: ClientFilter,
-              who: Principal = ANONYMOUS) -> ClientFilter:
-    ctype = who.role if who.kind == "device" else (fields.get("client_type") or
-                                                   current.client_type)
-    if ctype not in CLIENT_TYPES:
-        raise ProtocolError("validation_failed",
-                            f"client_type must be one of {', '.join(CLIENT_TYPES)}", "client_type")
-    outlet = _int_param(fields.get("outlet_id"), "outlet_id")
-    if outlet is not None and outlet != ctx.cfg.outlet_id:
-        raise ProtocolError("outlet_mismatch",
-                            f"this hub serves outlet {ctx.cfg.outlet_id}, not {outlet}", "outlet_id")
-    tenants_raw = fields.get("tenant_ids", fields.get("tenant_id"))
-    if tenants_raw is None:
-        tenants = current.tenant_ids
-    else:
-        values = tenants_raw if isinstance(tenants_raw, list) else [tenants_raw]
-        try:
-            tenants = parse_tenant_ids(values)
-        except ValueError as exc:
-            raise ProtocolError("validation_failed", str(exc), "tenant_ids") from None
-    scope = bounded_tenants(who, tenants)
-    if scope is None:
-        raise ProtocolError("forbidden", "this screen is paired for other stalls", "tenant_ids")
-    return ClientFilter(ctype, scope)
-
-
 def _check_token(session: Session, token: Any) -> None:
     expected = session.ctx.cfg.client_token
     if token is None or not expected:
@@ -305,9 +266,9 @@ async def on_hello(s: Session, env: Envelope) -> None:
             await asyncio.sleep(0.05)        # let the error frame leave before closing
             await s.ws.close(code=1008, message=b"unauthorized")
             return
-    flt = _identity(s.ctx, fields, s.client.filter, s.who)
-    since_rev = _int_param(fields.get("since_rev"), "since_rev")
-    since_id = _int_param(fields.get("since_id"), "since_id")
+    flt = identity(s.ctx, fields, s.client.filter, s.who)
+    since_rev = int_param(fields.get("since_rev"), "since_rev")
+    since_id = int_param(fields.get("since_id"), "since_id")
     client_id = fields.get("client_id")
     if isinstance(client_id, str) and 0 < len(client_id) <= 100:
         s.client.id = client_id
@@ -385,9 +346,9 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     if "tenant_id" in q or "tenant_ids" in q:
         fields["tenant_ids"] = q.getall("tenant_id", []) + q.getall("tenant_ids", [])
     try:
-        flt = _identity(ctx, fields, ClientFilter(), who)
-        since_rev = _int_param(q.get("since_rev"), "since_rev")
-        since_id = _int_param(q.get("since_id"), "since_id")
+        flt = identity(ctx, fields, ClientFilter(), who)
+        since_rev = int_param(q.get("since_rev"), "since_rev")
+        since_id = int_param(q.get("since_id"), "since_id")
     except ProtocolError as exc:
         return web.json_response({"error": exc.to_payload()}, status=exc.http_status)
     ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, heartbeat=30.0, compress=False)

@@ -106,35 +106,42 @@ def test_paired_screens_online_state_and_kitchen_events(central: CentralUnderTes
     seen = eventually(lambda: kitchen_id in devices() and len(devices()) == 2 and devices())
     assert seen[kitchen_id]["client_type"] == "kitchen" and seen[kitchen_id]["tenant_ids"] == [5]
     assert seen[kitchen_id]["last_seen"] and seen[kitchen_id]["hub_online"] is True
+    assert seen[kitchen_id]["online"] is False          # paired, not connected yet
 
     async def scenario() -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []
         async with aiohttp.ClientSession() as http:
             channel = await http.ws_connect(
                 f"{central.proc.ws_base}/ws/outlet/{outlet}/?token={central.admin}")
-            # The kitchen was online since pairing (its polls); let that state settle, then
-            # open its socket for good and close it to see it come and go.
-            screen = await http.ws_connect(f"{hub.ws_url}?token={kitchen_token}")
-            await screen.receive_json(timeout=10)
-            await asyncio.sleep(0.5)
-            await asyncio.to_thread(revoke, hub, kitchen_id)
 
-            async def read() -> None:
+            async def until(status: str) -> None:
                 async for msg in channel:
                     data = json.loads(msg.data)
                     if data["event"] == "kitchen_status_changed" and "kitchen_id" in data["data"]:
                         events.append(data["data"])
-                        if data["data"]["status"] == "offline":
+                        if data["data"]["status"] == status:
                             return
 
-            await asyncio.wait_for(read(), 15)
+            # Paired but not yet connected: offline. Its socket opens (comes), closes
+            # (goes), opens again, and it is revoked while connected (goes).
+            screen = await http.ws_connect(f"{hub.ws_url}?token={kitchen_token}")
+            await screen.receive_json(timeout=10)
+            await asyncio.wait_for(until("online"), 15)
+            await screen.close()
+            await asyncio.wait_for(until("offline"), 15)
+            screen = await http.ws_connect(f"{hub.ws_url}?token={kitchen_token}")
+            await screen.receive_json(timeout=10)
+            await asyncio.wait_for(until("online"), 15)
+            await asyncio.to_thread(revoke, hub, kitchen_id)
+            await asyncio.wait_for(until("offline"), 15)
             await channel.close()
             await screen.close()
         return events
 
     events = asyncio.run(scenario())
-    assert events[-1]["kitchen_id"] == kitchen_id and events[-1]["status"] == "offline"
-    assert all(e["outlet_id"] == outlet for e in events)
+    assert [e["status"] for e in events] == ["online", "offline", "online", "offline"]
+    assert all(e["kitchen_id"] == kitchen_id and e["outlet_id"] == outlet for e in events)
+    assert events[0]["tenant_ids"] == [5] and events[-1].get("revoked") is True
     gone = eventually(lambda: kitchen_id not in devices() and devices())
     assert [d["client_type"] for d in gone.values()] == ["board"]
 

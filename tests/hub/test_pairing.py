@@ -120,7 +120,15 @@ def test_kitchen_socket_is_bound_to_its_tenants(hub_factory: HubFactory) -> None
             assert (await till.submit(make_order(number, tenant)))["type"] == "ack"
         got = await screen.wait_for(lambda m: m["type"] == "new_order")
         assert got["payload"]["order_number"] == "T3"
+        pin = {"X-Manager-Pin": PIN}
+        listed = {d["client_type"]: d for d in http_json(f"{hub.base}/api/devices", headers=pin)[1]}
+        assert listed["kitchen"]["online"] is True
         await screen.close()
+        # A socket screen is offline as soon as its socket is gone (no 30 s grace).
+        deadline = time.monotonic() + 10
+        while http_json(f"{hub.base}/api/devices", headers=pin)[1][1]["online"]:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
         await till.close()
 
     asyncio.run(scenario())

@@ -36,6 +36,9 @@ def test_hq_approves_a_code_and_sees_the_screen_online(
             break
         time.sleep(0.2)
     assert polled["status"] == "approved" and polled["token"], polled
+    # The screen starts using its token (a poll), which is what makes it online.
+    auth = {"Authorization": f"Bearer {polled['token']}"}
+    assert http_json(f"{hub.base}/api/orders?client_type=kitchen", headers=auth)[0] == 200
     screen = admin.get_by_test_id(f"device-{polled['device_id']}")
     screen.wait_for()
     assert "Satay grill" in screen.inner_text() and "kitchen" in screen.inner_text()
