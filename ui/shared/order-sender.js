@@ -100,12 +100,10 @@ export class OrderSender {
     this.failures = 0;
     this.timer = null;
     this.hubReachable = null; // last verdict: true, false, or null before the first try
-    this.blocked = false; // set once the hub refused this device: nothing is sent until re-pairing
   }
 
   /** Drain now; concurrent calls coalesce into one more pass after the current one. */
   drain() {
-    if (this.blocked) return Promise.resolve();
     if (this.running) { this.again = true; return this.running; }
     this.timers.clearTimeout(this.timer);
     this.timer = null;
@@ -144,11 +142,13 @@ export class OrderSender {
           continue;
         }
         if (err.kind === 'unauthorized') {
-          // Not the order's fault and not the network's: no retry, no detour via central
-          // (that would bypass the revocation); everything stays queued for after pairing.
+          // Not the order's fault and not the network's: everything stays queued, nothing
+          // goes via central (that would bypass a revocation), and the page pairs again
+          // (with pairing off, e.g. a wrong legacy client_token, it just keeps retrying slowly).
           this.hubReachable = true;
-          this.blocked = true;
           this.onUnauthorized(err);
+          this.failures += 1;
+          this.#schedule();
           return;
         }
         this.hubReachable = false;
