@@ -150,6 +150,14 @@ class CentralMetrics:
         self.registry.register(self.fleet)
         self.orders = Counter("outlet_central_orders_ingested", "Orders a hub forwarded, by result.",
                               ["result"], registry=self.registry)
+        self.task_restarts = Counter("outlet_central_task_restarts",
+                                     "Background tasks restarted after an unexpected exception.",
+                                     ["task"], registry=self.registry)
+        for task in ("central-listen", "central-offline-sweep"):   # series from the start
+            self.task_restarts.labels(task)
+        self.dead_letters = Counter("outlet_central_dead_letters_received",
+                                    "Dead letters hubs reported (orders set aside for good).",
+                                    registry=self.registry)
         self.events = Counter("outlet_central_order_events_ingested",
                               "Order status events a hub forwarded, by result.", ["result"],
                               registry=self.registry)

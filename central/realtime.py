@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,8 @@ _MAX_PAYLOAD = 7000
 _QUEUE = 1000
 
 Loader = Callable[[str], Awaitable[dict[str, Any]]]
+# Starts a named long-lived task under a supervisor (restarted after an unexpected error).
+Spawn = Callable[[str, Callable[[], Coroutine[Any, Any, None]]], "asyncio.Task[None]"]
 
 
 @dataclass(eq=False)
@@ -42,8 +44,10 @@ class Subscription:
 class Broadcaster:
     """Fan-out of outlet events to local subscribers, fed locally or by LISTEN."""
 
-    def __init__(self, listen_url: str | None, load_order: Loader) -> None:
+    def __init__(self, listen_url: str | None, load_order: Loader,
+                 spawn: Spawn | None = None) -> None:
         self.listen_url = listen_url
+        self.spawn = spawn
         self.load_order = load_order
         self.subscribers: dict[int, set[Subscription]] = {}
         self._publisher: psycopg.AsyncConnection[Any] | None = None
@@ -137,7 +141,10 @@ class Broadcaster:
         if self.listen_url is None:
             self.listening.set()
             return
-        self._listener = asyncio.create_task(self._listen_forever(), name="central-listen")
+        if self.spawn is not None:
+            self._listener = self.spawn("central-listen", self._listen_forever)
+        else:
+            self._listener = asyncio.create_task(self._listen_forever(), name="central-listen")
         await asyncio.wait_for(self.listening.wait(), 15)
 
     async def stop(self) -> None:

@@ -72,6 +72,7 @@ def build_context(cfg: HubConfig) -> HubContext:
     ctx = HubContext(cfg, store, fanout, metrics, intake, state, devices, addresses=addresses,
                      websocket_url=websocket_url_for(cfg, addresses),
                      ws_refuse_flag=os.environ.get("HUB_TEST_REFUSE_WS", ""))
+    ctx.supervisor.on_restart = lambda task: metrics.task_restarts.labels(task).inc()
     return ctx
 
 
@@ -110,20 +111,25 @@ def _sinks(cfg: HubConfig) -> list[str]:
 async def _observe_backlog(ctx: HubContext) -> None:
     """Outbox depth and age → metrics and hub_status; a cheap indexed count every 2 s."""
     while True:
-        now = datetime.now(UTC)
-        for sink in _sinks(ctx.cfg):
-            count, oldest = await ctx.store.read(partial(OrderStore.backlog, sink=sink))
-            age = 0.0
-            if oldest:
-                age = max(0.0, (now - datetime.fromisoformat(oldest.replace("Z", "+00:00")))
-                          .total_seconds())
-            ctx.metrics.outbox_pending.labels(sink).set(count)
-            ctx.metrics.outbox_age.labels(sink).set(age)
-            if sink == "central":
-                ctx.state.update(pending_sync=count, oldest_unsynced_age=round(age, 1))
-            else:
-                ctx.state.update(mqtt_pending=count)
+        await _observe_once(ctx)
         await asyncio.sleep(OBSERVE_EVERY)
+
+
+async def _observe_once(ctx: HubContext) -> None:
+    """One look at every sink's backlog (a read: it works while the disk is full)."""
+    now = datetime.now(UTC)
+    for sink in _sinks(ctx.cfg):
+        count, oldest = await ctx.store.read(partial(OrderStore.backlog, sink=sink))
+        age = 0.0
+        if oldest:
+            age = max(0.0, (now - datetime.fromisoformat(oldest.replace("Z", "+00:00")))
+                      .total_seconds())
+        ctx.metrics.outbox_pending.labels(sink).set(count)
+        ctx.metrics.outbox_age.labels(sink).set(age)
+        if sink == "central":
+            ctx.state.update(pending_sync=count, oldest_unsynced_age=round(age, 1))
+        else:
+            ctx.state.update(mqtt_pending=count)
 
 
 async def _retention(ctx: HubContext) -> None:
@@ -160,7 +166,8 @@ async def _watchdog(ctx: HubContext, interval: float) -> None:
 def _task_ctx(name: str, factory: Callable[[HubContext], Coroutine[Any, Any, None]]
               ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def ctx_gen(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(factory(app[CTX]), name=name)
+        ctx = app[CTX]
+        task = ctx.supervisor.spawn(name, lambda: factory(ctx))
         yield
         await cancel_and_wait([task])
     return ctx_gen

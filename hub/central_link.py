@@ -21,24 +21,20 @@ from typing import Any
 import aiohttp
 
 from hub.background import cancel_and_wait
+from hub.central_errors import STORE_FAULTS, CentralBadAnswer, CentralHTTPError, CentralRefused
+from hub.central_outbox import CentralOutbox, report_dead_letters
 from hub.context import HubContext
-from hub.core.errors import ProtocolError
 from hub.core.orders import utc_now_iso
 from hub.core.outbox import Backoff
+from hub.dead_letters import DeadLetterBox
 from hub.discovery import advertised_addresses, websocket_url_for
-from hub.store import Change, OrderStore
+from hub.online_orders import OnlineOrders
+from hub.store import OrderStore
 
 log = logging.getLogger(__name__)
 
-SINK = "central"
-BATCH = 100
 MENU_KINDS = ("tenants", "categories", "products", "promotions")
-TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
-
-
-class CentralRefused(Exception):
-    """Central answered, but no: bad or revoked credentials, or a request it will never accept."""
-
+__all__ = ["CentralBadAnswer", "CentralHTTPError", "CentralLink", "CentralRefused"]
 
 class CentralLink:
     """Keeps the hub known to central and central up to date with the hub, whatever the network."""
@@ -53,19 +49,26 @@ class CentralLink:
         self.outbox_wake = asyncio.Event()
         self.menu_wake = asyncio.Event()
         self.registered = asyncio.Event()
+        self.dead_letters_wake = asyncio.Event()
         self.backoff = Backoff(initial=1.0, maximum=30.0)
+        self.dead_letters = DeadLetterBox(ctx.store, ctx.metrics)
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
-        self.session = aiohttp.ClientSession(timeout=TIMEOUT)
+        seconds = self.ctx.cfg.central_timeout_seconds
+        self.session = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=seconds, connect=min(5.0, seconds)))
         if self.token_path.exists():
             self.token = self.token_path.read_text().strip()
         self.ctx.state.update(enrolled=bool(self.token))
         self.ctx.store.listeners.append(lambda _changes: self.outbox_wake.set())
-        self.tasks = [asyncio.create_task(self._register_loop(), name="central-register"),
-                      asyncio.create_task(self._outbox_loop(), name="central-outbox"),
-                      asyncio.create_task(self._menu_loop(), name="central-menu"),
-                      asyncio.create_task(self._online_orders_loop(), name="central-orders")]
+        outbox, online = CentralOutbox(self), OnlineOrders(self)
+        spawn = self.ctx.supervisor.spawn
+        self.tasks = [spawn("central-register", self._register_loop),
+                      spawn("central-outbox", outbox.run),
+                      spawn("central-menu", self._menu_loop),
+                      spawn("central-orders", online.run),
+                      spawn("central-dead-letters", lambda: report_dead_letters(self))]
 
     async def stop(self) -> None:
         await cancel_and_wait(self.tasks)
@@ -86,10 +89,16 @@ class CentralLink:
                 if resp.status in (401, 403):
                     raise CentralRefused(f"{method} {path}: {resp.status} {text[:200]}")
                 if resp.status >= 400:
-                    raise ConnectionError(f"{method} {path}: HTTP {resp.status} {text[:200]}")
+                    raise CentralHTTPError(f"{method} {path}: HTTP {resp.status} {text[:200]}",
+                                           resp.status, text[:300])
                 result = json.loads(text) if text else None
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise ConnectionError(f"{method} {path}: {exc}") from exc
+        except TimeoutError as exc:
+            raise ConnectionError(f"{method} {path}: no answer within "
+                                  f"{self.ctx.cfg.central_timeout_seconds:g} s") from exc
+        except aiohttp.ClientError as exc:
+            raise ConnectionError(f"{method} {path}: {type(exc).__name__} {exc}") from exc
+        except ValueError as exc:
+            raise CentralBadAnswer(f"{method} {path}: answer is not JSON ({exc})") from exc
         self._reachable()
         return result
 
@@ -97,10 +106,12 @@ class CentralLink:
         self.ctx.state.update(central="ok", central_error="")
         self.ctx.metrics.central_last_sync.set(time.time())
 
-    def _unreachable(self, exc: BaseException) -> None:
+    def _unreachable(self, exc: BaseException, job: str) -> None:
+        """A call of `job` failed: central counts as unreachable and /health names the job."""
         if self.ctx.state.central != "unreachable":
             log.warning("central unreachable: %s", exc)
         self.ctx.state.update(central="unreachable", central_error=str(exc)[:200])
+        self.ctx.state.set_problem(job, str(exc))
 
     # -- registration + heartbeat ----------------------------------------------------------
     def _save_token(self, token: str) -> None:
@@ -132,13 +143,14 @@ class CentralLink:
             ctx.state.update(central="unenrolled", enrolled=False)
             raise CentralRefused("no hub token and no enrollment token")
         answer = await self._call("POST", "/api/hubs/register", body)
-        if isinstance(answer, dict):
-            if answer.get("hub_token") and not self.token:
-                self._save_token(str(answer["hub_token"]))
-                log.info("enrolled with central as %s", cfg.effective_hub_id)
-            if answer.get("display_token"):
-                ctx.display_token = str(answer["display_token"])
-            self._note_menu_version(answer.get("menu_version"))
+        if not isinstance(answer, dict) or not isinstance(answer.get("hub_token", ""), str):
+            raise CentralBadAnswer("register: expected an object with a string hub_token")
+        if answer.get("hub_token") and not self.token:
+            self._save_token(str(answer["hub_token"]))
+            log.info("enrolled with central as %s", cfg.effective_hub_id)
+        if answer.get("display_token"):
+            ctx.display_token = str(answer["display_token"])
+        self._note_menu_version(answer.get("menu_version"))
         ctx.state.update(enrolled=True)
         log.info("registered with central: websocket_url %s", ctx.websocket_url)
         self.registered.set()
@@ -162,8 +174,9 @@ class CentralLink:
             "addresses": ctx.addresses,
         }
         answer = await self._call("POST", "/api/hubs/heartbeat", body)
-        if isinstance(answer, dict):
-            self._note_menu_version(answer.get("menu_version"))
+        if not isinstance(answer, dict):
+            raise CentralBadAnswer("heartbeat: expected an object")
+        self._note_menu_version(answer.get("menu_version"))
 
     def _addresses_changed(self) -> bool:
         current = advertised_addresses(self.ctx.cfg)
@@ -184,6 +197,7 @@ class CentralLink:
                     need_register = False
                 await self.heartbeat()
                 attempt = 0
+                self.ctx.state.set_problem("central heartbeat", "")
                 await asyncio.sleep(self.ctx.cfg.heartbeat_seconds)
             except CentralRefused as exc:
                 log.error("central refused this hub: %s", exc)
@@ -192,52 +206,10 @@ class CentralLink:
                 need_register = True
                 await asyncio.sleep(30)
             except ConnectionError as exc:
-                self._unreachable(exc)
+                self._unreachable(exc, "central heartbeat")
                 need_register = need_register or not self.registered.is_set()
                 await asyncio.sleep(self.backoff.delay(attempt, random.random()))  # noqa: S311
                 attempt += 1
-
-    # -- the order outbox ------------------------------------------------------------------
-    async def _send_batch(self, changes: list[Change]) -> None:
-        created = [ch.order for ch in changes if ch.kind == "created"]
-        events = [{"uuid": ch.order["uuid"], "rev": ch.rev, "status": ch.order["status"],
-                   "from_status": ch.from_status, "at": ch.at, "by": ch.by}
-                  for ch in changes if ch.kind == "status"]
-        if created:
-            answer = await self._call("POST", "/api/hubs/orders", {"orders": created})
-            for result in (answer or {}).get("results", []):
-                if result.get("result") in ("conflict", "invalid"):
-                    log.error("central refused order %s: %s %s", result.get("uuid"),
-                              result.get("result"), result.get("error", ""))
-        if events:
-            answer = await self._call("POST", "/api/hubs/order-events", {"events": events})
-            for result in (answer or {}).get("results", []):
-                if result.get("result") in ("unknown_order", "invalid"):
-                    log.warning("central could not apply event %s@%s: %s", result.get("uuid"),
-                                result.get("rev"), result.get("result"))
-
-    async def _outbox_loop(self) -> None:
-        await self.registered.wait()
-        store = self.ctx.store
-        cursor = await store.read(partial(OrderStore.cursor, sink=SINK))
-        await store.set_cursor(SINK, cursor)
-        attempt = 0
-        while True:
-            changes = await store.read(partial(OrderStore.changes_after, rev=cursor, limit=BATCH))
-            if not changes:
-                self.outbox_wake.clear()
-                await self.outbox_wake.wait()
-                continue
-            try:
-                await self._send_batch(changes)
-            except (ConnectionError, CentralRefused) as exc:
-                self._unreachable(exc)
-                await asyncio.sleep(self.backoff.delay(attempt, random.random()))  # noqa: S311
-                attempt += 1
-                continue
-            attempt = 0
-            cursor = changes[-1].rev
-            await store.set_cursor(SINK, cursor)
 
     # -- the menu --------------------------------------------------------------------------
     async def sync_menu(self) -> None:
@@ -273,62 +245,21 @@ class CentralLink:
             try:
                 await self.sync_menu()
                 attempt = 0
+                self.ctx.state.set_problem("central menu", "")
             except (ConnectionError, CentralRefused) as exc:
-                self._unreachable(exc)
-                await asyncio.sleep(self.backoff.delay(attempt, random.random()))  # noqa: S311
+                self._unreachable(exc, "central menu")
+                await self.pause(attempt)
+                attempt += 1
+                self.menu_wake.set()
+            except STORE_FAULTS as exc:
+                self.ctx.state.set_problem("central menu", f"cannot cache the menu: {exc}")
+                await self.pause(attempt)
                 attempt += 1
                 self.menu_wake.set()
 
-    # -- online orders from central --------------------------------------------------------
-    async def _take_online_order(self, order: Any) -> None:
-        if isinstance(order, dict):
-            order = dict(order)
-            for key in ("id", "rev", "status", "received_at", "updated_at", "acknowledged_by"):
-                order.pop(key, None)
-        try:
-            await self.ctx.intake.submit(order, transport="central", source="central",
-                                         authorized=True)
-        except ProtocolError as exc:
-            log.error("online order from central refused: %s %s", exc.code, exc.message)
-
-    async def _catch_up(self) -> None:
-        store = self.ctx.store
-        since = int(await store.read(partial(OrderStore.get_meta, key="central_since_id")) or 0)
-        while True:
-            body = await self._call("GET", "/api/orders/", params={
-                "outlet_id": str(self.ctx.cfg.outlet_id), "since_id": str(since),
-                "origin": "central", "limit": "500"})
-            orders = body.get("orders", []) if isinstance(body, dict) else (body or [])
-            for order in orders:
-                await self._take_online_order(order)
-                since = max(since, int(order.get("central_id", order.get("id", since))))
-            await store.set_meta("central_since_id", str(since))
-            if len(orders) < 500:
-                return
-
-    async def _online_orders_loop(self) -> None:
-        await self.registered.wait()
-        assert self.session is not None
-        ws_base = "ws" + self.base[4:] if self.base.startswith("http") else self.base
-        url = f"{ws_base}/ws/outlet/{self.ctx.cfg.outlet_id}/"
-        attempt = 0
-        while True:
-            try:
-                async with self.session.ws_connect(url, headers=self._headers(),
-                                                   heartbeat=30) as ws:
-                    await self._catch_up()
-                    attempt = 0
-                    async for msg in ws:
-                        if msg.type != aiohttp.WSMsgType.TEXT:
-                            break
-                        data = json.loads(msg.data)
-                        if isinstance(data, dict) and data.get("event") == "new_order":
-                            await self._take_online_order(data.get("data"))
-            except (aiohttp.ClientError, ConnectionError, CentralRefused, TimeoutError,
-                    ValueError) as exc:
-                log.info("central order channel down: %s", exc)
-            await asyncio.sleep(self.backoff.delay(attempt, random.random()))  # noqa: S311
-            attempt += 1
+    async def pause(self, attempt: int) -> None:
+        """Wait the backoff for retry number `attempt`."""
+        await asyncio.sleep(self.backoff.delay(attempt, random.random()))  # noqa: S311
 
 
 def _menu_page(body: Any, kind: str) -> tuple[list[dict[str, Any]], list[Any], int, bool]:
@@ -336,7 +267,12 @@ def _menu_page(body: Any, kind: str) -> tuple[list[dict[str, Any]], list[Any], i
     if isinstance(body, list):
         return [i for i in body if isinstance(i, dict)], [], 0, False
     if not isinstance(body, dict):
-        return [], [], 0, False
+        raise CentralBadAnswer(f"menu {kind}: expected an object, got {type(body).__name__}")
     items = body.get(kind) or body.get("results") or []
-    return ([i for i in items if isinstance(i, dict) and "id" in i], list(body.get("deleted", [])),
-            int(body.get("current_version") or 0), bool(body.get("has_more")))
+    deleted = body.get("deleted", [])
+    version = body.get("current_version") or 0
+    if not isinstance(items, list) or not isinstance(deleted, list) \
+            or not isinstance(version, int) or isinstance(version, bool) or version < 0:
+        raise CentralBadAnswer(f"menu {kind}: expected lists and an integer current_version")
+    return ([i for i in items if isinstance(i, dict) and "id" in i], deleted, version,
+            bool(body.get("has_more")))

@@ -61,6 +61,9 @@ class HubConfig:
     manager_pin: str = field(default="", repr=False)
     retention_days: int = 30
     heartbeat_seconds: float = 15.0
+    # The longest one call to central may take (connect + answer); a hanging central is
+    # then just an unreachable one. 15 s fits a menu page of 5,000 products on a slow line.
+    central_timeout_seconds: float = 15.0
     log_level: str = "info"
     ui_dir: str = ""
     # A sentence for IT shown on the status page, /health and /api/outlet — e.g. the image's
@@ -211,6 +214,8 @@ def validate(cfg: HubConfig) -> HubConfig:
         raise ConfigError("retention_days: keep orders at least 1 day")
     if cfg.heartbeat_seconds <= 0:
         raise ConfigError("heartbeat_seconds: must be positive")
+    if not 0.1 <= cfg.central_timeout_seconds <= 600:
+        raise ConfigError("central_timeout_seconds: between 0.1 and 600")
     if len(cfg.notice) > 500:
         raise ConfigError("notice: at most 500 characters")
     if cfg.log_level.lower() not in ("debug", "info", "warning", "error"):

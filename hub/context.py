@@ -17,6 +17,7 @@ from hub.intake import OrderIntake
 from hub.metrics import HubMetrics
 from hub.state import HubState
 from hub.store import OrderStore
+from hub.supervisor import Supervisor
 
 POLL_CLIENT_TTL = 30.0
 
@@ -53,6 +54,7 @@ class HubContext:
     addresses: list[str] = field(default_factory=list)
     pollers: dict[str, Poller] = field(default_factory=dict)
     display_token: str = ""
+    supervisor: Supervisor = field(default_factory=Supervisor)
     # Diagnostic switch: while this file exists, WebSocket upgrades are refused so IT (and
     # the browser tests) can check that screens fall back to polling and come back.
     ws_refuse_flag: str = ""

@@ -10,7 +10,7 @@ from hub.core.orders import utc_now_iso
 
 def health_body(ctx: HubContext) -> dict[str, Any]:
     """The `/health` object (also published retained on MQTT `hub/health`)."""
-    reasons = ctx.state.degraded_reasons()
+    reasons = ctx.state.degraded_reasons() + ctx.supervisor.reasons()
     db_ok = ctx.store.healthy
     if not db_ok:
         reasons.insert(0, "database cannot commit")
@@ -28,4 +28,5 @@ def health_body(ctx: HubContext) -> dict[str, Any]:
         "oldest_unsynced_age_seconds": ctx.state.oldest_unsynced_age,
         "last_id": ctx.store.last_id, "last_rev": ctx.store.last_rev,
         "menu_version": ctx.state.menu_version, "notice": ctx.cfg.notice or None,
+        "tasks": ctx.supervisor.snapshot(),
     }

@@ -20,6 +20,14 @@ from prometheus_client import (
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
+# Every supervised task (hub/app.py, central_link.py, mqtt_bridge.py): series exist at 0
+# from the start, so increase() sees the first restart and the contract test sees the name.
+TASKS = ("backlog", "retention", "checkpoint", "watchdog", "central-register", "central-outbox",
+         "central-menu", "central-orders", "central-dead-letters", "mqtt-publisher",
+         "mqtt-health")
+DEAD_LETTER_KINDS = (("outbox", "http_400"), ("outbox", "http_413"), ("outbox", "invalid"),
+                     ("outbox", "conflict"), ("online", "validation_failed"),
+                     ("online", "conflict"))
 SOURCES = frozenset({"kiosk", "pos", "mqtt", "central", "http", "online"})
 # Sub-millisecond buckets: the hub's promise is "well under a second", its target ≤ 10 ms.
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -87,6 +95,12 @@ class HubMetrics:
             "online (state=online|paired); tenant=all for screens following every stall.",
             ["tenant", "state"], registry=r)
         self.last_rev = Gauge("outlet_hub_last_rev", "Newest change-feed revision.", registry=r)
+        self.task_restarts = Counter("outlet_hub_task_restarts",
+                                     "Background tasks restarted after an unexpected exception.",
+                                     ["task"], registry=r)
+        self.dead_letters = Counter("outlet_hub_dead_letters",
+                                    "Orders set aside for good (never retried), by where and why.",
+                                    ["source", "code"], registry=r)
         self.polls = Counter("outlet_hub_polls", "HTTP change-feed polls served.", registry=r)
         self.ws_messages = Counter("outlet_hub_ws_messages", "WebSocket messages received by type.",
                                    ["type"], registry=r)
@@ -97,6 +111,10 @@ class HubMetrics:
         self.clock = Gauge("outlet_hub_time_seconds", "The hub's clock, for skew checks.",
                            registry=r)
         self.clock.set_function(time.time)
+        for task in TASKS:
+            self.task_restarts.labels(task)
+        for source, code in DEAD_LETTER_KINDS:
+            self.dead_letters.labels(source, code)
         for sink in ("central", "mqtt"):
             self.outbox_pending.labels(sink).set(0)
             self.outbox_age.labels(sink).set(0)

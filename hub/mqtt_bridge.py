@@ -22,6 +22,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from hub.background import cancel_and_wait
+from hub.central_errors import STORE_FAULTS
 from hub.context import HubContext
 from hub.core.errors import ProtocolError
 from hub.core.feed import status_update_payload
@@ -81,8 +82,9 @@ class MqttBridge:
         self.client.connect_async(parts.hostname or "127.0.0.1", parts.port or 1883, keepalive=15)
         self.client.loop_start()
         self.ctx.store.listeners.append(lambda _changes: self.wake.set())
-        self.tasks = [asyncio.create_task(self._publisher(), name="mqtt-publisher"),
-                      asyncio.create_task(self._health_loop(), name="mqtt-health")]
+        spawn = self.ctx.supervisor.spawn
+        self.tasks = [spawn("mqtt-publisher", self._publisher),
+                      spawn("mqtt-health", self._health_loop)]
 
     async def stop(self) -> None:
         await cancel_and_wait(self.tasks)
@@ -150,8 +152,16 @@ class MqttBridge:
 
     async def _persist(self) -> None:
         self._persist_handle = None
-        with contextlib.suppress(Exception):
+        try:
             await self.ctx.store.set_cursor(SINK, self.acked)
+            self.ctx.state.set_problem("mqtt outbox", "")
+        except STORE_FAULTS as exc:
+            # The broker has these; only the durable position lags (a restart republishes
+            # them, at least once). Try again in a second.
+            self.ctx.state.set_problem("mqtt outbox", f"cannot record what the broker took: {exc}")
+            if self._persist_handle is None:
+                self._persist_handle = self.loop.call_later(
+                    1.0, lambda: asyncio.ensure_future(self._persist()))
 
     def _topic_payload(self, ch: Change) -> tuple[str, str]:
         if ch.kind == "created":

@@ -7,7 +7,7 @@ retention deletes the newest rows' predecessors or every row.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 
 metadata = MetaData()
 
@@ -70,4 +70,20 @@ menu = Table(
     Column("deleted", Integer, nullable=False, default=0),
     Column("body", Text, nullable=False),
     Index("ix_menu_kind_version", "kind", "version"),
+)
+
+# Orders set aside for good (issue 13): refused by central, or an online order the hub
+# refused. Nothing is deleted; `reported_at` is set once central has the row.
+dead_letters = Table(
+    "dead_letters", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(16), nullable=False),    # outbox | online
+    Column("key", String(100), nullable=False),      # order uuid (or uuid@rev for an event)
+    Column("code", String(32), nullable=False),
+    Column("reason", String(300), nullable=False),
+    Column("body", Text, nullable=False),            # the order as JSON, at most 64 KiB
+    Column("at", String(32), nullable=False),
+    Column("reported_at", String(32), nullable=True),
+    UniqueConstraint("source", "key", name="uq_dead_letters_source_key"),
+    sqlite_autoincrement=True,
 )

@@ -20,6 +20,9 @@ class HubState:
     menu_synced_at: str | None = None
     enrolled: bool = False
     central_error: str = ""
+    # Named faults an adapter is working through (e.g. "outbox": "central refused a batch
+    # with 413; splitting it"), shown on /health until the adapter clears them.
+    problems: dict[str, str] = field(default_factory=dict)
     listeners: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
 
     def snapshot(self) -> dict[str, Any]:
@@ -39,8 +42,15 @@ class HubState:
             for listener in self.listeners:
                 listener(after)
 
+    def set_problem(self, key: str, reason: str) -> None:
+        """Name a fault on /health (an empty reason clears it)."""
+        if reason:
+            self.problems[key] = reason[:300]
+        else:
+            self.problems.pop(key, None)
+
     def degraded_reasons(self) -> list[str]:
-        reasons = []
+        reasons = [f"{key}: {reason}" for key, reason in sorted(self.problems.items())]
         if self.mqtt == "disconnected":
             reasons.append("mqtt broker unreachable")
         if self.central == "unreachable":

@@ -204,3 +204,21 @@ order_conflicts = Table(
     Column("body", JSON, nullable=False),
     Column("received_at", Float, nullable=False),
 )
+
+
+# Orders a hub set aside for good (issue 13), as the hub reported them: central refused
+# them (400/413, invalid, conflict) or the hub refused an online order. Shown to the admin.
+hub_dead_letters = Table(
+    "hub_dead_letters", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("hub_id", String(64), nullable=False),
+    Column("outlet_id", Integer, nullable=False, index=True),
+    Column("source", String(16), nullable=False),
+    Column("key", String(100), nullable=False),
+    Column("code", String(32), nullable=False),
+    Column("reason", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("at", String(40), nullable=False),
+    Column("received_at", Float, nullable=False),
+    UniqueConstraint("hub_id", "source", "key", name="uq_hub_dead_letters_hub_source_key"),
+)

@@ -136,6 +136,14 @@ async def conflicts(request: web.Request) -> web.Response:
     return reply({"conflicts": await db(request.app[STORES].orders.conflicts, outlet)})
 
 
+@routes.get("/api/admin/dead-letters")
+async def dead_letters(request: web.Request) -> web.Response:
+    """Orders hubs set aside for good (central refused them, or a hub refused an online order)."""
+    await require_admin(request)
+    outlet = fields.optional_integer(request.query.get("outlet_id"), "outlet_id")
+    return reply({"dead_letters": await db(request.app[STORES].dead_letters.list, outlet)})
+
+
 @routes.get("/api/sd/hubs")
 async def service_discovery(request: web.Request) -> web.Response:
     """Prometheus HTTP SD: one target per outlet's current hub (admin or CENTRAL_SD_TOKEN)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -21,6 +20,7 @@ from central.realtime import Broadcaster
 from central.store import database
 from central.store.accounts import AccountStore
 from central.store.catalog import CatalogStore
+from central.store.dead_letters import DeadLetterStore
 from central.store.fleet import FleetStore
 from central.store.orders import OrderStore
 from central.store.pairing import PairingStore
@@ -41,10 +41,13 @@ from central.web.context import (
     CONFIG,
     METRICS,
     STORES,
+    SUPERVISOR,
     THROTTLE,
     Stores,
     errors_and_timing,
 )
+from hub.background import cancel_and_wait
+from hub.supervisor import Supervisor
 
 log = logging.getLogger("central")
 # Bulk menu imports: 10,000 products of JSON are ~2 MB.
@@ -69,7 +72,7 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         fleet=FleetStore(engine, cfg.hub_offline_after), accounts=accounts,
         catalog=CatalogStore(engine), orders=OrderStore(engine),
         display_secret=await asyncio.to_thread(accounts.secret, "display_token"),
-        pairing=PairingStore(engine))
+        dead_letters=DeadLetterStore(engine), pairing=PairingStore(engine))
     log.info("database ready (%s)", engine.dialect.name)
     yield
     engine.dispose()
@@ -85,7 +88,7 @@ async def realtime_ctx(app: web.Application) -> AsyncIterator[None]:
     async def load(uuid: str) -> dict[str, object]:
         return await asyncio.to_thread(orders.get_order, uuid)
 
-    broadcaster = Broadcaster(listen, load)
+    broadcaster = Broadcaster(listen, load, spawn=app[SUPERVISOR].spawn)
     await broadcaster.start()
     app[BROADCASTER] = broadcaster
     yield
@@ -103,24 +106,19 @@ async def offline_sweep_ctx(app: web.Application) -> AsyncIterator[None]:
     interval = fleet.sweep_interval(cfg.hub_offline_after)
 
     async def sweep() -> None:
+        # Supervised: an exception is logged with its traceback, counted and restarted.
         while True:
             await asyncio.sleep(interval)
-            try:
-                t = time.time()
-                gone = await asyncio.to_thread(fleet_store.sweep_offline, t)
-                if gone:
-                    log.info("hubs offline: %s", ", ".join(h.hub_id for h in gone))
-                    await app[BROADCASTER].publish([
-                        hub_api.kitchen_status_event(h, 0, hub_online=False, at=t)
-                        for h in gone])
-            except Exception:
-                log.exception("offline sweep failed; retrying in %.1fs", interval)
+            t = time.time()
+            gone = await asyncio.to_thread(fleet_store.sweep_offline, t)
+            if gone:
+                log.info("hubs offline: %s", ", ".join(h.hub_id for h in gone))
+                await app[BROADCASTER].publish([
+                    hub_api.kitchen_status_event(h, 0, hub_online=False, at=t) for h in gone])
 
-    task = asyncio.create_task(sweep(), name="central-offline-sweep")
+    task = app[SUPERVISOR].spawn("central-offline-sweep", sweep)
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await cancel_and_wait([task])
 
 
 async def executor_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -137,7 +135,9 @@ def build_app(cfg: CentralConfig) -> web.Application:
                           client_max_size=_MAX_BODY)
     app.on_response_prepare.append(cors.add_cors_headers)
     app[CONFIG] = cfg
-    app[METRICS] = CentralMetrics()
+    app[METRICS] = metrics = CentralMetrics()
+    app[SUPERVISOR] = Supervisor(
+        on_restart=lambda task: metrics.task_restarts.labels(task).inc())
     app[THROTTLE] = FailureThrottle(cfg.auth_failure_limit, cfg.auth_failure_window)
     app[AUTH_CACHE] = {}
     app.cleanup_ctx.extend([executor_ctx, database_ctx, realtime_ctx, offline_sweep_ctx])

@@ -20,9 +20,11 @@ from central.metrics import CentralMetrics
 from central.realtime import Broadcaster
 from central.store.accounts import AccountStore, AdminPrincipal
 from central.store.catalog import CatalogStore
+from central.store.dead_letters import DeadLetterStore
 from central.store.fleet import FleetStore, HubPrincipal
 from central.store.orders import OrderStore
 from central.store.pairing import PairingStore
+from hub.supervisor import Supervisor
 
 log = logging.getLogger("central.web")
 T = TypeVar("T")
@@ -37,6 +39,7 @@ class Stores:
     catalog: CatalogStore
     orders: OrderStore
     display_secret: str
+    dead_letters: DeadLetterStore
     pairing: PairingStore
 
 
@@ -52,6 +55,9 @@ Principal = AdminPrincipal | HubPrincipal | DisplayPrincipal
 CONFIG = web.AppKey("config", CentralConfig)
 STORES = web.AppKey("stores", Stores)
 BROADCASTER = web.AppKey("broadcaster", Broadcaster)
+# Central's long-lived tasks (realtime LISTEN, offline sweep) run under the hub's supervisor
+# shell until both move to the shared package (issue 13 item 1).
+SUPERVISOR = web.AppKey("supervisor", Supervisor)
 METRICS = web.AppKey("metrics", CentralMetrics)
 THROTTLE = web.AppKey("throttle", FailureThrottle)
 AUTH_CACHE = web.AppKey("auth_cache", dict)

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from central.core import credentials, fleet
+from central.core import credentials, dead_letters, fleet
 from central.core import orders as rules
 from central.core.errors import ApiError
 from central.core.fields import iso
@@ -111,3 +111,14 @@ async def hub_order_events(request: web.Request) -> web.Response:
         request.app[METRICS].events.labels(result).inc(n)
     await request.app[BROADCASTER].publish(outcome.events)
     return reply({"results": outcome.results})
+
+
+@routes.post("/api/hubs/dead-letters")
+async def hub_dead_letters(request: web.Request) -> web.Response:
+    """Orders the hub set aside for good, with the reason; idempotent by (source, key)."""
+    hub = await require_hub(request)
+    items = dead_letters.parse_report(await body_json(request))
+    stored = await db(request.app[STORES].dead_letters.record, hub.hub_id, hub.outlet_id, items,
+                      now())
+    request.app[METRICS].dead_letters.inc(stored)
+    return reply({"stored": stored, "received": len(items)})

@@ -6,7 +6,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from central.metrics import FleetSnapshot
-from central.web.context import CONFIG, METRICS, STORES, db, now, reply
+from central.web.context import CONFIG, METRICS, STORES, SUPERVISOR, db, now, reply
 
 routes = web.RouteTableDef()
 
@@ -27,6 +27,10 @@ async def metrics(request: web.Request) -> web.Response:
 
 @routes.get("/health")
 async def health(request: web.Request) -> web.Response:
-    """200 {"status": "ok", "db": "ok"} when the database answers."""
+    """200 {"status": "ok", "db": "ok"} when the database answers; `degraded` with the
+    reasons while a background task is restarting."""
     version = await db(request.app[STORES].catalog.current_version)
-    return reply({"status": "ok", "db": "ok", "menu_version": version})
+    supervisor = request.app[SUPERVISOR]
+    reasons = supervisor.reasons()
+    return reply({"status": "degraded" if reasons else "ok", "db": "ok", "menu_version": version,
+                  "reasons": reasons, "tasks": supervisor.snapshot()})

@@ -82,6 +82,7 @@ def test_loader_reads_only_the_environment_it_is_given(tmp_path: Path,
 ENV_NAMES = [
     ("HUB_DATA_DIR", "/srv/hub", "data_dir", Path("/srv/hub")),
     ("HUB_OUTLET_ID", "12", "outlet_id", 12),
+    ("HUB_CENTRAL_TIMEOUT_SECONDS", "2.5", "central_timeout_seconds", 2.5),
     ("HUB_ID", "hub-kemang-01", "hub_id", "hub-kemang-01"),
     ("WS_PORT", "4101", "ws_port", 4101),
     ("HTTP_PORT", "4102", "http_port", 4102),
@@ -147,6 +148,7 @@ BAD_CONFIGS = {
     "bad_network": ('allowed_networks = ["10.0.0.0/8", "not-a-net"]\n', "allowed_networks"),
     "bad_mqtt_url": ('mqtt_url = "broker.lan:1883"\n', "mqtt_url"),
     "not_toml": ("<hub><outlet>1</outlet></hub>\n", "TOML"),
+    "central_timeout_zero": ("central_timeout_seconds = 0\n", "central_timeout_seconds"),
 }
 
 

@@ -54,6 +54,8 @@ export class AdminApi {
   createOutlet(v) { return this.call('POST', '/api/tenants/outlets/', v); }
   pinUrl(id, url) { return this.call('PATCH', `/api/tenants/outlets/${id}/`, { websocket_url: url }); }
   unpinUrl(id) { return this.call('PATCH', `/api/tenants/outlets/${id}/`, { websocket_url: null }); }
+  /** Orders hubs set aside for good (central refused them, or a hub refused an online order). */
+  deadLetters() { return this.call('GET', '/api/admin/dead-letters').then((b) => listFrom(b, 'dead_letters')); }
   enrollmentToken(id) { return this.call('POST', `/api/outlets/${id}/enrollment-tokens`, {}); }
   pairingRequests(id) { return this.call('GET', `/api/outlets/${id}/pairing-requests`); }
   decidePairing(id, code, decision) { return this.call('POST', `/api/outlets/${id}/pairing-requests/${encodeURIComponent(code)}/${decision === 'approve' ? 'approve' : 'reject'}`, {}); }

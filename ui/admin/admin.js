@@ -133,9 +133,26 @@ async function edit(kind, item) {
   await act(() => api.save(kind, item?.id != null ? { ...body, id: item.id } : body), item ? 'Saved — hubs pick up the new menu version' : 'Added');
 }
 
+const DEAD_LETTER_SOURCE = { outbox: 'central refused it', online: 'the hub refused it' };
+
+async function renderDeadLetters() {
+  $('view-title').textContent = 'Set-aside orders';
+  mount($('view-tools'));
+  const rows = await api.deadLetters();
+  const order = (text) => { try { const o = JSON.parse(text); return [o.order_number, o.total_amount].filter(Boolean).join(' · '); } catch { return ''; } };
+  mount($('view'), h('p.muted', {}, 'Orders a hub could not deliver and will not retry. Each needs a person: refund, re-enter or ignore.'),
+    h('table.table', { dataset: { testid: 'dead-letters-table' } },
+      h('thead', {}, h('tr', {}, ['When', 'Outlet / hub', 'Order', 'Why', 'Code'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, rows.length ? rows.map((d) => h('tr', { dataset: { testid: `dead-letter-${d.key}` } },
+        h('td', {}, ago(d.received_at)), h('td', {}, `#${d.outlet_id} · ${d.hub_id}`),
+        h('td', {}, h('code', {}, d.key), h('div.muted', {}, order(d.order))),
+        h('td', {}, `${DEAD_LETTER_SOURCE[d.source] || d.source}: ${d.reason}`), h('td', {}, d.code)))
+        : h('tr', {}, h('td', { colSpan: 5, class: 'muted' }, 'Nothing set aside.')))));
+}
+
 async function render() {
   const view = (location.hash || '#outlets').slice(1);
-  current = KINDS[view] || view === 'outlets' || view === 'screens' ? view : 'outlets';
+  current = KINDS[view] || ['outlets', 'screens', 'dead-letters'].includes(view) ? view : 'outlets';
   for (const a of $('nav').querySelectorAll('a')) a.classList.toggle('on', a.dataset.view === current);
   clearInterval(refreshTimer);
   try {
@@ -153,6 +170,8 @@ async function render() {
       await screens();
       // Codes appear as the hubs report them (every 2 s while one waits).
       refreshTimer = setInterval(() => { screens().catch(() => {}); }, 3000);
+    } else if (current === 'dead-letters') {
+      await renderDeadLetters();
     } else {
       await renderCatalog(current);
     }

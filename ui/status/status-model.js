@@ -32,6 +32,9 @@ export function overall({ status, health, reachable }) {
   if (status?.central === 'unreachable') why.push('central unreachable');
   if (status?.mqtt === 'disconnected') why.push('MQTT down');
   if (health?.status === 'degraded' && !why.length) why.push('degraded');
+  // A background task restarting is not "offline": name it (issue 13, supervised tasks).
+  const restarting = (status?.tasks || []).filter((t) => t.state === 'restarting').map((t) => t.name);
+  if (restarting.length && !why.length) return { level: 'warn', text: `Recovering: ${restarting.join(', ')} restarting` };
   return why.length ? { level: 'warn', text: `Working offline: ${why.join(', ')}` } : { level: 'ok', text: 'All systems normal' };
 }
 
@@ -42,4 +45,14 @@ export function enrollment(outlet, status) {
   if (status?.central === 'disabled') return 'standalone';
   if (status?.central === 'ok') return 'enrolled';
   return 'unknown';
+}
+
+/** Rows for the "Background work" card: each supervised task, its state and restarts. */
+export function taskRows(tasks) {
+  return (Array.isArray(tasks) ? tasks : []).map((t) => ({
+    name: String(t.name),
+    text: t.state === 'restarting' ? `restarting (${t.restarts} restarts: ${t.last_error || 'error'})`
+      : t.restarts ? `running (${t.restarts} restarts)` : 'running',
+    level: t.state === 'restarting' ? 'warn' : 'ok',
+  }));
 }

@@ -3,7 +3,7 @@
 
 import { h, mount } from '../shared/dom.js';
 import { render as renderScreens } from './screens.js';
-import { levelOf, ageText, clientsByType, overall, enrollment } from './status-model.js';
+import { levelOf, ageText, clientsByType, overall, enrollment, taskRows } from './status-model.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -44,6 +44,10 @@ async function refresh() {
       row('Oldest waiting', ageText(s.oldest_unsynced_age_seconds ?? s.oldest_pending_age_seconds)),
       row('Menu version', s.menu_version ?? o.menu_version),
       row('Last order rev', s.last_rev ?? health?.last_rev))),
+    (s.reasons || []).length ? h('section.card.wide', { dataset: { testid: 'status-problems' } }, h('h2', {}, 'Problems'),
+      h('ul', {}, s.reasons.map((r) => h('li', {}, r)))) : null,
+    taskRows(s.tasks).length ? h('section.card', { dataset: { testid: 'status-tasks' } }, h('h2', {}, 'Background work'),
+      h('dl.kv', {}, taskRows(s.tasks).map((t) => row(t.name, t.text, t.level)))) : null,
     h('section.card', {}, h('h2', {}, 'Screens connected'), byType && Object.keys(byType).length
       ? h('dl.kv', {}, Object.entries(byType).map(([t, n]) => row(t, String(n))))
       : h('p.muted', {}, 'No screens connected right now.')),

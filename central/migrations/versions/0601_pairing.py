@@ -1,7 +1,7 @@
 """Screens at HQ: pairing codes hubs report as pending (with HQ's answer) and paired devices.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0601
+Revises: 0630
 Create Date: 2026-12-01 08:30:00
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0003'
-down_revision: str | None = '0002'
+revision: str = '0601'
+down_revision: str | None = '0630'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

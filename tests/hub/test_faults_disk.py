@@ -1,0 +1,152 @@
+"""The hub's own disk in trouble: full, and SQLite busy because another process holds a write lock.
+
+The disk is a tmpfs of 8 MiB mounted over the hub's data dir inside a private mount
+namespace (`unshare -m`), so nothing touches the machine's real disks; the hub is started
+inside that namespace and the filler file is written and removed there with `nsenter`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+import uuid as uuidlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.support.fake_central import FakeCentral
+from tests.support.faults import assert_exactly_once_at_central, eventually, health, reason_with
+from tests.support.processes import Hub, http_json
+from tests.support.wsclient import WsClient, make_order
+
+
+@pytest.fixture
+def central() -> Iterator[FakeCentral]:
+    fake = FakeCentral()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+def in_namespace(hub: Hub, script: str) -> subprocess.CompletedProcess[str]:
+    """Run a shell command inside the hub's mount namespace (where its tmpfs is)."""
+    assert hub.proc is not None
+    return subprocess.run(["nsenter", "-t", str(hub.proc.pid), "-m", "sh", "-c", script],
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def post(hub: Hub, order: dict[str, Any]) -> tuple[int, Any]:
+    # Longer than SQLite's 10 s busy timeout: a write waiting for a lock is slow, not lost.
+    return http_json(f"{hub.base}/api/orders", "POST", order, timeout=20)
+
+
+async def kitchen_replay(hub: Hub) -> list[str]:
+    """A kitchen connecting now: the uuids it is shown (replay reads the database)."""
+    kitchen = await WsClient.connect(hub.ws_url, client_type="kitchen", since_rev=0)
+    try:
+        await kitchen.wait_for(lambda m: m["type"] == "replay_done")
+        return [m["payload"]["uuid"] for m in kitchen.of_type("new_order")]
+    finally:
+        await kitchen.close()
+
+
+def test_disk_full_refuses_writes_unacked_keeps_reads_and_recovers_without_restart(
+        central: FakeCentral, hub_factory: Callable[..., Hub]) -> None:
+    """Disk full while orders arrive: every write is either acked and durable or refused with
+    `unavailable` (and not stored); kitchens and reads keep working; /health is 503 with the
+    reason; when space returns, the same hub process takes orders again and the outbox and
+    the online-order channel resume by themselves — nothing lost, nothing twice."""
+    hub = hub_factory(start=False, env={
+        "HUB_CENTRAL_URL": central.url, "HUB_ENROLLMENT_TOKEN": "fake-enrollment",
+        "HUB_HEARTBEAT_SECONDS": "0.5", "HUB_CENTRAL_TIMEOUT_SECONDS": "1"})
+    hub.data_dir.mkdir(parents=True)
+    hub.argv = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+                f"mount -t tmpfs -o size=8m hubdisk {hub.data_dir} && exec \"$0\" \"$@\"",
+                sys.executable, "-m", "hub", "run"]
+    hub.start()
+    pid = hub.proc.pid if hub.proc else 0
+    acked: list[str] = []
+    for i in range(5):
+        order = make_order(f"D-{i}")
+        assert post(hub, order)[0] == 201
+        acked.append(order["uuid"])
+    eventually(lambda: set(acked) <= set(central.orders), "synced before the fault")
+
+    filled = in_namespace(hub, f"dd if=/dev/zero of={hub.data_dir}/filler bs=64k; sync; "
+                               f"df -k {hub.data_dir}")
+    assert "No space left" in filled.stderr, filled.stderr
+    refused: list[dict[str, Any]] = []
+    for i in range(40):                          # orders keep arriving while the disk is full
+        order = make_order(f"F-{i}")
+        status, body = post(hub, order)
+        if status == 201:
+            acked.append(order["uuid"])          # it fitted: acked means stored, checked below
+        else:
+            assert status == 503 and body["error"]["code"] == "unavailable", (status, body)
+            refused.append(order)
+    assert refused, "the full disk never refused a write: the fault was not exercised"
+    body = eventually(lambda: (h := health(hub))["status"] == "down" and h, "/health says down")
+    assert "database cannot commit" in body["reasons"]
+    status, _ = http_json(f"{hub.ops}/health")
+    assert status == 503
+    online = make_order("WEB-1", uuid=str(uuidlib.uuid4()), source="online")
+    central.add_online_order(online)
+    eventually(lambda: reason_with(hub, "online orders", "cannot store"),
+               "/health says the online order waits")
+
+    # Reads and kitchens keep working on a full disk.
+    status, rows = http_json(f"{hub.base}/api/orders?since_id=0&limit=1000")
+    assert status == 200 and {r["uuid"] for r in rows} == set(acked)
+    assert set(asyncio.run(kitchen_replay(hub))) == set(acked)
+    for order in refused:                        # refused means not stored
+        assert http_json(f"{hub.base}/api/orders/{order['uuid']}")[0] == 404
+
+    freed = in_namespace(hub, f"rm {hub.data_dir}/filler")
+    assert freed.returncode == 0, freed.stderr
+    for order in refused:                        # the clients retry with the same uuid
+        eventually(lambda o=order: post(hub, o)[0] in (200, 201), "writes accepted again",
+                   timeout=30)
+        acked.append(order["uuid"])
+    assert hub.proc is not None and hub.proc.pid == pid and hub.alive, "no restart needed"
+    eventually(lambda: http_json(f"{hub.base}/api/orders/{online['uuid']}")[0] == 200,
+               "the online order reaches the hub by itself")
+    # The hub forwards every order it stores, the online one too (real central: duplicate).
+    assert_exactly_once_at_central(central, [*acked, online["uuid"]])
+    eventually(lambda: health(hub)["status"] == "ok", "/health ok again", timeout=40)
+    _, rows = http_json(f"{hub.base}/api/orders?since_id=0&limit=1000")
+    uuids = [r["uuid"] for r in rows]
+    assert sorted(uuids) == sorted([*acked, online["uuid"]]), "each order exactly once"
+
+
+def test_sqlite_busy_for_5_s_delays_writes_but_loses_nothing(
+        hub_factory: Callable[..., Hub]) -> None:
+    """Another process holds SQLite's write lock for 5 s: orders sent meanwhile are answered
+    late (within the 10 s busy timeout) or `unavailable` — never acked and lost — and the hub
+    takes orders normally as soon as the lock is gone."""
+    hub = hub_factory()
+    assert post(hub, make_order("B-0"))[0] == 201
+    locker = subprocess.Popen([sys.executable, "-c", (
+        "import sqlite3, sys, time\n"
+        f"c = sqlite3.connect({str(hub.data_dir / 'hub.sqlite3')!r}, isolation_level=None)\n"
+        "c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(5)\n"
+        "c.execute('COMMIT')\n")], stdout=subprocess.PIPE, text=True)
+    assert locker.stdout is not None and locker.stdout.readline().strip() == "locked"
+    held_from = time.monotonic()
+    answers: list[tuple[dict[str, Any], int, float]] = []
+    for i in range(3):
+        order = make_order(f"B-{i + 1}")
+        status, _ = post(hub, order)
+        answers.append((order, status, time.monotonic() - held_from))
+    locker.wait(15)
+    for order, status, _at in answers:
+        assert status in (201, 503), status
+        if status == 503:
+            eventually(lambda o=order: post(hub, o)[0] in (200, 201), "retry accepted")
+    assert any(at >= 4.5 for _o, status, at in answers if status == 201), \
+        "writes waited for the lock instead of failing at once"
+    _, rows = http_json(f"{hub.base}/api/orders?since_id=0&limit=100")
+    assert sorted(r["order_number"] for r in rows) == ["B-0", "B-1", "B-2", "B-3"]
+    assert health(hub)["status"] == "ok"

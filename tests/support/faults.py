@@ -1,0 +1,70 @@
+"""Helpers the fault tests share: polling with a deadline, /health reasons, an order till."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid as uuidlib
+from collections.abc import Callable
+from typing import Any
+
+from tests.support.fake_central import FakeCentral
+from tests.support.processes import Hub, http_json
+from tests.support.wsclient import make_order
+
+
+def eventually(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
+    """Poll until `check` is truthy (faults recover on the hub's own backoff, ≤ 4 s here)."""
+    deadline = time.monotonic() + timeout
+    value = None
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"{what}: not within {timeout}s (last: {value!r})")
+
+
+def health(hub: Hub) -> dict[str, Any]:
+    return dict(http_json(f"{hub.ops}/health")[1])
+
+
+def reason_with(hub: Hub, *words: str) -> str | None:
+    """The /health reason containing every word, while the hub says degraded."""
+    body = health(hub)
+    if body["status"] == "ok":
+        return None
+    for reason in body["reasons"]:
+        if all(w in reason for w in words):
+            return str(reason)
+    return None
+
+
+def restarts(hub: Hub) -> int:
+    """Supervised task restarts so far: a loop that died instead of handling the fault."""
+    _, text = http_json(f"{hub.ops}/metrics")
+    return sum(int(float(v)) for v in re.findall(r'^outlet_hub_task_restarts_total\{[^}]*\} (\S+)',
+                                                 str(text), re.M))
+
+
+class Till:
+    """Orders sent to the hub, and what the hub acknowledged."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.acked: list[str] = []
+
+    def sell(self, **extra: Any) -> str:
+        order = make_order(f"T-{len(self.acked) + 1}", uuid=str(uuidlib.uuid4()), **extra)
+        status, body = http_json(f"{self.hub.base}/api/orders", "POST", order)
+        assert status == 201, f"the hub must keep taking orders while central misbehaves: {body}"
+        self.acked.append(order["uuid"])
+        return order["uuid"]
+
+
+def assert_exactly_once_at_central(central: FakeCentral, acked: list[str],
+                                   set_aside: frozenset[str] = frozenset()) -> None:
+    expected = set(acked) - set_aside
+    eventually(lambda: set(central.orders) >= expected, "every acked order at central")
+    assert set(central.orders) == expected, "central has orders the hub never acked"
+    assert all(central.created[u] == 1 for u in expected), "an order was created twice"
