@@ -30,6 +30,7 @@ class FleetSnapshot:
     menu_version: int = 0
     now: float = 0.0
     offline_after: float = 45.0
+    devices: list[Any] = field(default_factory=list)
 
 
 def latest_hub_per_outlet(hubs: list[Any]) -> dict[int, Any]:
@@ -100,9 +101,41 @@ class FleetCollector(Collector):
                 mqtt.add_metric([oid], 1 if beat["mqtt"] == "connected" else 0)
             for ctype in fleet.CLIENT_TYPES:
                 clients.add_metric([oid, ctype], float((beat.get("clients") or {}).get(ctype, 0)))
+        kitchens = paired_kitchens(s, hubs)
         version = GaugeMetricFamily(p + "menu_version", "Current master-data version.")
         version.add_metric([], s.menu_version)
-        yield from (info, has_hub, up, last, *per_outlet.values(), mqtt, clients, version)
+        yield from (info, has_hub, up, last, *per_outlet.values(), mqtt, clients, kitchens,
+                    version)
+
+
+def paired_kitchens(s: FleetSnapshot, hubs: dict[int, Any]) -> GaugeMetricFamily:
+    """Per outlet and stall: paired kitchen screens (state=paired) and those online.
+
+    A screen counts as online only while its hub heartbeats (an offline hub's screens
+    cannot be known). tenant="all" is a screen following every stall; labels are bounded
+    by the outlets' stalls, never by devices.
+    """
+    fam = GaugeMetricFamily("outlet_central_paired_kitchens",
+                            "Paired kitchen screens per stall, and how many are online.",
+                            labels=["outlet_id", "tenant", "state"])
+    counts: dict[tuple[str, str], list[int]] = {}
+    for d in s.devices:
+        if d.client_type != "kitchen":
+            continue
+        hub = hubs.get(d.outlet_id)
+        live = (hub is not None and hub.hub_id == d.hub_id and bool(d.online)
+                and fleet.is_online(hub.last_seen, s.now, s.offline_after))
+        for tenant in [str(t) for t in d.tenant_ids] or ["all"]:
+            pair = counts.setdefault((str(d.outlet_id), tenant), [0, 0])
+            pair[0] += 1
+            pair[1] += 1 if live else 0
+    for outlet_id in hubs:         # zeros, so the series exist; the alert needs paired > 0
+        if not any(key[0] == str(outlet_id) for key in counts):
+            counts[(str(outlet_id), "all")] = [0, 0]
+    for (oid, tenant), (paired, online) in sorted(counts.items()):
+        fam.add_metric([oid, tenant, "paired"], paired)
+        fam.add_metric([oid, tenant, "online"], online)
+    return fam
 
 
 class CentralMetrics:

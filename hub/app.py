@@ -26,6 +26,7 @@ from hub.background import cancel_and_wait
 from hub.config import HubConfig, with_persistent_hub_id
 from hub.context import CTX, HubContext
 from hub.core.messages import build
+from hub.devices import DeviceRegistry
 from hub.discovery import Advertiser, advertised_addresses, websocket_url_for
 from hub.fanout import Fanout
 from hub.http_api import add_routes as add_http_routes
@@ -33,6 +34,7 @@ from hub.http_api import protocol_errors
 from hub.intake import OrderIntake
 from hub.metrics import HubMetrics
 from hub.ops import add_routes as add_ops_routes
+from hub.pairing_api import add_routes as add_pairing_routes
 from hub.printing.service import add_printing, start_printing
 from hub.security import MAX_BODY, FloodGuard, make_allowlist_middleware, make_guard_middleware
 from hub.state import HubState
@@ -68,7 +70,8 @@ def build_context(cfg: HubConfig) -> HubContext:
     state = HubState(central="disabled" if not cfg.central_enabled else "unreachable",
                      mqtt="disabled" if not cfg.mqtt_enabled else "disconnected")
     addresses = advertised_addresses(cfg)
-    ctx = HubContext(cfg, store, fanout, metrics, intake, state, addresses=addresses,
+    devices = DeviceRegistry(cfg, metrics)
+    ctx = HubContext(cfg, store, fanout, metrics, intake, state, devices, addresses=addresses,
                      websocket_url=websocket_url_for(cfg, addresses),
                      ws_refuse_flag=os.environ.get("HUB_TEST_REFUSE_WS", ""),
                      flood=FloodGuard(cfg))
@@ -93,7 +96,9 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
         lambda c: OrderStore.get_meta(c, "menu_synced_at"))
     ctx.state.listeners.append(
         lambda snap: ctx.fanout.broadcast(build("hub_status", snap)))
+    await ctx.devices.start()
     yield
+    await ctx.devices.stop()
     await ctx.store.close()
 
 
@@ -136,9 +141,8 @@ async def _retention(ctx: HubContext) -> None:
         cutoff = (datetime.now(UTC) - timedelta(days=ctx.cfg.retention_days)).isoformat()
         try:
             removed = await ctx.store.purge(cutoff.replace("+00:00", "Z"), _sinks(ctx.cfg))
-            if removed:
-                log.info("retention: removed %d orders older than %d days", removed,
-                         ctx.cfg.retention_days)
+            # Logged every pass (hourly), so a pass that kept everything is visible too.
+            log.info("retention: removed %d orders last changed before %s", removed, cutoff)
         except Exception:
             log.exception("retention purge failed; will retry")
         await asyncio.sleep(RETENTION_EVERY)
@@ -202,9 +206,13 @@ async def _central_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     from hub.central_link import CentralLink
+    from hub.pairing_link import PairingLink
     link = CentralLink(ctx)
     await link.start()
+    screens = PairingLink(ctx, link)
+    screens.start()
     yield
+    await screens.stop()
     await link.stop()
 
 
@@ -225,6 +233,7 @@ def build_apps(ctx: HubContext) -> tuple[web.Application, web.Application]:
     main.router.add_get("/ws", websocket_handler)
     main.router.add_get("/", root)
     add_http_routes(main)
+    add_pairing_routes(main)
     add_printing(main, ctx)
     add_ui_routes(main)
     main.cleanup_ctx.append(_store_ctx)
@@ -232,6 +241,7 @@ def build_apps(ctx: HubContext) -> tuple[web.Application, web.Application]:
     main.cleanup_ctx.append(_task_ctx("backlog", _observe_backlog))
     main.cleanup_ctx.append(_task_ctx("retention", _retention))
     main.cleanup_ctx.append(_task_ctx("checkpoint", _checkpoints))
+    main.cleanup_ctx.append(_task_ctx("devices", lambda c: c.devices.sync_loop()))
     main.cleanup_ctx.append(_mqtt_ctx)
     main.cleanup_ctx.append(_central_ctx)
     start_printing(main)

@@ -36,6 +36,14 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--config", "-c", help="TOML file (default: $HUB_CONFIG)")
         for flag, (_key, kind) in _FLAGS.items():
             cmd.add_argument(flag, type=kind)
+    pair = sub.add_parser("pair", help="approve (or --reject) a screen's 6-digit pairing code")
+    pair.add_argument("code")
+    pair.add_argument("--reject", action="store_true")
+    devices = sub.add_parser("devices", help="list paired screens and pending codes")
+    devices.add_argument("--revoke", metavar="ID", help="revoke a device's token")
+    for cmd in (pair, devices):
+        cmd.add_argument("--config", "-c", help="TOML file (default: $HUB_CONFIG)")
+        cmd.add_argument("--data-dir")
     backup = sub.add_parser("backup", help="online backup of the hub's SQLite database, keep N")
     backup.add_argument("--config", "-c", help="TOML file (default: $HUB_CONFIG)")
     backup.add_argument("--data-dir")
@@ -57,7 +65,7 @@ def _load(args: argparse.Namespace) -> HubConfig:
 
 
 def _describe(cfg: HubConfig) -> str:
-    hidden = {"mqtt_password", "enrollment_token", "client_token"}
+    hidden = {"mqtt_password", "enrollment_token", "client_token", "manager_pin"}
     lines = []
     for key, value in sorted(vars(cfg).items()):
         if key in hidden:
@@ -95,6 +103,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"configuration OK for outlet {cfg.outlet_id} ({cfg.effective_hub_id}):")
         print(_describe(cfg))
         return 0
+    if args.command in ("pair", "devices"):
+        from hub import console
+        if args.command == "pair":
+            return console.pair(cfg, args.code, approve=not args.reject)
+        return console.devices(cfg, args.revoke)
     if args.command == "migrate":
         from hub.store import migrate
         cfg.data_dir.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from hub.core.pins import hash_pin, is_pin_hash
 from hub.printing.config import (
     LOCALES,
     PrinterConfig,
@@ -73,6 +74,11 @@ class HubConfig:
     # bench. "none" limits everyone (put it there when a proxy on the hub forwards clients).
     rate_limit_exempt: tuple[str, ...] = DEFAULT_RATE_LIMIT_EXEMPT
     client_token: str = field(default="", repr=False)
+    # `off`: any allowed LAN client reads and writes (demo, standalone); `required`: every
+    # socket and order call needs a paired device token (docs/protocol.md §7).
+    pairing: str = "off"
+    # Held only as a salted scrypt hash once loaded (validate() hashes a clear PIN).
+    manager_pin: str = field(default="", repr=False)
     retention_days: int = 30
     heartbeat_seconds: float = 15.0
     # The longest one call to central may take (connect + answer); a hanging central is
@@ -93,6 +99,10 @@ class HubConfig:
     @property
     def mqtt_enabled(self) -> bool:
         return self.mqtt_url.lower() not in ("", "none", "off", "disabled")
+
+    @property
+    def pairing_required(self) -> bool:
+        return self.pairing == "required"
 
     @property
     def central_enabled(self) -> bool:
@@ -259,6 +269,13 @@ def validate(cfg: HubConfig) -> HubConfig:
         raise ConfigError("notice: at most 500 characters")
     if cfg.log_level.lower() not in ("debug", "info", "warning", "error"):
         raise ConfigError("log_level: one of debug, info, warning, error")
+    if cfg.pairing not in ("off", "required"):
+        raise ConfigError(f"pairing: one of off, required, got {cfg.pairing!r}")
+    if cfg.manager_pin and not is_pin_hash(cfg.manager_pin):
+        pin = cfg.manager_pin.strip()
+        if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 12):
+            raise ConfigError("manager_pin: 4 to 12 digits")
+        cfg = replace(cfg, manager_pin=hash_pin(pin))
     try:
         check_day_start(cfg.day_starts_at)
     except PrinterConfigError as exc:

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from hub import __version__
 from hub.config import HubConfig
+from hub.devices import DeviceRegistry
 from hub.fanout import Fanout
 from hub.intake import OrderIntake
 from hub.metrics import HubMetrics
@@ -47,6 +48,7 @@ class HubContext:
     metrics: HubMetrics
     intake: OrderIntake
     state: HubState
+    devices: DeviceRegistry
     started: float = field(default_factory=time.monotonic)
     version: str = __version__
     websocket_url: str = ""

@@ -72,6 +72,9 @@ class Client:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     replaying: bool = False
     held: list[tuple[int, bytes, float | None]] = field(default_factory=list)
+    # The feed position a replay covered: its snapshot can hold a commit whose change is
+    # published to the loop only after the replay ended, and must not reach the client twice.
+    covered_rev: int = 0
     closed: bool = False
     task: asyncio.Task[None] | None = None
 
@@ -175,7 +178,7 @@ class Fanout:
             frames: dict[str, bytes] = {}
             for client in tuple(self.clients):
                 kind = NEW_ORDER if ch.kind == "created" else STATUS_UPDATE
-                if not client.filter.wants(kind, tenant):
+                if ch.rev <= client.covered_rev or not client.filter.wants(kind, tenant):
                     continue
                 frame = frames.get(kind)
                 if frame is None:
@@ -208,6 +211,7 @@ class Fanout:
         """Release changes held during a replay, skipping those the replay already covered."""
         held, client.held = client.held, []
         client.replaying = False
+        client.covered_rev = max(client.covered_rev, upto_rev)
         for rev, frame, stamp in held:
             if still_to_send(rev, upto_rev) and not client.push(frame, stamp):
                 self._overflow(client)

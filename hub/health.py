@@ -12,8 +12,14 @@ def health_body(ctx: HubContext) -> dict[str, Any]:
     """The `/health` object (also published retained on MQTT `hub/health`)."""
     reasons = ctx.state.degraded_reasons() + ctx.supervisor.reasons()
     db_ok = ctx.store.healthy
+    if not db_ok and ctx.store.last_error:
+        # SQLite's own words ("database or disk is full", "attempt to write a readonly
+        # database") right after the fixed phrase below that alerts and tests match.
+        reasons.insert(0, f"database: {ctx.store.last_error}")
     if not db_ok:
         reasons.insert(0, "database cannot commit")
+    if ctx.devices.fault:
+        reasons.append(ctx.devices.fault)
     counts = ctx.client_counts()
     return {
         "status": "ok" if db_ok and not reasons else ("degraded" if db_ok else "down"),

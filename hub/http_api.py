@@ -10,9 +10,9 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
+from hub.access import guard, tenant_scope
 from hub.context import CTX, HubContext
-from hub.intake import token_matches
-from hub.security import presented_token
+from hub.core.pairing import READ, SUBMIT, UPDATE_STATUS
 from hub.store import OrderStore, row_to_json
 from outlet_protocol import fields, pricing
 from outlet_protocol.errors import ProtocolError
@@ -89,16 +89,12 @@ def _label(value: Any, default: str) -> str:
         return default
 
 
-def _authorized(ctx: HubContext, request: web.Request) -> bool:
-    token = presented_token(request)
-    return bool(token) and token_matches(token, ctx.cfg.client_token)
-
-
 async def list_orders(request: web.Request) -> web.Response:
     """Seed polling (`since_id`) and the change feed (`since_rev`, with `X-Last-Rev`)."""
     ctx = request.app[CTX]
+    guard(request, READ)
     _check_outlet(ctx, request)
-    tenants = _tenants(request)
+    tenants = tenant_scope(request, _tenants(request))
     limit = min(_query_int(request, "limit", DEFAULT_LIMIT) or DEFAULT_LIMIT, MAX_LIMIT)
     client_type = request.query.get("client_type", "kitchen")
     if client_type not in CLIENT_TYPES:
@@ -152,20 +148,21 @@ def unwrap_order(body: Any) -> Any:
 
 async def post_order(request: web.Request) -> web.Response:
     ctx = request.app[CTX]
+    authorized = guard(request, SUBMIT)
     body = unwrap_order(await _json_body(request))
-    ack = await ctx.intake.submit(body, transport="http", source="http",
-                                  authorized=_authorized(ctx, request))
+    ack = await ctx.intake.submit(body, transport="http", source="http", authorized=authorized)
     return web.json_response(ack, status=200 if ack["duplicate"] else 201)
 
 
 async def patch_order(request: web.Request) -> web.Response:
     ctx = request.app[CTX]
+    authorized = guard(request, UPDATE_STATUS)
     body = await _json_body(request)
     if not isinstance(body, dict):
         raise ProtocolError("validation_failed", "body must be an object", "status")
     body = dict(body, uuid=request.match_info["key"])
     by = _label(request.query.get("client_id") or body.get("by"), f"http-{request.remote}")
-    result = await ctx.intake.update(body, by=by, authorized=_authorized(ctx, request))
+    result = await ctx.intake.update(body, by=by, authorized=authorized)
     order = result["order"]
     order["unchanged"] = result["unchanged"]
     return web.json_response(order)
@@ -173,6 +170,7 @@ async def patch_order(request: web.Request) -> web.Response:
 
 async def get_order(request: web.Request) -> web.Response:
     ctx = request.app[CTX]
+    guard(request, READ)
     key = request.match_info["key"]
     order = await ctx.store.read(lambda c: OrderStore.order_by_key(c, key))
     if order is None:
@@ -189,7 +187,7 @@ async def outlet_info(request: web.Request) -> web.Response:
         "tenants": tenants, "menu_version": ctx.state.menu_version, "version": ctx.version,
         "enrolled": ctx.state.enrolled, "central_url": ctx.cfg.central_url or None,
         "central": ctx.state.central, "addresses": ctx.addresses,
-        "notice": ctx.cfg.notice or None,
+        "notice": ctx.cfg.notice or None, "pairing": ctx.cfg.pairing,
     }
     if ctx.display_token:
         body["display_token"] = ctx.display_token

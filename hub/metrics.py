@@ -93,6 +93,13 @@ class HubMetrics:
                                     registry=r)
         self.menu_version = Gauge("outlet_hub_menu_version", "Master-data version cached here.",
                                   registry=r)
+        self.pin_failures = Counter("outlet_hub_pairing_pin_failures",
+                                    "Wrong manager PINs tried (pairing approval, device list).",
+                                    registry=r)
+        self.paired_kitchens = Gauge(
+            "outlet_hub_paired_kitchens", "Paired kitchen screens per stall, and how many are "
+            "online (state=online|paired); tenant=all for screens following every stall.",
+            ["tenant", "state"], registry=r)
         self.last_rev = Gauge("outlet_hub_last_rev", "Newest change-feed revision.", registry=r)
         self.task_restarts = Counter("outlet_hub_task_restarts",
                                      "Background tasks restarted after an unexpected exception.",

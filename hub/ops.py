@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
@@ -42,10 +44,31 @@ def refresh_client_gauges(ctx: HubContext) -> None:
     m.kitchens.labels("all").set(kitchens.pop("all", 0))
     for label, n in kitchens.items():
         m.kitchens.labels(label).set(n)
+    refresh_paired_kitchens(ctx)
     m.last_rev.set(ctx.store.last_rev)
     m.menu_version.set(ctx.state.menu_version)
     m.mqtt_connected.set(1 if ctx.state.mqtt == "connected" else 0)
     m.central_up.set(1 if ctx.state.central == "ok" else 0)
+
+
+def refresh_paired_kitchens(ctx: HubContext) -> None:
+    """Per stall: paired kitchen screens and how many are online (the "stall dark" alert)."""
+    now = time.time()
+    paired: dict[str, int] = {}
+    online: dict[str, int] = {}
+    for d in ctx.devices.devices.values():
+        if d.client_type != "kitchen":
+            continue
+        for label in [str(t) for t in sorted(d.tenant_ids)] or ["all"]:
+            paired[label] = paired.get(label, 0) + 1
+            online[label] = online.get(label, 0) + (1 if d.online(now) else 0)
+    gauge = ctx.metrics.paired_kitchens
+    gauge.clear()
+    if not paired:                 # zeros, so the series exist; the alert needs paired > 0
+        paired, online = {"all": 0}, {"all": 0}
+    for label, n in paired.items():
+        gauge.labels(label, "paired").set(n)
+        gauge.labels(label, "online").set(online[label])
 
 
 async def metrics(request: web.Request) -> web.Response:

@@ -50,7 +50,8 @@ async def app_file(request: web.Request) -> web.StreamResponse:
 
 
 async def app_root_redirect(request: web.Request) -> web.StreamResponse:
-    raise web.HTTPFound(f"/{request.match_info['app']}/")
+    """`/kiosk` → `/kiosk/`: the route is a fixed path, so the app is the path itself."""
+    raise web.HTTPFound(f"{request.path.rstrip('/')}/")
 
 
 async def service_worker(request: web.Request) -> web.StreamResponse:

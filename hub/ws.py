@@ -20,21 +20,21 @@ from aiohttp import WSMsgType, web
 
 from hub.context import CTX, HubContext
 from hub.core.messages import Envelope, build, parse
+from hub.core.pairing import ACK, ANONYMOUS, SUBMIT, UPDATE_STATUS, Principal
 from hub.core.ratelimit import TokenBucket
 from hub.fanout import Client
 from hub.intake import token_matches
 from hub.security import MAX_FRAME, origin_allowed, presented_token
 from hub.store import OrderStore
+from hub.ws_identity import identity, int_param, ref_of, safe_label
 from outlet_protocol.errors import ProtocolError
 from outlet_protocol.feed import (
-    CLIENT_TYPES,
     NEW_ORDER,
     ClientFilter,
     next_page,
-    parse_tenant_ids,
     select_replay,
 )
-from outlet_protocol.fields import MAX_INT, BoundsError, bounded_int, bounded_text, iso
+from outlet_protocol.fields import iso
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ RATE, BURST = 200.0, 1000.0
 MAX_REFUSALS = 2000          # refused messages before the connection is closed (1008)
 REPLAY_PAGE = 1000
 MAX_IN_FLIGHT = 256          # concurrent writes per connection
+HELLO_DEADLINE = 10.0        # pairing=required: seconds to present a token in `hello`
 
 Handler = Callable[["Session", Envelope], Awaitable[None]]
 HANDLERS: dict[str, Handler] = {}
@@ -67,9 +68,33 @@ class Session:
         self.bucket = TokenBucket(RATE, BURST)
         self.inflight: set[asyncio.Task[None]] = set()
         self.replay_task: asyncio.Task[None] | None = None
+        self.who: Principal = ANONYMOUS
+        self.awaiting_token = False     # pairing=required, no token yet: silent until `hello`
         self.token_key: str | None = None     # digest of the token presented, for FloodGuard
         # Decided once per socket: the bench sends thousands of frames a second from loopback.
         self.exempt = ctx.flood is None or ctx.flood.exempts(client.remote)
+
+    def allow(self, action: str) -> bool:
+        """Raise unless pairing lets this socket `action`; True when writes count as authorised."""
+        self.ctx.devices.authorize(self.who, action)
+        return self.client.authorized or self.ctx.cfg.pairing_required
+
+    def revoked(self, reason: bytes = b"device revoked") -> None:
+        """The device's token was revoked: stop sending and close with 4001 at once."""
+        self.client.closed = True
+        asyncio.get_running_loop().create_task(self.ws.close(code=4001, message=reason))
+
+    def adopt(self, who: Principal) -> None:
+        """Bind this socket to a device (or the legacy token): its role is the client type."""
+        self.who = who
+        self.client.authorized = True
+        if who.device_id is not None and not self.ctx.devices.attach(who.device_id, self.revoked):
+            self.revoked()
+
+    async def refuse_token(self, ref: str | None) -> None:
+        self.error(ProtocolError("unauthorized", "unknown or revoked token; pair again"), ref)
+        await asyncio.sleep(0.05)        # let the error frame leave before closing
+        await self.ws.close(code=4001, message=b"unauthorized")
 
     def send(self, kind: str, payload: Any, ref: str | None = None, **extra: Any) -> None:
         self.ctx.fanout.send(self.client, build(kind, payload, ref=ref, **extra))
@@ -83,8 +108,9 @@ class Session:
             "client_id": c.id, "client_type": c.client_type, "hub_id": ctx.cfg.effective_hub_id,
             "outlet_id": ctx.cfg.outlet_id, "last_id": ctx.store.last_id,
             "last_rev": ctx.store.last_rev, "server_time": iso(), "protocol": 1,
-            "tenant_ids": sorted(c.filter.tenant_ids), "hub_status": ctx.state.snapshot()},
-            ref)
+            "tenant_ids": sorted(c.filter.tenant_ids), "hub_status": ctx.state.snapshot(),
+            "pairing": ctx.cfg.pairing}
+            | ({"device_id": self.who.device_id} if self.who.device_id else {}), ref)
 
     # -- replay ----------------------------------------------------------------------------
     def start_replay(self, since_rev: int | None, since_id: int | None) -> None:
@@ -132,14 +158,14 @@ class Session:
             if msg.type == WSMsgType.TEXT:
                 if not self.bucket.allow(time.monotonic()):
                     self.error(ProtocolError("rate_limited", "too many messages; slow down"),
-                               _ref_of(msg.data))
+                               ref_of(msg.data))
                     if self.bucket.refused > MAX_REFUSALS:
                         await self.ws.close(code=1008, message=b"flood")
                         break
                     continue
                 if not self._within_shared_limits():
                     self.error(ProtocolError("rate_limited", "too many messages from your "
-                                             "address or token; slow down"), _ref_of(msg.data))
+                                             "address or token; slow down"), ref_of(msg.data))
                     continue
                 self.dispatch(msg.data)
                 if len(self.inflight) >= MAX_IN_FLIGHT:
@@ -169,6 +195,11 @@ class Session:
             self.ctx.metrics.ws_messages.labels("invalid").inc()
             self.error(exc)
             return
+        if self.awaiting_token and env.type not in ("hello", "ping"):
+            task = asyncio.create_task(self.refuse_token(env.id))
+            self.inflight.add(task)
+            task.add_done_callback(self.inflight.discard)
+            return
         handler = HANDLERS.get(env.type)
         self.ctx.metrics.count_ws_message(env.type if env.type in KNOWN_TYPES else "unknown")
         if handler is None:
@@ -192,54 +223,10 @@ class Session:
             self.error(ProtocolError("unavailable", "internal error; retry"), env.id)
 
 
-def _ref_of(text: str) -> str | None:
-    """The `id` of a frame we refuse without handling, so the sender knows which to resend."""
-    try:
-        return parse(text).id
-    except ProtocolError:
-        return None
-
-
-def _int_param(value: Any, field: str) -> int | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise ProtocolError("validation_failed", f"{field} must be a non-negative integer", field)
-    try:
-        return bounded_int(value, 0)
-    except BoundsError:
-        raise ProtocolError("validation_failed", f"{field} must be a non-negative integer "
-                            f"up to {MAX_INT}", field) from None
-
-
-def _safe_label(text: str) -> bool:
-    """A client-chosen id we may store and show (no lone surrogates or control codes)."""
-    try:
-        bounded_text(text, 100)
-    except BoundsError:
-        return False
-    return True
-
-
-def _identity(ctx: HubContext, fields: dict[str, Any], current: ClientFilter) -> ClientFilter:
-    ctype = fields.get("client_type") or current.client_type
-    if ctype not in CLIENT_TYPES:
-        raise ProtocolError("validation_failed",
-                            f"client_type must be one of {', '.join(CLIENT_TYPES)}", "client_type")
-    outlet = _int_param(fields.get("outlet_id"), "outlet_id")
-    if outlet is not None and outlet != ctx.cfg.outlet_id:
-        raise ProtocolError("outlet_mismatch",
-                            f"this hub serves outlet {ctx.cfg.outlet_id}, not {outlet}", "outlet_id")
-    tenants_raw = fields.get("tenant_ids", fields.get("tenant_id"))
-    if tenants_raw is None:
-        tenants = current.tenant_ids
-    else:
-        values = tenants_raw if isinstance(tenants_raw, list) else [tenants_raw]
-        try:
-            tenants = parse_tenant_ids(values)
-        except ValueError as exc:
-            raise ProtocolError("validation_failed", str(exc), "tenant_ids") from None
-    return ClientFilter(ctype, tenants)
+def _unpaired_timeout(session: Session) -> None:
+    """A socket that never presented a token under pairing=required is closed (4001)."""
+    if session.awaiting_token and not session.client.closed:
+        session.revoked(b"no device token")
 
 
 def _check_token(session: Session, token: Any) -> None:
@@ -258,19 +245,36 @@ async def on_hello(s: Session, env: Envelope) -> None:
     fields = env.payload if isinstance(env.payload, dict) else None
     if fields is None:
         raise ProtocolError("invalid_message", "hello payload must be an object", "payload")
-    try:
-        _check_token(s, fields.get("token"))
-    except ProtocolError as exc:
-        s.error(exc, env.id)
-        await asyncio.sleep(0.05)        # let the error frame leave before closing
-        await s.ws.close(code=1008, message=b"unauthorized")
-        return
-    flt = _identity(s.ctx, fields, s.client.filter)
-    since_rev = _int_param(fields.get("since_rev"), "since_rev")
-    since_id = _int_param(fields.get("since_id"), "since_id")
+    if s.ctx.cfg.pairing_required:
+        token = fields.get("token")
+        if token is not None or s.awaiting_token:
+            who = s.ctx.devices.principal(token if isinstance(token, str) else None)
+            if who.kind not in ("device", "legacy"):
+                await s.refuse_token(env.id)
+                return
+            if who != s.who:
+                if s.who.device_id is not None:
+                    s.ctx.devices.detach(s.who.device_id, s.revoked)
+                s.adopt(who)
+                s.token_key = s.ctx.flood.token_key(token) if s.ctx.flood else s.token_key
+    else:
+        try:
+            _check_token(s, fields.get("token"))
+        except ProtocolError as exc:
+            s.error(exc, env.id)
+            await asyncio.sleep(0.05)        # let the error frame leave before closing
+            await s.ws.close(code=1008, message=b"unauthorized")
+            return
+    flt = identity(s.ctx, fields, s.client.filter, s.who)
+    since_rev = int_param(fields.get("since_rev"), "since_rev")
+    since_id = int_param(fields.get("since_id"), "since_id")
     client_id = fields.get("client_id")
-    if isinstance(client_id, str) and 0 < len(client_id) <= 100 and _safe_label(client_id):
+    if isinstance(client_id, str) and 0 < len(client_id) <= 100 and safe_label(client_id):
         s.client.id = client_id
+    if s.awaiting_token:
+        s.awaiting_token = False
+        s.client.filter = flt
+        s.ctx.fanout.add(s.client)
     s.ctx.fanout.refilter(s.client, flt)
     s.connected(env.id)
     if since_rev is not None or since_id is not None:
@@ -289,22 +293,24 @@ async def on_new_order(s: Session, env: Envelope) -> None:
     if isinstance(raw, dict) and isinstance(raw.get("order"), dict):
         raw = raw["order"]
     source = "pos" if s.client.client_type == "pos" else "kiosk"
-    ack = await s.ctx.intake.submit(raw, transport="ws", source=source,
-                                    authorized=s.client.authorized)
+    authorized = s.allow(SUBMIT)
+    ack = await s.ctx.intake.submit(raw, transport="ws", source=source, authorized=authorized)
     s.send("ack", ack, env.id)
 
 
 @handles("order_update")
 async def on_order_update(s: Session, env: Envelope) -> None:
-    ack = await s.ctx.intake.update(env.payload, by=s.client.id, authorized=s.client.authorized)
+    authorized = s.allow(UPDATE_STATUS)
+    ack = await s.ctx.intake.update(env.payload, by=s.client.id, authorized=authorized)
     ack.pop("order", None)
     s.send("ack", ack, env.id)
 
 
 @handles("ack_order")
 async def on_ack_order(s: Session, env: Envelope) -> None:
+    authorized = s.allow(ACK)
     note = await s.ctx.intake.acknowledge(env.payload, client_id=s.client.id,
-                                          authorized=s.client.authorized)
+                                          authorized=authorized)
     s.send("ack", {"uuid": note["uuid"], "order_number": note["order_number"],
                    "acknowledged": True}, env.id)
 
@@ -324,9 +330,15 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
                                  status=503)
     q = request.query
     token = presented_token(request)
-    if token is not None and ctx.cfg.client_token and not token_matches(token, ctx.cfg.client_token):
-        return web.json_response({"error": {"code": "unauthorized", "message": "wrong token"}},
+    who = ctx.devices.principal(token) if ctx.cfg.pairing_required else ANONYMOUS
+    if ctx.cfg.pairing_required and token and who.kind not in ("device", "legacy"):
+        return web.json_response({"error": {"code": "unauthorized",
+                                            "message": "unknown or revoked device token"}},
                                  status=401)
+    if token is not None and ctx.cfg.client_token and not token_matches(token, ctx.cfg.client_token):
+        if not ctx.cfg.pairing_required:
+            return web.json_response({"error": {"code": "unauthorized",
+                                                "message": "wrong token"}}, status=401)
     fields: dict[str, Any] = {
         "client_type": q.get("client_type") or request.headers.get("client-type"),
         "outlet_id": q.get("outlet_id"),
@@ -334,15 +346,15 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     if "tenant_id" in q or "tenant_ids" in q:
         fields["tenant_ids"] = q.getall("tenant_id", []) + q.getall("tenant_ids", [])
     try:
-        flt = _identity(ctx, fields, ClientFilter())
-        since_rev = _int_param(q.get("since_rev"), "since_rev")
-        since_id = _int_param(q.get("since_id"), "since_id")
+        flt = identity(ctx, fields, ClientFilter(), who)
+        since_rev = int_param(q.get("since_rev"), "since_rev")
+        since_id = int_param(q.get("since_id"), "since_id")
     except ProtocolError as exc:
         return web.json_response({"error": exc.to_payload()}, status=exc.http_status)
     ws = web.WebSocketResponse(max_msg_size=MAX_FRAME, heartbeat=30.0, compress=False)
     await ws.prepare(request)
     client_id = (q.get("client_id") or request.headers.get("client-id") or "")[:100]
-    if not client_id or not _safe_label(client_id):
+    if not client_id or not safe_label(client_id):
         client_id = f"{flt.client_type}-{uuidlib.uuid4().hex[:8]}"
     if request.transport is None:           # the peer left during the handshake
         return ws
@@ -351,13 +363,22 @@ async def websocket_handler(request: web.Request) -> web.StreamResponse:
     session = Session(ctx, ws, client)
     if ctx.flood is not None:
         session.token_key = ctx.flood.token_key(token)
-    ctx.fanout.add(client)
+    if who.kind in ("device", "legacy"):
+        session.adopt(who)
+    session.awaiting_token = ctx.cfg.pairing_required and who.kind == "anonymous"
+    if not session.awaiting_token:
+        ctx.fanout.add(client)
+    timer = asyncio.get_running_loop().call_later(HELLO_DEADLINE, _unpaired_timeout, session)
     try:
-        session.connected()
-        if since_rev is not None or since_id is not None:
-            session.start_replay(since_rev, since_id)
+        if not session.awaiting_token:
+            session.connected()
+            if since_rev is not None or since_id is not None:
+                session.start_replay(since_rev, since_id)
         await session.run()
     finally:
+        timer.cancel()
+        if session.who.device_id is not None:
+            ctx.devices.detach(session.who.device_id, session.revoked)
         for task in list(session.inflight):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(asyncio.shield(task), 5)

@@ -25,6 +25,7 @@ from central.store.catalog import CatalogStore
 from central.store.dead_letters import DeadLetterStore
 from central.store.fleet import FleetStore
 from central.store.orders import OrderStore
+from central.store.pairing import PairingStore
 from central.web import (
     admin_api,
     admin_panel,
@@ -34,6 +35,7 @@ from central.web import (
     ops,
     orders_api,
     outlet_ws,
+    pairing_api,
 )
 from central.web.context import (
     AUTH_CACHE,
@@ -75,7 +77,7 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         fleet=FleetStore(engine, cfg.hub_offline_after), accounts=accounts,
         catalog=CatalogStore(engine), orders=OrderStore(engine),
         display_secret=await asyncio.to_thread(accounts.secret, "display_token"),
-        dead_letters=DeadLetterStore(engine))
+        dead_letters=DeadLetterStore(engine), pairing=PairingStore(engine))
     log.info("database ready (%s)", engine.dialect.name)
     yield
     engine.dispose()
@@ -145,6 +147,7 @@ def build_app(cfg: CentralConfig) -> web.Application:
     app[AUTH_CACHE] = {}
     app.cleanup_ctx.extend([executor_ctx, database_ctx, realtime_ctx, offline_sweep_ctx])
     app.add_routes(hub_api.routes)
+    app.add_routes(pairing_api.routes)
     app.add_routes(admin_api.routes)
     app.add_routes(orders_api.routes)
     app.add_routes(menu_api.menu_routes())

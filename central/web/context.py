@@ -23,6 +23,7 @@ from central.store.catalog import CatalogStore
 from central.store.dead_letters import DeadLetterStore
 from central.store.fleet import FleetStore, HubPrincipal
 from central.store.orders import OrderStore
+from central.store.pairing import PairingStore
 from hub.supervisor import Supervisor
 from outlet_protocol import fields
 from outlet_protocol.errors import ProtocolError
@@ -41,6 +42,7 @@ class Stores:
     orders: OrderStore
     display_secret: str
     dead_letters: DeadLetterStore
+    pairing: PairingStore
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ async def metrics(request: web.Request) -> web.Response:
     m = request.app[METRICS]
     m.fleet.snapshot = FleetSnapshot(outlets=outlets, hubs=hubs,
                                      menu_version=await db(stores.catalog.current_version),
-                                     now=now(), offline_after=request.app[CONFIG].hub_offline_after)
+                                     now=now(), offline_after=request.app[CONFIG].hub_offline_after,
+                                     devices=await db(stores.pairing.devices))
     body = generate_latest(m.registry)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 

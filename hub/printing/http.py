@@ -1,7 +1,8 @@
 """Printer endpoints: list printers and held tickets, reprint an order, decide a held ticket, test.
 
-Writes go through the same authorisation as `/api/orders*` (`http_api._authorized` →
-`OrderIntake.require_write`), so whatever protects order changes protects these.
+Writes go through the same authorisation as changing an order's status (`access.guard` for
+`update_status` → `OrderIntake.require_write`): the legacy token, or with pairing required
+a kitchen screen's device token, so whatever protects order changes protects these.
 """
 
 from __future__ import annotations
@@ -10,8 +11,10 @@ from typing import Any
 
 from aiohttp import web
 
+from hub.access import guard
 from hub.context import CTX
-from hub.http_api import _authorized, _json_body
+from hub.core.pairing import UPDATE_STATUS
+from hub.http_api import _json_body
 from hub.printing.service import PRINTING, PrintService
 from hub.store import OrderStore
 from outlet_protocol.errors import ProtocolError
@@ -24,7 +27,7 @@ def _service(request: web.Request) -> PrintService:
 
 def _require_write(request: web.Request) -> None:
     ctx = request.app[CTX]
-    ctx.intake.require_write(_authorized(ctx, request))
+    ctx.intake.require_write(guard(request, UPDATE_STATUS))
 
 
 def _printer_name(service: PrintService, value: Any, field: str = "printer") -> str:

@@ -1,8 +1,10 @@
-"""The hub's own disk in trouble: full, and SQLite busy because another process holds a write lock.
+"""The hub's own disk in trouble: full, the database file read-only, and SQLite busy
+because another process holds a write lock.
 
 The disk is a tmpfs of 8 MiB mounted over the hub's data dir inside a private mount
 namespace (`unshare -m`), so nothing touches the machine's real disks; the hub is started
 inside that namespace and the filler file is written and removed there with `nsenter`.
+The read-only file is a read-only bind mount over it, in the same kind of namespace.
 """
 
 from __future__ import annotations
@@ -119,6 +121,64 @@ def test_disk_full_refuses_writes_unacked_keeps_reads_and_recovers_without_resta
     _, rows = http_json(f"{hub.base}/api/orders?since_id=0&limit=1000")
     uuids = [r["uuid"] for r in rows]
     assert sorted(uuids) == sorted([*acked, online["uuid"]]), "each order exactly once"
+
+
+def test_database_file_read_only_then_writable_again_takes_orders_without_restart(
+        hub_factory: Callable[..., Hub]) -> None:
+    """The database file becomes read-only (a read-only bind mount over it). The running hub
+    keeps the descriptors it opened, which stay writable, so its acks stay true; a hub that
+    opens the file meanwhile (here: after a power cut) gets a read-only descriptor. Then
+    writes are refused with `unavailable` (never acked), reads and kitchens keep working and
+    /health is 503 naming the cause; once the file is writable again the same process takes
+    orders — SQLite keeps a read-only descriptor for ever, so the writer must reopen."""
+    hub = hub_factory(start=False)
+    db = hub.data_dir / "hub.sqlite3"
+    namespaced = ["unshare", "-m", "--propagation", "private", "sh", "-c"]
+    hub.argv = [*namespaced, 'exec "$0" "$@"', sys.executable, "-m", "hub", "run"]
+    hub.start()
+    acked: list[str] = []
+    for i in range(3):
+        order = make_order(f"R-{i}")
+        assert post(hub, order)[0] == 201
+        acked.append(order["uuid"])
+    made_ro = in_namespace(hub, f"mount -o bind,ro {db} {db}")
+    assert made_ro.returncode == 0, made_ro.stderr
+    order = make_order("R-3")                    # descriptors opened before stay writable
+    assert post(hub, order)[0] == 201
+    acked.append(order["uuid"])
+
+    hub.kill()                                   # power cut; the file is still read-only
+    hub.argv = [*namespaced, f'mount -o bind,ro {db} {db} && exec "$0" "$@"',
+                sys.executable, "-m", "hub", "run"]
+    hub.start()
+    pid = hub.proc.pid if hub.proc else 0
+    refused: list[dict[str, Any]] = []
+    for i in range(5):
+        order = make_order(f"RO-{i}")
+        status, body = post(hub, order)
+        assert status == 503 and body["error"]["code"] == "unavailable", (status, body)
+        refused.append(order)
+    body = health(hub)
+    assert body["status"] == "down" and "database cannot commit" in body["reasons"], body
+    assert any("readonly" in r for r in body["reasons"]), body["reasons"]
+    assert http_json(f"{hub.ops}/health")[0] == 503
+
+    status, rows = http_json(f"{hub.base}/api/orders?since_id=0&limit=1000")
+    assert status == 200 and sorted(r["uuid"] for r in rows) == sorted(acked)
+    assert sorted(asyncio.run(kitchen_replay(hub))) == sorted(acked)
+    for order in refused:                        # refused means not stored
+        assert http_json(f"{hub.base}/api/orders/{order['uuid']}")[0] == 404
+
+    writable = in_namespace(hub, f"mount -o remount,bind,rw {db}")
+    assert writable.returncode == 0, writable.stderr
+    for order in refused:                        # the tills retry with the same uuid
+        status, _ = post(hub, order)
+        assert status == 201, status              # the first write after the fault succeeds
+        acked.append(order["uuid"])
+    assert hub.proc is not None and hub.proc.pid == pid and hub.alive, "no restart needed"
+    eventually(lambda: health(hub)["status"] == "ok", "/health ok again")
+    _, rows = http_json(f"{hub.base}/api/orders?since_id=0&limit=1000")
+    assert sorted(r["uuid"] for r in rows) == sorted(acked), "each order exactly once"
 
 
 def test_sqlite_busy_for_5_s_delays_writes_but_loses_nothing(

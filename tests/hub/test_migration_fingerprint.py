@@ -23,8 +23,8 @@ def test_upgrade_re_digests_stored_orders_with_the_shared_fingerprint(tmp_path: 
                      " fingerprint, created_rev, rev, received_at, updated_at, acknowledged_by)"
                      " VALUES (1, 'k1-1', 'K1-0001', 1, 'pending', 'kiosk', ?, ?, 1, 1, 'x', 'x', '[]')",
                      (body, "0" * 64))      # what the old digest was does not matter: it differs
-        # As the database stood before this upgrade: schema 0801 (print jobs), the old digest stored.
-        conn.execute("UPDATE alembic_version SET version_num = '0801'")
+        # As the database stood before this upgrade: schema 0003 (devices), the old digest stored.
+        conn.execute("UPDATE alembic_version SET version_num = '0003'")
     migrate(db)
     with sqlite3.connect(db) as conn:
         stored = conn.execute("SELECT fingerprint FROM orders WHERE id = 1").fetchone()[0]

@@ -23,6 +23,8 @@ from tests.central.conftest import CentralUnderTest
 from tests.support.processes import ROOT, free_port, http_json
 
 GUEST_CENTRAL = "10.0.2.100:8000"
+# The outlet manager's PIN the test's outlet.toml sets ([hub] manager_pin): screens pair with it.
+MANAGER_PIN = "482916"
 
 
 class Guest:
@@ -141,6 +143,9 @@ admin_networks = ["10.0.2.0/24"]
 [ssh]
 authorized_keys = ["{pubkey}"]
 
+[hub]
+manager_pin = "{MANAGER_PIN}"
+
 [mqtt.devices]
 {lines}
 """
@@ -182,6 +187,45 @@ def mqtt_connect(port: int, username: str | None = None, password: str | None = 
         return -1   # closed without a CONNACK: refused as well
     assert reply[0] == 0x20, reply
     return reply[3]
+
+
+def pair_by_pin(base: str, client_type: str, name: str, pin: str = MANAGER_PIN,
+                tenant_ids: list[int] | None = None) -> tuple[str, str]:
+    """Pair a screen over plain HTTP the way the apps do (docs/protocol.md, "Screens and
+    devices"): ask for a code, approve it with the manager's PIN, read the token once.
+    Returns (device_id, token). `base` is e.g. http://127.0.0.1:<forwarded ws port>."""
+    body: dict[str, Any] = {"client_type": client_type, "name": name}
+    if tenant_ids:
+        body["tenant_ids"] = tenant_ids
+    status, req = http_json(f"{base}/api/pairing", "POST", body, timeout=30)
+    assert status == 201, (status, req)
+    assert len(req["code"]) == 6 and req["code"].isdigit(), req
+    status, answer = http_json(f"{base}/api/pairing/approve", "POST",
+                               {"code": req["code"], "pin": pin}, timeout=30)
+    assert status == 200, (status, answer)
+    status, polled = http_json(f"{base}/api/pairing/{req['request_id']}", timeout=30)
+    assert status == 200 and polled["status"] == "approved" and polled.get("token"), polled
+    return str(polled["device_id"]), str(polled["token"])
+
+
+def order_as_kiosk(base: str, token: str, outlet_id: int, number: str) -> dict[str, Any]:
+    """Submit one order with a kiosk's device token and read it back by uuid; returns the row.
+    Without the token the hub (pairing required) refuses both, which is checked first."""
+    import uuid as uuidlib
+
+    order = {"uuid": str(uuidlib.uuid4()), "order_number": number, "outlet_id": outlet_id,
+             "tenant_id": None, "order_type": "dine_in", "source": "kiosk", "total_amount": "25000",
+             "items": [{"product_id": 7, "name": "Nasi Goreng", "qty": 1, "price": "25000",
+                        "modifiers": [], "notes": ""}]}
+    status, refused = http_json(f"{base}/api/orders", "POST", order, timeout=30)
+    assert status == 401, (status, refused)        # a screen that never paired gets nothing
+    auth = {"Authorization": f"Bearer {token}"}
+    status, ack = http_json(f"{base}/api/orders", "POST", order, headers=auth, timeout=30)
+    assert status in (200, 201) and ack["uuid"] == order["uuid"], (status, ack)
+    status, row = http_json(f"{base}/api/orders/{order['uuid']}", headers=auth, timeout=30)
+    assert status == 200, (status, row)
+    assert row["order_number"] == number and row["status"] == "pending", row
+    return dict(row)
 
 
 def registered_outlet(hq: CentralUnderTest, outlet_id: int, timeout: float = 60) -> dict[str, Any]:

@@ -103,19 +103,13 @@ def test_configure_writes_into_an_image_file_without_mounting(tmp_path: Path) ->
     assert out.returncode != 0 and "not an Outlet Hub boot partition" in out.stderr
 
 
-def test_the_hub_part_of_first_boot_writes_what_the_outlet_hub_role_would(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The fast first-boot step (before the hub starts) and provisioning/firstboot.yml later
-    must agree on hub.toml, or the hub would restart as another outlet. Both read the mapping
-    in provisioning/vars/outlet-roles.yml; Ansible renders the role's template here."""
+def render_with_role(tmp_path: Path, variables: dict[str, object]) -> Path:
+    """hub.toml as provisioning/firstboot.yml writes it: Ansible renders the role's template."""
     import json
     import shutil
-    import tomllib
 
-    text = EXAMPLE.read_text().replace("paste the single-use token from the admin panel here", "tok-9")
-    variables = fb.playbook_vars(fb.parse(text), "192.168.1.10")
-    (tmp_path / "vars.json").write_text(json.dumps(variables))
     provisioning = ROOT / "provisioning"
+    (tmp_path / "vars.json").write_text(json.dumps(variables))
     (tmp_path / "play.yml").write_text(f"""
 - hosts: localhost
   connection: local
@@ -137,6 +131,21 @@ def test_the_hub_part_of_first_boot_writes_what_the_outlet_hub_role_would(
                          env={"PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path),
                               "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp")})
     assert out.returncode == 0, out.stdout + out.stderr
+    return tmp_path / "ansible-hub.toml"
+
+
+def test_the_hub_part_of_first_boot_writes_what_the_outlet_hub_role_would(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast first-boot step (before the hub starts) and provisioning/firstboot.yml later
+    must agree on hub.toml, or the hub would restart as another outlet. Both read the mapping
+    in provisioning/vars/outlet-roles.yml; Ansible renders the role's template here."""
+    import shutil
+    import tomllib
+
+    text = EXAMPLE.read_text().replace("paste the single-use token from the admin panel here", "tok-9")
+    variables = fb.playbook_vars(fb.parse(text), "192.168.1.10")
+    provisioning = ROOT / "provisioning"
+    render_with_role(tmp_path, variables)
     by_ansible = tomllib.loads((tmp_path / "ansible-hub.toml").read_text())["hub"]
 
     baked = tmp_path / "hub.toml"
@@ -146,12 +155,13 @@ def test_the_hub_part_of_first_boot_writes_what_the_outlet_hub_role_would(
     monkeypatch.setattr(fb.shutil, "chown", lambda *a, **k: None)
     settings = fb.hub_settings(variables)
     assert {"outlet_id", "outlet_name", "hub_id", "central_url", "enrollment_token", "websocket_url",
-            "allowed_networks", "client_token"} <= set(settings)
+            "allowed_networks", "client_token", "pairing", "manager_pin"} <= set(settings)
     fb.write_hub_toml(settings)
     by_first_boot = tomllib.loads(baked.read_text())["hub"]
     assert "notice" not in by_first_boot                  # the standalone notice is gone
     assert by_first_boot["outlet_id"] == 1 and by_first_boot["enrollment_token"] == "tok-9"
     assert by_first_boot["websocket_url"] == "ws://192.168.1.10:3001"
+    assert by_first_boot["pairing"] == "required" and by_first_boot["manager_pin"] == "482916"
     # Equal as a whole: the baked defaults are the role's, so provisioning changes no setting
     # and the hub is not restarted when it finishes.
     assert by_first_boot == by_ansible
@@ -178,3 +188,42 @@ def test_a_refused_file_shows_as_the_hubs_notice_and_keeps_its_settings(
     out = subprocess.run([str(ROOT / ".venv" / "bin" / "outlet-hub"), "check-config", "--config", str(baked)],
                          capture_output=True, text=True, check=False)
     assert out.returncode == 0 and "outlet.toml rejected" in out.stdout, out.stderr
+
+
+def test_an_outlet_named_with_an_emoji_gets_a_hub_toml_the_hub_loads(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """JSON is not TOML: json.dumps("Warung 🍜") is "Warung \\ud83c\\udf5c", a surrogate escape
+    tomllib refuses, and the hub never started. Both writers of hub.toml must keep it as text."""
+    import shutil
+    import tomllib
+
+    text = EXAMPLE.read_text().replace('name = "Yogya Mall Malioboro"', 'name = "Warung 🍜 \\"Bu Tini\\""')
+    variables = fb.playbook_vars(fb.parse(text), "192.168.1.10")
+    assert variables["outlet_name"] == 'Warung 🍜 "Bu Tini"'
+
+    baked = tmp_path / "hub.toml"
+    shutil.copy(ROOT / "images" / "rootfs" / "etc" / "outlet-hub" / "hub.toml", baked)
+    monkeypatch.setattr(fb, "HUB_TOML", baked)
+    monkeypatch.setattr(fb, "PROVISIONING", ROOT / "provisioning")
+    monkeypatch.setattr(fb.shutil, "chown", lambda *a, **k: None)
+    fb.write_hub_toml(fb.hub_settings(variables))
+    by_ansible = render_with_role(tmp_path, variables)
+    hub_cli = str(ROOT / ".venv" / "bin" / "outlet-hub")
+    for written in (baked, by_ansible):
+        loaded = tomllib.loads(written.read_text(encoding="utf-8"))["hub"]
+        assert loaded["outlet_name"] == 'Warung 🍜 "Bu Tini"'
+        out = subprocess.run([hub_cli, "check-config", "--config", str(written)],
+                             capture_output=True, text=True, check=False)
+        assert out.returncode == 0, f"{written.name}: {out.stderr}"
+
+
+def test_the_manager_pin_is_checked_applied_and_scrubbed() -> None:
+    cfg = fb.parse(EXAMPLE.read_text())
+    assert cfg["hub_manager_pin"] == "482916" and cfg["hub_pairing"] == "required"
+    assert fb.playbook_vars(cfg, "192.168.1.10")["hub_manager_pin"] == "482916"
+    assert "482916" not in fb.scrubbed(EXAMPLE.read_text())
+    for bad, names in (("manager_pin = 4829", "wrong type"), ('manager_pin = "12"', "4 to 12 digits"),
+                       ('manager_pin = "482916"\npairing = "maybe"', "pairing")):
+        broken = EXAMPLE.read_text().replace('manager_pin = "482916"', bad)
+        with pytest.raises(fb.OutletError, match=names):
+            fb.parse(broken)

@@ -22,10 +22,13 @@ import pytest
 
 from tests.central.conftest import CentralUnderTest
 from tests.images.guest import (
+    MANAGER_PIN,
     Guest,
     booted_outlet,
     mqtt_connect,
     on_boot_partition,
+    order_as_kiosk,
+    pair_by_pin,
     partition_offset,
     registered_outlet,
 )
@@ -97,6 +100,18 @@ def test_hub_registered_its_websocket_url_with_central(booted: dict[str, Any]) -
     assert status == 200 and outlet.get("enrolled") is True, outlet
 
 
+def test_the_booted_image_serves_a_paired_kiosk_an_order(booted: dict[str, Any]) -> None:
+    """outlet.toml's [hub] manager_pin pairs a kiosk through the forwarded port (pairing is
+    required on the image, as on every provisioned hub), and its token places an order."""
+    health_within(booted, PATIENCE)
+    base = f"http://127.0.0.1:{booted['guest'].ws}"
+    status, outlet = http_json(f"{base}/api/outlet")
+    assert status == 200 and outlet["pairing"] == "required", outlet
+    _, token = pair_by_pin(base, "pos", "Image test kiosk")
+    row = order_as_kiosk(base, token, booted["outlet_id"], "IMG-0001")
+    assert row["outlet_id"] == booted["outlet_id"]
+
+
 def test_metrics_pass_promtool(booted: dict[str, Any]) -> None:
     health_within(booted, PATIENCE)
     status, text = http_json(f"{booted['ops']}/metrics")
@@ -138,6 +153,7 @@ def test_secrets_were_scrubbed_from_the_boot_partition(booted: dict[str, Any]) -
     applied = on_boot_partition("mtype", booted["disk"], "::/outlet-applied.toml").stdout
     assert "Image Test Outlet" in applied
     assert booted["token"] not in applied and DEVICE_PASSWORD not in applied
+    assert MANAGER_PIN not in applied
     gone = on_boot_partition("mtype", booted["disk"], "::/outlet.toml", check=False)
     assert gone.returncode != 0
 
@@ -160,5 +176,5 @@ def test_provisioning_left_no_secret_behind_in_the_root(booted: dict[str, Any]) 
     assert cat(f"{state}/pending.json").stdout == ""
     log = cat(f"{state}/firstboot-ansible.log").stdout
     assert "PLAY RECAP" in log and "failed=0" in log
-    assert booted["token"] not in log and DEVICE_PASSWORD not in log
+    assert booted["token"] not in log and DEVICE_PASSWORD not in log and MANAGER_PIN not in log
     root.unlink()

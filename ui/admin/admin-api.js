@@ -57,6 +57,9 @@ export class AdminApi {
   /** Orders hubs set aside for good (central refused them, or a hub refused an online order). */
   deadLetters() { return this.call('GET', '/api/admin/dead-letters').then((b) => listFrom(b, 'dead_letters')); }
   enrollmentToken(id) { return this.call('POST', `/api/outlets/${id}/enrollment-tokens`, {}); }
+  pairingRequests(id) { return this.call('GET', `/api/outlets/${id}/pairing-requests`); }
+  decidePairing(id, code, decision) { return this.call('POST', `/api/outlets/${id}/pairing-requests/${encodeURIComponent(code)}/${decision === 'approve' ? 'approve' : 'reject'}`, {}); }
+  devices(id) { return this.call('GET', `/api/outlets/${id}/devices`); }
 
   tenants(outletId) {
     const q = outletId != null ? `?outlet_id=${encodeURIComponent(outletId)}` : '';

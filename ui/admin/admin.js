@@ -3,6 +3,7 @@
 import { h, mount } from '../shared/dom.js';
 import { AdminApi } from './admin-api.js';
 import { KINDS, editDialog, catalogTable } from './admin-forms.js';
+import { renderScreens } from './admin-screens.js';
 
 const $ = (id) => document.getElementById(id);
 const api = new AdminApi();
@@ -151,7 +152,7 @@ async function renderDeadLetters() {
 
 async function render() {
   const view = (location.hash || '#outlets').slice(1);
-  current = KINDS[view] || view === 'outlets' || view === 'dead-letters' ? view : 'outlets';
+  current = KINDS[view] || ['outlets', 'screens', 'dead-letters'].includes(view) ? view : 'outlets';
   for (const a of $('nav').querySelectorAll('a')) a.classList.toggle('on', a.dataset.view === current);
   clearInterval(refreshTimer);
   try {
@@ -159,6 +160,16 @@ async function render() {
       await renderOutlets();
       // Hubs register and heartbeat on their own: keep the list live so a new hub just appears.
       refreshTimer = setInterval(() => { if (!$('modal').classList.contains('hidden')) return; renderOutlets().catch(() => {}); }, 5000);
+    } else if (current === 'screens') {
+      const screens = async () => {
+        $('view-title').textContent = 'Screens';
+        mount($('view-tools'));
+        await renderScreens(api, $('view'), await api.outlets(), await api.tenants().catch(() => []),
+          (text, bad) => { flash(text, bad); screens().catch(() => {}); });
+      };
+      await screens();
+      // Codes appear as the hubs report them (every 2 s while one waits).
+      refreshTimer = setInterval(() => { screens().catch(() => {}); }, 3000);
     } else if (current === 'dead-letters') {
       await renderDeadLetters();
     } else {

@@ -6,6 +6,7 @@ import { KitchenFeed } from '../shared/kitchen-feed.js';
 import { TicketStore } from '../shared/ticket-store.js';
 import { loadOutlet } from '../shared/hub-link.js';
 import { h, mount, registerServiceWorker } from '../shared/dom.js';
+import { openDeviceSession } from '../shared/device-session.js';
 
 const $ = (id) => document.getElementById(id);
 const KEY = 'outlet-hub.board.state';
@@ -34,11 +35,15 @@ function draw(el, groups) {
 async function main() {
   registerServiceWorker();
   const { outlet } = await loadOutlet();
+  const name = new URLSearchParams(location.search).get('name') || 'Order-ready board';
+  const session = await openDeviceSession({ outlet, stallText: 'every stall', identity: { client_type: 'board', name, tenant_ids: [] } });
   let store;
   try { store = TicketStore.fromJSON(JSON.parse(localStorage.getItem(KEY) || 'null')); } catch { store = new TicketStore(); }
   store.prune(3600000);
   $('title').textContent = outlet.name ? `${outlet.name} — your order` : 'Your order';
-  const socket = new HubSocket({ url: hubSocketUrl(), hello: () => ({ client_type: 'board', client_id: 'board', outlet_id: outlet.outlet_id, since_rev: store.lastRev }) });
+  const socket = new HubSocket({ url: () => session.socketUrl(hubSocketUrl()),
+    hello: () => session.hello({ client_type: 'board', client_id: 'board', outlet_id: outlet.outlet_id, since_rev: store.lastRev }) });
+  session.watch(socket);
   const central = outlet.central_url && outlet.display_token ? { url: outlet.central_url, token: outlet.display_token } : null;
   const redraw = () => {
     const c = columns(store.visible());
@@ -46,12 +51,12 @@ async function main() {
     draw($('ready'), c.ready);
     localStorage.setItem(KEY, JSON.stringify(store));
   };
-  const feed = new KitchenFeed({ socket, store, outletId: outlet.outlet_id, central, isHidden: () => document.hidden,
+  const feed = new KitchenFeed({ socket, store, fetchImpl: session.fetch, outletId: outlet.outlet_id, central, isHidden: () => document.hidden,
     onMode: (m) => { $('conn').dataset.mode = m; $('conn').textContent = MODE_TEXT[m] || m; }, onTickets: redraw });
   redraw();
   feed.start();
   setInterval(() => { store.prune(3600000); redraw(); }, 60000);
-  window.outletBoard = { store, feed };
+  window.outletBoard = { store, feed, session };
 }
 
 if (typeof document !== 'undefined') main().catch((err) => console.error(err));

@@ -3,6 +3,7 @@
 import { h, mount } from '../shared/dom.js';
 import { formatMoney } from '../shared/money.js';
 import { bestPrice } from '../shared/promotions.js';
+import { STEPS, STEP_TEXT, stepOf } from '../shared/order-progress.js';
 
 const PALETTE = ['#e8542f', '#2f6fde', '#1f9d55', '#8e44ad', '#d35400', '#16a085', '#c0392b', '#2c3e50'];
 export const tileColor = (id) => PALETTE[Math.abs(Number(id) || 0) % PALETTE.length];
@@ -68,16 +69,17 @@ export function renderCart(el, { cart, tenantsById, money, onQty }) {
   mount(el, out);
 }
 
-const STATE_TEXT = {
-  queued: 'Saved on this device · sending…',
-  sent: 'Sent to the kitchen ✓',
-  rejected: 'Not accepted — please ask staff',
-};
-
+/** One row per order: its number and how far it got (order-progress.js), as text and as steps. */
 export function receiptRows(entries) {
-  return entries.map((e) => h('div.r', { dataset: { testid: 'receipt-row', uuid: e.uuid, state: e.state } },
-    h('div', {}, h('div.num', {}, e.order.order_number), h('div.muted', {}, e.order.tenant_name || '')),
-    h('div.state', { dataset: { state: e.state } }, STATE_TEXT[e.state] || e.state)));
+  return entries.map((e) => {
+    const step = stepOf(e);
+    const reached = STEPS.indexOf(step);
+    return h('div.r', { dataset: { testid: 'receipt-row', uuid: e.uuid, state: e.state, step } },
+      h('div', {}, h('div.num', {}, e.order.order_number), h('div.muted', {}, e.order.tenant_name || '')),
+      h('div.state', { dataset: { state: e.state, step, testid: 'order-step' } }, STEP_TEXT[step] || step,
+        reached >= 0 ? h('div.steps', { 'aria-hidden': 'true' }, STEPS.slice(0, 4).map((s, i) =>
+          h('span', { class: i <= reached ? 'done' : '', title: STEP_TEXT[s] }))) : null));
+  });
 }
 
 export function moneyFormatter(outlet) {

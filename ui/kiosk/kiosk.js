@@ -13,6 +13,8 @@ import { OrderNumberAllocator } from '../shared/order-number.js';
 import { statusModel, renderStatusBar } from '../shared/status-bar.js';
 import { loadOutlet, HubStatusWatcher } from '../shared/hub-link.js';
 import { uuid4 } from '../shared/uuid.js';
+import { openDeviceSession } from '../shared/device-session.js';
+import { noteFromMessage, noteFromRow, isOpen } from '../shared/order-progress.js';
 import { h, mount, registerServiceWorker } from '../shared/dom.js';
 import { renderCategories, renderMenu, renderCart, receiptRows, moneyFormatter, askOptions } from './kiosk-view.js';
 
@@ -27,21 +29,32 @@ async function main() {
   const clientId = localStorage.getItem(CLIENT_ID_KEY) || `kiosk-${uuid4().slice(0, 8)}`;
   localStorage.setItem(CLIENT_ID_KEY, clientId);
   const numbers = new OrderNumberAllocator(localStorage, { prefix: params.get('device') });
-  const menu = await new MenuCache(stores.menu).load();
+  // With pairing required this waits for the manager; the queue in IndexedDB is untouched.
+  const session = await openDeviceSession({ outlet, kv: stores.kv,
+    identity: { client_type: 'pos', name: params.get('name') || `Kiosk ${clientId.replace(/^kiosk-/, '')}`, tenant_ids: [] } });
+  const menu = await new MenuCache(stores.menu, { fetchImpl: session.fetch }).load();
   const queue = new OrderQueue(stores.queue);
   const cart = new Cart();
   const state = { outlet, activeCategory: null, orderType: 'dine_in', receipt: null };
   let money = moneyFormatter(outlet);
 
-  const socket = new HubSocket({ url: hubSocketUrl(), hello: () => ({ client_type: 'pos', client_id: clientId, outlet_id: state.outlet.outlet_id }) });
+  const socket = new HubSocket({ url: () => session.socketUrl(hubSocketUrl()),
+    hello: () => session.hello({ client_type: 'pos', client_id: clientId, outlet_id: state.outlet.outlet_id }) });
+  session.watch(socket);
   const sender = new OrderSender(queue, {
-    socket, submitHttp: (o) => httpSubmit(o),
+    socket, submitHttp: (o) => httpSubmit(o, { fetchImpl: session.fetch }),
+    onUnauthorized: (err) => session.lost(`order refused: ${err.code}`),
     submitCentral: (orders) => centralSubmit(orders, { centralUrl: state.outlet.central_url }),
     onResult: () => { renderReceipt(); },
     // ?central_after=<s>: how long the hub must stay down before orders go to central (default 30 s).
     ...(params.get('central_after') ? { centralAfterMs: Number(params.get('central_after')) * 1000 } : {}),
   });
-  const watcher = new HubStatusWatcher({ socket, onChange: () => onHubChange() });
+  const watcher = new HubStatusWatcher({ socket, fetchImpl: session.fetch, onChange: () => onHubChange() });
+  // The kitchen's progress on our orders (the hub sends a POS acknowledgments and status moves).
+  socket.on('message', async (m) => {
+    const note = noteFromMessage(m);
+    if (note && await queue.noteProgress(note.uuid, note)) redrawSheet();
+  });
 
   const tenantsById = () => new Map([...(state.outlet.tenants || []), ...menu.items('tenants')].map((t) => [t.id, t]));
   const sortByOrder = (a, b) => (a.sort_order ?? a.position ?? 0) - (b.sort_order ?? b.position ?? 0) || String(a.name).localeCompare(String(b.name));
@@ -132,20 +145,40 @@ async function main() {
     sheet.classList.remove('hidden');
   }
 
-  async function showHistory() {
+  function redrawSheet() {
+    if (state.receipt) renderReceipt();
+    else if (state.history) showHistory({ refresh: false });
+  }
+
+  // Status moves made while the socket was away are not replayed to a POS: ask the hub about
+  // the open orders on screen (at most 30, the sheet's length).
+  async function refreshProgress(entries) {
+    for (const e of entries.filter(isOpen)) {
+      try {
+        const res = await session.fetch(`/api/orders/${encodeURIComponent(e.uuid)}`, { cache: 'no-store', signal: AbortSignal.timeout(4000) });
+        if (!res.ok) continue;
+        const note = noteFromRow(await res.json());
+        if (note) await queue.noteProgress(e.uuid, note);
+      } catch { return; } // hub unreachable: the socket's messages catch up later
+    }
+  }
+
+  async function showHistory({ refresh = true } = {}) {
     const all = (await queue.all()).reverse().slice(0, 30);
+    state.history = true;
+    if (refresh) refreshProgress(all).then(() => { if (state.history) showHistory({ refresh: false }); });
     const sheet = $('sheet');
     mount(sheet, h('div.sheet', { dataset: { testid: 'history-sheet' } },
       h('h2', {}, 'Orders from this device'),
       h('div.receipt', {}, all.length ? receiptRows(all) : h('p.muted', {}, 'No orders yet.')),
       h('div.actions', {}, h('button.ghost', { onclick: () => sender.drain() }, 'Send now'),
-        h('button.primary', { onclick: () => sheet.classList.add('hidden') }, 'Close'))));
+        h('button.primary', { dataset: { testid: 'history-close' }, onclick: () => { state.history = false; sheet.classList.add('hidden'); } }, 'Close'))));
     sheet.classList.remove('hidden');
   }
 
   $('outlet-name').textContent = outlet.name || 'Order here';
   $('checkout').addEventListener('click', checkout);
-  $('history-btn').addEventListener('click', showHistory);
+  $('history-btn').addEventListener('click', () => showHistory());
   for (const b of $('order-type').querySelectorAll('button')) {
     b.addEventListener('click', () => {
       state.orderType = b.dataset.type;
@@ -162,7 +195,7 @@ async function main() {
   setInterval(() => queue.prune(), 3600000);
   sender.drain();
   // For end-to-end tests and support staff: the queue as data.
-  window.outletKiosk = { queue, sender, socket, watcher, menu, persistent: stores.persistent };
+  window.outletKiosk = { queue, sender, socket, watcher, menu, session, persistent: stores.persistent };
 }
 
 main().catch((err) => {

@@ -7,6 +7,7 @@ import { KitchenFeed } from '../shared/kitchen-feed.js';
 import { TicketStore } from '../shared/ticket-store.js';
 import { loadOutlet } from '../shared/hub-link.js';
 import { uuid4 } from '../shared/uuid.js';
+import { openDeviceSession } from '../shared/device-session.js';
 import { registerServiceWorker } from '../shared/dom.js';
 import { TicketBoard, renderAllDay } from './kitchen-view.js';
 import { TicketAlerts } from './alerts.js';
@@ -16,6 +17,7 @@ import { loadSettings, saveSettings, editSettings } from './kitchen-settings.js'
 const $ = (id) => document.getElementById(id);
 const MODE_TEXT = { live: 'Live', polling: 'Polling', offline: 'Offline', central: 'Central', connecting: 'Connecting' };
 const CLIENT_KEY = 'outlet-hub.kitchen-id';
+const params = new URLSearchParams(location.search);
 
 function stateKey(settings) { return `outlet-hub.kitchen.state:${[...settings.tenantIds].sort().join(',') || 'all'}`; }
 
@@ -34,17 +36,23 @@ async function main() {
   const acked = new Set(store.tickets.keys());
   const alerts = new TicketAlerts();
   const tenants = outlet.tenants || [];
+  const stallNames = settings.tenantIds.map((id) => tenants.find((t) => t.id === id)?.name || `stall ${id}`);
+  // With pairing required this waits for the manager (PIN here, or the code at HQ).
+  const session = await openDeviceSession({ outlet, stallText: stallNames.length ? stallNames.join(' · ') : 'every stall',
+    identity: { client_type: 'kitchen', name: params.get('name') || (stallNames.length ? `Kitchen ${stallNames.join(', ')}` : 'Kitchen'),
+      tenant_ids: settings.tenantIds } });
   const filter = () => ({ tenantIds: settings.tenantIds.length ? settings.tenantIds : null, stations: settings.stations.length ? settings.stations : null });
 
-  const socket = new HubSocket({ url: hubSocketUrl(), hello: () => ({
+  const socket = new HubSocket({ url: () => session.socketUrl(hubSocketUrl()), hello: () => session.hello({
     client_type: 'kitchen', client_id: clientId, outlet_id: outlet.outlet_id, tenant_ids: settings.tenantIds, since_rev: store.lastRev,
   }) });
-  const printers = new PrinterPanel({ banner: $('printer-banner'), heldEl: $('held-tickets'), toast: (t) => toast(t) });
+  session.watch(socket);
+  const printers = new PrinterPanel({ banner: $('printer-banner'), heldEl: $('held-tickets'), toast: (t) => toast(t), fetchImpl: session.fetch });
   socket.on('message', (m) => printers.onMessage(m));
   const board = new TicketBoard($('tickets'), { thresholds: settings, onAction: (uuid, status) => act(uuid, status),
     onReprint: (uuid) => printers.reprint(uuid) });
   const central = outlet.central_url && outlet.display_token ? { url: outlet.central_url, token: outlet.display_token } : null;
-  const feed = new KitchenFeed({ socket, store, outletId: outlet.outlet_id, tenantIds: settings.tenantIds, central,
+  const feed = new KitchenFeed({ socket, store, fetchImpl: session.fetch, outletId: outlet.outlet_id, tenantIds: settings.tenantIds, central,
     isHidden: () => document.hidden, onMode: showMode, onTickets: ({ newUuids, changed }) => { if (changed || newUuids.length) redraw(newUuids); } });
 
   let saveTimer = null;
@@ -127,7 +135,7 @@ async function main() {
 
   redraw();
   feed.start();
-  window.outletKitchen = { store, feed, socket, settings };
+  window.outletKitchen = { store, feed, socket, settings, session };
 }
 
 main().catch((err) => {

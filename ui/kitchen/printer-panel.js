@@ -3,8 +3,8 @@
 
 import { h, mount } from '../shared/dom.js';
 
-async function post(path, body = {}) {
-  const res = await fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), cache: 'no-store' });
+async function post(fetchImpl, path, body = {}) {
+  const res = await fetchImpl(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body), cache: 'no-store' });
   const answer = await res.json().catch(() => null);
   if (!res.ok) throw new Error(answer?.error?.message || `HTTP ${res.status}`);
   return answer;
@@ -12,7 +12,9 @@ async function post(path, body = {}) {
 
 export class PrinterPanel {
   /** `banner` shows offline printers, `heldEl` the held tickets; `toast(text)` reports results. */
-  constructor({ banner, heldEl, toast }) {
+  constructor({ banner, heldEl, toast, fetchImpl = (...a) => globalThis.fetch(...a) }) {
+    // The device session's fetch: with pairing required it carries the kitchen's token.
+    this.fetch = fetchImpl;
     this.banner = banner;
     this.heldEl = heldEl;
     this.toast = toast;
@@ -38,7 +40,7 @@ export class PrinterPanel {
 
   async refreshHeld() {
     try {
-      const res = await fetch('/api/printers', { cache: 'no-store' });
+      const res = await this.fetch('/api/printers', { cache: 'no-store' });
       if (!res.ok) return;
       const { held } = await res.json();
       this.heldShown = held.length;
@@ -52,7 +54,7 @@ export class PrinterPanel {
   }
 
   async decide(job, action) {
-    try { await post(`/api/printers/held/${job}/${action}`); } catch (err) { this.toast(`Could not ${action}: ${err.message}`); }
+    try { await post(this.fetch, `/api/printers/held/${job}/${action}`); } catch (err) { this.toast(`Could not ${action}: ${err.message}`); }
     this.refreshHeld();
   }
 
@@ -60,7 +62,7 @@ export class PrinterPanel {
   async reprint(uuid) {
     if (!this.printers.length) { this.toast('No kitchen printer is configured'); return; }
     try {
-      const { queued } = await post(`/api/orders/${encodeURIComponent(uuid)}/reprint`);
+      const { queued } = await post(this.fetch, `/api/orders/${encodeURIComponent(uuid)}/reprint`);
       this.toast(`Reprinting on ${queued.map((q) => q.printer).join(', ')}`);
     } catch (err) { this.toast(`Could not reprint: ${err.message}`); }
   }

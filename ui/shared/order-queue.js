@@ -2,6 +2,9 @@
 // says it was sent; it leaves the "waiting" set only when the hub (or central) acked it.
 // States: queued → sent (acked, kept 24 h for the receipt list) | rejected (the server
 // refused its content: kept for staff, never retried, never silently dropped).
+// A sent order also carries `progress` ({status, rev, seen}: order-progress.js).
+
+import { mergeProgress } from './order-progress.js';
 
 const SENT_KEEP_MS = 24 * 3600 * 1000;
 
@@ -61,6 +64,18 @@ export class OrderQueue {
     Object.assign(e, { state: 'rejected', last_error: `${error.code || 'error'}: ${error.message || ''}` });
     await this.store.put(e);
     this.#changed();
+  }
+
+  /** What the kitchen did with one of our orders; false when the note is not news (or not ours). */
+  async noteProgress(uuid, note) {
+    const e = await this.store.get(uuid);
+    if (!e) return false;
+    const next = mergeProgress(e.progress, note);
+    if (next === e.progress) return false;
+    e.progress = next;
+    await this.store.put(e);
+    this.#changed();
+    return true;
   }
 
   /** Forget acked orders older than a day; waiting and rejected ones are never pruned. */

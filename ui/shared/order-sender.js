@@ -3,7 +3,7 @@
 // The same uuid every time; one drain at a time; backoff while nothing answers.
 
 import { backoffDelay } from './backoff.js';
-import { SubmitError, REJECT_CODES } from './sync-client.js';
+import { SubmitError, REJECT_CODES, AUTH_CODES } from './sync-client.js';
 
 /** POST an order to the hub's HTTP API; resolves with the ack body or throws SubmitError. */
 export async function httpSubmit(order, { fetchImpl = (...a) => globalThis.fetch(...a), base = '', timeoutMs = 8000 } = {}) {
@@ -25,6 +25,9 @@ async function readAck(res) {
   if (res.ok) return body || {};
   const code = body?.error?.code || `http_${res.status}`;
   const message = body?.error?.message || res.statusText;
+  // A token the hub no longer knows (401) or one of another role (403): the order itself is
+  // fine, so it stays queued until this device is paired again.
+  if (res.status === 401 || res.status === 403 || AUTH_CODES.has(code)) throw new SubmitError('unauthorized', code, message);
   const kind = (REJECT_CODES.has(code) || (res.status >= 400 && res.status < 500 && ![408, 425, 429].includes(res.status)))
     ? 'rejected' : 'unreachable';
   throw new SubmitError(kind, code, message);
@@ -77,7 +80,8 @@ export async function centralSubmit(orders, { fetchImpl = (...a) => globalThis.f
 export class OrderSender {
   constructor(queue, { socket = null, submitHttp, submitCentral = null, timers = globalThis,
     random = Math.random, backoff = { baseMs: 1000, capMs: 30000 }, onResult = () => {},
-    centralAfterMs = 30000, now = () => Date.now() }) {
+    centralAfterMs = 30000, now = () => Date.now(), onUnauthorized = () => {} }) {
+    this.onUnauthorized = onUnauthorized; // the device must pair again; the queue waits
     // A hub restart takes seconds; only a hub that stays down this long sends orders via central,
     // so that a short blip does not detour the kitchen through the internet.
     this.centralAfterMs = centralAfterMs;
@@ -113,7 +117,7 @@ export class OrderSender {
   async #sendOne(order) {
     if (this.socket?.isOpen) {
       try { return { ack: await this.socket.submitOrder(order), via: 'ws' }; } catch (err) {
-        if (err.kind === 'rejected') throw err;
+        if (err.kind === 'rejected' || err.kind === 'unauthorized') throw err;
       }
     }
     return { ack: await this.submitHttp(order), via: 'http' };
@@ -136,6 +140,16 @@ export class OrderSender {
           await this.queue.markRejected(entry.uuid, err);
           this.onResult({ uuid: entry.uuid, ok: false, rejected: true, error: err });
           continue;
+        }
+        if (err.kind === 'unauthorized') {
+          // Not the order's fault and not the network's: everything stays queued, nothing
+          // goes via central (that would bypass a revocation), and the page pairs again
+          // (with pairing off, e.g. a wrong legacy client_token, it just keeps retrying slowly).
+          this.hubReachable = true;
+          this.onUnauthorized(err);
+          this.failures += 1;
+          this.#schedule();
+          return;
         }
         this.hubReachable = false;
         this.hubDownSince ??= this.now();

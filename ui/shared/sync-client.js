@@ -15,6 +15,15 @@ export class SubmitError extends Error {
 export const REJECT_CODES = new Set(['validation_failed', 'conflict', 'outlet_mismatch', 'too_large',
   'invalid_message', 'invalid_json']);
 
+// Codes that mean "this device may not do this": keep the order, pair again, then resend.
+export const AUTH_CODES = new Set(['unauthorized', 'forbidden']);
+
+/** How a refusal code is handled: "rejected" (never retry), "unauthorized" (pair, retry), else "unreachable". */
+export function errorKind(code) {
+  if (AUTH_CODES.has(code)) return 'unauthorized';
+  return REJECT_CODES.has(code) ? 'rejected' : 'unreachable';
+}
+
 /** The hub's WebSocket URL for a page served by the hub. */
 export function hubSocketUrl(loc = globalThis.location) {
   return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/ws`;
@@ -93,7 +102,8 @@ export class HubSocket {
     this.#setState('connecting');
     let ws;
     try {
-      ws = new this.WS(this.url);
+      // A function is asked at every connect (the device token may have changed).
+      ws = new this.WS(typeof this.url === 'function' ? this.url() : this.url);
     } catch (err) {
       this.#onClose(err);
       return;
@@ -111,7 +121,11 @@ export class HubSocket {
       this.pingTimer = this.timers.setInterval(() => this.#ping(), this.pingMs);
     };
     ws.onmessage = (ev) => { if (this.ws === ws) this.#onMessage(ev.data); };
-    ws.onclose = () => { if (this.ws === ws) this.#onClose(); };
+    ws.onclose = (ev) => {
+      if (this.ws !== ws) return;
+      this.#emit('close', { code: ev?.code ?? 1006, reason: ev?.reason ?? '' }); // 4001: revoked device
+      this.#onClose();
+    };
     ws.onerror = () => { /* onclose follows and decides */ };
   }
 
@@ -158,7 +172,7 @@ export class HubSocket {
         this.pending.delete(key);
         this.timers.clearTimeout(p.timer);
         if (msg.type === 'ack') p.resolve(payload);
-        else p.reject(new SubmitError(REJECT_CODES.has(payload.code) ? 'rejected' : 'unreachable', payload.code, payload.message));
+        else p.reject(new SubmitError(errorKind(payload.code), payload.code, payload.message));
       }
     }
     this.#emit('message', msg);

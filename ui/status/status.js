@@ -2,6 +2,7 @@
 // who is connected, what waits to sync. Refreshes every 5 s.
 
 import { h, mount } from '../shared/dom.js';
+import { render as renderScreens } from './screens.js';
 import { levelOf, ageText, clientsByType, overall, enrollment, taskRows } from './status-model.js';
 import { printersCard } from './printers-card.js';
 
@@ -67,3 +68,5 @@ async function refresh() {
 
 refresh();
 setInterval(refresh, 5000);
+renderScreens($('screens'));
+setInterval(() => { if (!document.querySelector('#screens input:focus')) renderScreens($('screens')); }, 5000);

@@ -5,7 +5,7 @@ share central's content-only digest. Without this, a client retrying an order st
 before the upgrade would be told `conflict` for its own order.
 
 Revision ID: 0655
-Revises: 0801
+Revises: 0003
 """
 
 import json
@@ -16,7 +16,7 @@ from alembic import op
 from outlet_protocol.orders import fingerprint
 
 revision = "0655"
-down_revision = "0801"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

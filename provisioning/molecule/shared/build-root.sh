@@ -9,7 +9,7 @@ cache_dir=${1:-var/cache/provisioning}
 mirror=http://deb.debian.org/debian
 security=http://deb.debian.org/debian-security
 installed=python3,systemd,systemd-sysv,apt,ca-certificates
-downloaded="mosquitto iproute2 nftables util-linux systemd-timesyncd unattended-upgrades avahi-daemon python3-venv mosquitto-clients postgresql nginx openssl prometheus prometheus-alertmanager"
+downloaded="mosquitto iproute2 nftables util-linux systemd-timesyncd unattended-upgrades avahi-daemon python3-venv mosquitto-clients postgresql nginx openssl prometheus prometheus-alertmanager prometheus-node-exporter"
 key=$(sha256sum "$0" | cut -c1-16)
 tarball="$cache_dir/bookworm-$key.tar"
 if [ ! -s "$tarball" ]; then

@@ -1,0 +1,61 @@
+"""The SQLite file itself: connection pragmas, the engine, migrations, sequence counters.
+
+Every connection runs WAL + `synchronous=FULL`: a COMMIT returns only after the WAL is
+fsynced, which is what lets the writer say "acknowledged means durable". WAL lets the
+readers keep their snapshot while the one writer commits.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.pool import NullPool, QueuePool
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+BUSY_TIMEOUT_MS = 10000      # a writer waits this long for another process's lock, then fails
+
+
+def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.close()
+
+
+def make_engine(path: Path, *, pooled: bool = True) -> Engine:
+    """An engine whose connections run WAL + synchronous=FULL and leave BEGIN/COMMIT to us.
+
+    `pooled=False` for the writer: it holds one connection for its whole life and, after a
+    failure, must get a *new* one — a pooled reader opened while the file was read-only
+    would hand it the read-only descriptor again.
+    """
+    pool: dict[str, Any] = ({"poolclass": QueuePool, "pool_size": 4, "max_overflow": 4}
+                            if pooled else {"poolclass": NullPool})
+    engine = create_engine(f"sqlite:///{path}", isolation_level="AUTOCOMMIT",
+                           connect_args={"check_same_thread": False}, **pool)
+    event.listen(engine, "connect", _on_connect)
+    return engine
+
+
+def migrate(path: Path) -> None:
+    """Bring the database at `path` to the newest schema (alembic upgrade head)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(f"sqlite:///{path}")
+    event.listen(engine, "connect", _on_connect)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    engine.dispose()
+
+
+def sequence(conn: Connection, table: str) -> int:
+    """The AUTOINCREMENT high-water mark of `table` (0 when it never had a row)."""
+    seq = conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": table}).scalar()
+    return int(seq or 0)
