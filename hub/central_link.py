@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 
 # Printers last: a central without them (older than decision 0801) fails only that kind.
 MENU_KINDS = ("tenants", "categories", "products", "promotions", "printers")
+# Kinds a central older than the hub may not serve yet: its 404 means "none configured
+# there" (upgrade order: central first, but a hub must not degrade when that slipped).
+OPTIONAL_MENU_KINDS = frozenset({"printers"})
 __all__ = ["CentralBadAnswer", "CentralHTTPError", "CentralLink", "CentralRefused"]
 
 
@@ -222,8 +225,14 @@ class CentralLink:
             raw = await store.read(partial(OrderStore.get_meta, key=f"menu_version:{kind}"))
             since = int(raw or 0)
             while True:
-                body = await self._call("GET", f"/api/{kind}/", params={"since_version": str(since),
-                                                                         "limit": "5000"})
+                try:
+                    body = await self._call("GET", f"/api/{kind}/",
+                                            params={"since_version": str(since), "limit": "5000"})
+                except CentralHTTPError as exc:
+                    if exc.status == 404 and kind in OPTIONAL_MENU_KINDS:
+                        log.info("central has no /api/%s/ yet: none configured there", kind)
+                        break
+                    raise
                 items, deleted, current, has_more = _menu_page(body, kind)
                 # With has_more, central's current_version is the cursor for the next page.
                 newest = max(newest, current)

@@ -13,9 +13,9 @@ const SHELL = [
   '/shared/poll-policy.js', '/shared/kitchen-feed.js', '/shared/pairing.js', '/shared/pairing-view.js',
   '/shared/device-session.js', '/shared/order-progress.js',
   '/kiosk/kiosk.js', '/kiosk/kiosk-view.js', '/kiosk/kiosk.css',
-  '/kitchen/kitchen.js', '/kitchen/kitchen-view.js', '/kitchen/kitchen-settings.js', '/kitchen/alerts.js', '/kitchen/kitchen.css',
+  '/kitchen/kitchen.js', '/kitchen/kitchen-view.js', '/kitchen/kitchen-settings.js', '/kitchen/alerts.js', '/kitchen/printer-panel.js', '/kitchen/kitchen.css',
   '/board/board.js', '/board/board.css',
-  '/status/status.js', '/status/status-model.js', '/status/status.css', '/status/screens.js',
+  '/status/status.js', '/status/status-model.js', '/status/status.css', '/status/screens.js', '/status/printers-card.js',
 ];
 const NEVER_CACHE = /^\/(api|ws|health|clients|metrics|emit)(\/|$)/;
 const NETWORK_TIMEOUT_MS = 4000; // a hub that accepts but hangs must not freeze a reload

@@ -8,6 +8,7 @@ and WebSocket clients, real tokens obtained by pairing with the manager PIN.
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid as uuidlib
 from collections.abc import Iterator
 from typing import Any
@@ -47,7 +48,9 @@ class Outlet:
 
 
 def _start(workdir: Any, mode: str) -> Outlet:
-    env = {"HUB_PAIRING": mode, "HUB_MANAGER_PIN": PIN}
+    # A kitchen printer nobody listens for (the discard port): its routes exist, its tickets wait.
+    env = {"HUB_PAIRING": mode, "HUB_MANAGER_PIN": PIN,
+           "HUB_PRINTERS": json.dumps([{"name": "grill", "url": "tcp://127.0.0.1:9"}])}
     if mode == "required":
         env["HUB_CLIENT_TOKEN"] = LEGACY_TOKEN
     hub = Hub(workdir, env=env, name=f"hub-{mode}")
@@ -133,19 +136,22 @@ def _http_answer(outlet: Outlet, route: str, token: str | None) -> str:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     method, path = route.split()[0], route.split()[1]
     body: Any = None
-    if path.startswith("/api/devices") or route == "GET /api/pairing":
+    if path.startswith("/api/devices") or route == "GET /api/pairing" or route.endswith("+pin"):
         headers["X-Manager-Pin"] = PIN
     if route.endswith("(ops)"):
         url = hub.ops + path
     else:
         url = hub.base + (path.replace("{id}", outlet.order_uuid).replace("{rid}", outlet.request_id)
-                          .replace("{k}", "tenants").replace("{x}", "dev-unknown"))
+                          .replace("{k}", "tenants").replace("{x}", "dev-unknown")
+                          .replace("{p}", "grill").replace("{job}", "999999"))
     if method == "POST" and path in ("/api/orders", "/emit"):
         body = make_order(f"H-{uuidlib.uuid4().hex[:6]}")
     elif method == "PATCH":
         body = {"status": "preparing"}
     elif path == "/api/pairing" and method == "POST":
         body = {"client_type": "display", "name": "matrix"}
+    elif method == "POST" and path.startswith(("/api/printers/", "/api/orders/")):
+        body = {}
     elif path in ("/api/pairing/approve", "/api/pairing/reject"):
         body = {"code": "000000", "pin": PIN}          # no such code: 404 after the PIN check
     status, _ = http_json(url, method, body, headers=headers)
@@ -164,7 +170,10 @@ def test_route_by_caller_by_pairing_mode(outlets: dict[str, Outlet], mode: str, 
     `unauthorized` error), `ack`, or `deny` (an `error` frame with code `forbidden`; the
     socket stays open). Manager calls (`/api/devices*`, `GET /api/pairing`, approve and
     reject of a code nobody has, hence 404) carry the right manager PIN: they are guarded
-    by the PIN, not by device tokens.
+    by the PIN, not by device tokens. Printer routes (a printer `grill` that never answers):
+    the list is an order read, reprint / test / a held ticket's decision are kitchen
+    writes (a held job nobody has, hence 404), and the status page's test print may carry
+    the manager PIN instead (`+pin`).
 
     mode     | route                     | none | wrong | revoked | legacy | pos  | kitchen | board | display
     off      | GET /api/orders           | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
@@ -193,6 +202,11 @@ def test_route_by_caller_by_pairing_mode(outlets: dict[str, Outlet], mode: str, 
     off      | POST /api/pairing/approve | 404  | 404   | 404     | 404    | 404  | 404     | 404   | 404
     off      | POST /api/pairing/reject  | 404  | 404   | 404     | 404    | 404  | 404     | 404   | 404
     off      | DELETE /api/devices/{x}   | 404  | 404   | 404     | 404    | 404  | 404     | 404   | 404
+    off      | GET /api/printers         | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    off      | POST /api/orders/{id}/reprint | 202 | 202 | 202   | 202    | 202  | 202     | 202   | 202
+    off      | POST /api/printers/{p}/test | 202 | 202  | 202     | 202    | 202  | 202     | 202   | 202
+    off      | POST /api/printers/{p}/test +pin | 202 | 202 | 202 | 202   | 202  | 202     | 202   | 202
+    off      | POST /api/printers/held/{job}/print | 404 | 404 | 404 | 404 | 404 | 404   | 404   | 404
     required | GET /api/orders           | 401  | 401   | 401     | 200    | 200  | 200     | 200   | 200
     required | GET /api/orders/{id}      | 401  | 401   | 401     | 200    | 200  | 200     | 200   | 200
     required | POST /api/orders          | 401  | 401   | 401     | 201    | 201  | 403     | 403   | 403
@@ -219,6 +233,11 @@ def test_route_by_caller_by_pairing_mode(outlets: dict[str, Outlet], mode: str, 
     required | POST /api/pairing/approve | 404  | 404   | 404     | 404    | 404  | 404     | 404   | 404
     required | POST /api/pairing/reject  | 404  | 404   | 404     | 404    | 404  | 404     | 404   | 404
     required | DELETE /api/devices/{x}   | 404  | 404   | 404     | 404    | 404  | 404     | 404   | 404
+    required | GET /api/printers         | 401  | 401   | 401     | 200    | 200  | 200     | 200   | 200
+    required | POST /api/orders/{id}/reprint | 401 | 401 | 401   | 202    | 403  | 202     | 403   | 403
+    required | POST /api/printers/{p}/test | 401 | 401  | 401     | 202    | 403  | 202     | 403   | 403
+    required | POST /api/printers/{p}/test +pin | 202 | 202 | 202 | 202   | 202  | 202     | 202   | 202
+    required | POST /api/printers/held/{job}/print | 401 | 401 | 401 | 404 | 403 | 404   | 403   | 403
     """
     outlet = outlets[mode]
     token = outlet.tokens[caller]

@@ -2,15 +2,19 @@
 // and a "Test print" button (POST /api/printers/<name>/test) for IT at installation.
 
 import { h } from '../shared/dom.js';
+import { managerPin } from './screens.js';
 
 const LEVEL = { online: 'ok', offline: 'bad', unknown: 'warn' };
 
 async function testPrint(name, button) {
   button.disabled = true;
   try {
-    const res = await fetch(`/api/printers/${encodeURIComponent(name)}/test`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    // A hub with pairing required takes the manager PIN entered under Screens.
+    const pin = managerPin();
+    const res = await fetch(`/api/printers/${encodeURIComponent(name)}/test`, { method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...(pin ? { 'X-Manager-Pin': pin } : {}) }, body: '{}' });
     const body = await res.json().catch(() => null);
-    button.textContent = res.ok ? 'Test page sent' : `Refused: ${body?.error?.message || res.status}`;
+    button.textContent = res.ok ? 'Test page sent' : (res.status === 401 && !pin ? 'Enter the manager PIN under Screens first' : `Refused: ${body?.error?.message || res.status}`);
   } catch (err) {
     button.textContent = `Failed: ${err.message}`;
   }

@@ -5,6 +5,9 @@
 import { h, mount } from '../shared/dom.js';
 
 let pin = '';
+
+/** The manager PIN entered under Screens (empty until then): the printers card sends it too. */
+export function managerPin() { return pin; }
 let note = '';
 
 async function call(method, path, body) {
