@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from tests.support.mqtt import MqttProbe
-from tests.support.processes import Hub, Mosquitto, http_json
+from tests.support.processes import Hub, Mosquitto, Process, http_json
 from tests.support.wsclient import WsClient, make_order
 
 ROOT = "kitchen-sync/1/"
@@ -50,20 +51,33 @@ async def test_device_order_reaches_kitchens_and_is_acked_on_its_topic(
 
 
 async def test_orders_stored_while_broker_is_down_are_published_after_it_returns(
-        mosquitto: Mosquitto, hub_factory: Callable[..., Hub]) -> None:
+        tmp_path: Path, procs: list[Process], hub_factory: Callable[..., Hub]) -> None:
+    """Orders taken while the broker is gone reach it once it is back, none missing.
+
+    The archiver holds a persistent session on a broker that keeps sessions on disk, so it
+    receives what the hub publishes after the restart whether or not it has reconnected
+    yet. (Subscribing after the restart raced the hub's own reconnect: on a loaded machine
+    the hub republished everything before the archiver's subscription existed.)
+    """
+    store = tmp_path / "mqtt-db"
+    store.mkdir()
+    mosquitto = Mosquitto(tmp_path / "mqtt", extra_conf=f"persistence true\npersistence_location {store}/\n")
+    mosquitto.start()
+    procs.append(mosquitto)
+    MqttProbe(mosquitto.port, "archiver", [ROOT + "orders/new"], clean=False).close()
     hub = hub_factory(env={"HUB_MQTT_URL": mosquitto.url})
     pos = await WsClient.connect(hub.ws_url, client_type="pos")
     before = [make_order(f"B-{i}", 1) for i in range(5)]
     for o in before:
         await pos.submit(o)
-    mosquitto.kill()
+    mosquitto.terminate()                                       # sessions saved, the hub cut off
     during = [make_order(f"D-{i}", 1) for i in range(40)]
     for o in during:
         assert (await pos.submit(o))["type"] == "ack"          # the hub keeps taking orders
     _, health = http_json(f"{hub.ops}/health")
     assert health["status"] == "degraded" and health["mqtt"] == "disconnected"
-    mosquitto.start()                                           # same port, empty broker
-    sub = MqttProbe(mosquitto.port, "archiver", [ROOT + "orders/new"])
+    mosquitto.start()                                           # same port, same sessions
+    sub = MqttProbe(mosquitto.port, "archiver", [ROOT + "orders/new"], clean=False)
     try:
         want = {o["uuid"] for o in during}
         deadline = time.monotonic() + 30
