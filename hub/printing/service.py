@@ -76,6 +76,9 @@ class PrintService:
         self.up.labels(name).set(0)
         self.queue.labels(name).set(0)
         self.held.labels(name).set(0)
+        # Counters exist from the start at 0, so increase() sees a printer's first ticket.
+        for kind in self.workers[name].printer.prints:
+            self.printed.labels(name, kind)
         # Supervised (hub/supervisor.py): a worker that raises is logged, counted, restarted.
         self.running[name] = self.ctx.supervisor.spawn(f"printer-{name}", self.workers[name].run)
 

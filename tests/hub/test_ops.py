@@ -7,6 +7,7 @@ against the names docs/metrics.md promises HQ.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import signal
 import subprocess
@@ -161,7 +162,9 @@ async def test_clients_lists_websocket_clients_and_recent_pollers(
 # -- /metrics ------------------------------------------------------------------------------
 async def test_metrics_pass_promtool_and_export_every_documented_name_after_orders_flow(
         hub_factory: Callable[..., Hub], mosquitto: Mosquitto) -> None:
-    hub = hub_factory(env={"HUB_MQTT_URL": mosquitto.url})
+    # A kitchen printer (nobody on the discard port: offline), so the printer series exist.
+    hub = hub_factory(env={"HUB_MQTT_URL": mosquitto.url, "HUB_PRINTERS": json.dumps(
+        [{"name": "grill", "url": "tcp://127.0.0.1:9"}])})
     await eventually(lambda: health(hub), lambda b: b["mqtt"] == "connected")
     kitchen = await WsClient.connect(hub.ws_url, client_type="kitchen", tenant_id=1)
     board = await WsClient.connect(hub.ws_url, client_type="board")
