@@ -268,7 +268,10 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
             hub = Hub(workdir, outlet_id=int(outlet), name=name, env={
                 "HUB_CENTRAL_URL": fleet.central_url,
                 "HUB_ENROLLMENT_TOKEN": enrollment_token(fleet.central_url, headers, outlet),
-                "HUB_HEARTBEAT_SECONDS": "1", "HUB_MQTT_URL": mqtt})
+                "HUB_HEARTBEAT_SECONDS": "1", "HUB_MQTT_URL": mqtt,
+                # A kitchen printer nobody answers for (the discard port): offline, as in a
+                # kitchen where it is switched off, so the printer series and alert have data.
+                "HUB_PRINTERS": json.dumps([{"name": "grill", "url": "tcp://127.0.0.1:9"}])})
             started.append(hub)
             hub.start()
             fleet.hubs[outlet] = hub
