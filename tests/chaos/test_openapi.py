@@ -34,8 +34,8 @@ from tests.support.processes import ROOT, Hub, http_json
 
 SPECS = ROOT / "docs" / "openapi"
 METHODS = {"get", "put", "post", "patch", "delete"}
-HUB_EXAMPLES = 15      # per operation and mode: 19 operations → ~570 requests
-CENTRAL_EXAMPLES = 8   # 59 operations → ~940 requests (central is slower per request)
+HUB_EXAMPLES = 15      # per operation and mode: 30 operations → ~900 requests
+CENTRAL_EXAMPLES = 8   # 73 operations → ~1,170 requests (central is slower per request)
 REQUEST_TIMEOUT = 10.0
 OPS_PATHS = {"/health", "/clients", "/metrics"}
 ORDER_POSTS = {"/api/orders", "/emit"}
@@ -137,7 +137,7 @@ def test_fuzz_hub_no_5xx_no_hang_nothing_acked_lost(fuzz_hub: Hub) -> None:
 def test_fuzz_central_no_5xx_no_hang(hq: CentralUnderTest) -> None:
     outlet_id, hub_token, _display = hq.enrolled_hub("fuzz-hub")
     hub_paths = {"/api/hubs/heartbeat", "/api/hubs/orders", "/api/hubs/order-events",
-                 "/api/hubs/dead-letters"}
+                 "/api/hubs/dead-letters", "/api/hubs/pairing", "/api/hubs/seen"}
 
     def call(case: Any) -> None:
         token = hub_token if case.path in hub_paths else hq.admin
