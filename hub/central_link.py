@@ -9,6 +9,7 @@ enter through the same intake as local ones, deduplicated by uuid.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -268,9 +269,20 @@ class CentralLink:
                 attempt += 1
                 self.menu_wake.set()
 
-    async def pause(self, attempt: int) -> None:
-        """Wait the backoff for retry number `attempt`."""
-        await asyncio.sleep(self.backoff.delay(attempt, random.random()))  # noqa: S311
+    async def pause(self, attempt: int, wake: asyncio.Event | None = None) -> None:
+        """Wait the backoff for retry number `attempt`, or until `wake` is set.
+
+        A store fault (full disk, read-only file system) ends the moment the store commits
+        again: the outbox passes the commit listener's event so it retries then, instead of
+        sleeping out a backoff grown to 30 s while the disk was full.
+        """
+        delay = self.backoff.delay(attempt, random.random())  # noqa: S311
+        if wake is None:
+            await asyncio.sleep(delay)
+            return
+        wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), delay)
 
 
 def _menu_page(body: Any, kind: str) -> tuple[list[dict[str, Any]], list[Any], int, bool]:
