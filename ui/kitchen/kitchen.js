@@ -121,7 +121,7 @@ async function main() {
     const stations = [...new Set([...tenants.flatMap((t) => t.stations || []),
       ...[...store.tickets.values()].flatMap((t) => (t.items || []).map((i) => i.station))].filter(Boolean))].sort();
     const next = await editSettings($('settings-sheet'), settings, { tenants, stations,
-      onAskNotifications: () => Notification.requestPermission() });
+      onAskNotifications: () => ('Notification' in window ? Notification.requestPermission() : null) });
     if (!next) return;
     saveSettings(next);
     location.search = ''; // reload with the new filter: the socket hello and saved state follow it
