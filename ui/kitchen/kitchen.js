@@ -13,6 +13,7 @@ import { TicketBoard, renderAllDay } from './kitchen-view.js';
 import { TicketAlerts } from './alerts.js';
 import { PrinterPanel } from './printer-panel.js';
 import { loadSettings, saveSettings, editSettings } from './kitchen-settings.js';
+import { attachKitchenKeys, keysSheet } from './kitchen-keys.js';
 
 const $ = (id) => document.getElementById(id);
 const MODE_TEXT = { live: 'Live', polling: 'Polling', offline: 'Offline', central: 'Central', connecting: 'Connecting' };
@@ -116,6 +117,9 @@ async function main() {
     const t = store.lastBumped();
     if (t) act(t.uuid, 'recall');
   });
+  const keys = keysSheet($('keys-sheet'), $('keys-btn'));
+  attachKitchenKeys(document, { board, recall: () => $('recall').click(), toggleHelp: keys.toggle, closeSheet: keys.close,
+    sheetOpen: () => keys.isOpen() || !$('settings-sheet').classList.contains('hidden') });
   $('allday-btn').addEventListener('click', () => $('allday').classList.toggle('hidden'));
   $('settings-btn').addEventListener('click', async () => {
     const stations = [...new Set([...tenants.flatMap((t) => t.stations || []),
