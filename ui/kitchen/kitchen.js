@@ -28,6 +28,7 @@ function loadStore(settings) {
 
 async function main() {
   registerServiceWorker();
+  const keys = keysSheet($('keys-sheet'), $('keys-btn')); // labelled before pairing can hold main() up
   const settings = loadSettings();
   const { outlet } = await loadOutlet();
   const clientId = localStorage.getItem(CLIENT_KEY) || `kitchen-${uuid4().slice(0, 8)}`;
@@ -117,7 +118,6 @@ async function main() {
     const t = store.lastBumped();
     if (t) act(t.uuid, 'recall');
   });
-  const keys = keysSheet($('keys-sheet'), $('keys-btn'));
   attachKitchenKeys(document, { board, recall: () => $('recall').click(), toggleHelp: keys.toggle, closeSheet: keys.close,
     sheetOpen: () => keys.isOpen() || !$('settings-sheet').classList.contains('hidden') });
   $('allday-btn').addEventListener('click', () => $('allday').classList.toggle('hidden'));
