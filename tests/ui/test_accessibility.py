@@ -66,8 +66,13 @@ def serious_violations(page: Any, axe_source: str) -> list[str]:
 def test_kiosk(hub: Hub, new_page: Any, axe_source: str) -> None:
     kiosk = open_kiosk(new_page, hub)
     assert serious_violations(kiosk, axe_source) == []
-    add(kiosk, "Margherita")
-    kiosk.click('[data-testid="product"][data-name="Margherita"]')  # the options sheet, left open
+    kiosk.click('[data-testid="product"][data-name="Margherita"]')
+    kiosk.get_by_test_id("options-add").wait_for()  # the options and notes sheet
+    assert serious_violations(kiosk, axe_source) == []
+    kiosk.get_by_test_id("options-add").click()
+    add(kiosk, "Pepperoni")
+    kiosk.click('[data-testid="checkout"]')
+    kiosk.wait_for_selector('[data-testid="receipt-row"]')  # the receipt with its numbers
     assert serious_violations(kiosk, axe_source) == []
 
 
