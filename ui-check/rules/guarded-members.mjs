@@ -127,10 +127,11 @@ export default {
         let missing = [];
         let label = name;
         const names = [name];
-        if (obj.type === 'Identifier' && bcd.api[obj.name]) {
+        // `AbortSignal.timeout`: the interface's own entry. A global object such as `crypto`
+        // or `navigator` has no member entries of its own and is checked like any receiver.
+        const hit = obj.type === 'Identifier' ? entries.find((e) => e.iface === obj.name) : null;
+        if (hit) {
           names.push(obj.name);
-          const hit = entries.find((e) => e.iface === obj.name);
-          if (!hit) return;
           missing = missingIn(hit.compat, floorsByKey);
           label = `${obj.name}.${name}`;
         } else {

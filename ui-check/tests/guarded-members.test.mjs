@@ -41,6 +41,13 @@ test('globals and new DOM methods on any receiver are checked too', async () => 
   assert.deepEqual(await problems("export const c = (el) => { if ('replaceChildren' in el) el.replaceChildren(); };\n"), []);
 });
 
+test('crypto.randomUUID (Safari 15.4, Chrome 92; secure contexts only) needs its fallback', async () => {
+  const out = await problems('export const id = () => crypto.randomUUID();\n');
+  assert.equal(out.length, 1, out.join('\n'));
+  assert.match(out[0], /randomUUID\(\) \(Crypto\) is missing/);
+  assert.deepEqual(await problems("export const id = (c = globalThis.crypto) => (typeof c.randomUUID === 'function' ? c.randomUUID() : 'v4');\n"), []);
+});
+
 test('syntax the target cannot parse fails: no guard can help a parse error', async () => {
   const out = await problems('export const f = (o) => { o.a ??= 1; return [1].at(-1) + o.x?.y; };\n');
   assert.deepEqual(out.map((m) => m.split(':')[0]).sort(), ['es-x/no-array-prototype-at', 'es-x/no-logical-assignment-operators']);
