@@ -5,7 +5,9 @@ UI_CHECK_STAMP := ui-check/node_modules/.package-lock.json
 
 .PHONY: ui-check-deps test-ui-compat
 
+# Node >= 20.19 with npm (ESLint 10): the machine's nodejs package ships both.
 $(UI_CHECK_STAMP): ui-check/package.json ui-check/package-lock.json
+	@command -v npm >/dev/null || { echo "ui-check: npm not found (Node >= 20.19 with npm is needed)"; exit 1; }
 	cd ui-check && npm ci --no-audit --no-fund --loglevel=error
 
 ui-check-deps: $(UI_CHECK_STAMP)
