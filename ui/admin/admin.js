@@ -119,7 +119,7 @@ function newOutlet() {
 async function renderCatalog(kind) {
   await loadRefs();
   const { items, version } = kind === 'tenants' ? { items: refs.tenants, version: null } : await api.catalog(kind);
-  $('view-title').replaceChildren(KINDS[kind].title, version != null ? h('span.version', { dataset: { testid: 'menu-version' } }, `menu version ${version}`) : '');
+  mount($('view-title'), KINDS[kind].title, version != null ? h('span.version', { dataset: { testid: 'menu-version' } }, `menu version ${version}`) : '');
   mount($('view-tools'), h('button.primary', { dataset: { testid: `new-${kind}` }, onclick: () => edit(kind, null) }, 'Add'));
   mount($('view'), catalogTable(kind, items, refs, {
     onEdit: (it) => edit(kind, it),

@@ -17,6 +17,7 @@ import { openDeviceSession } from '../shared/device-session.js';
 import { noteFromMessage, noteFromRow, isOpen } from '../shared/order-progress.js';
 import { h, mount, registerServiceWorker } from '../shared/dom.js';
 import { renderCategories, renderMenu, renderCart, receiptRows, moneyFormatter, askOptions } from './kiosk-view.js';
+import { timeoutSignal } from '../shared/abort.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -155,7 +156,7 @@ async function main() {
   async function refreshProgress(entries) {
     for (const e of entries.filter(isOpen)) {
       try {
-        const res = await session.fetch(`/api/orders/${encodeURIComponent(e.uuid)}`, { cache: 'no-store', signal: AbortSignal.timeout(4000) });
+        const res = await session.fetch(`/api/orders/${encodeURIComponent(e.uuid)}`, { cache: 'no-store', signal: timeoutSignal(4000) });
         if (!res.ok) continue;
         const note = noteFromRow(await res.json());
         if (note) await queue.noteProgress(e.uuid, note);

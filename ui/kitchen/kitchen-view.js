@@ -25,7 +25,7 @@ function ticketEl(t, { onAction, onReprint, showTenant }) {
     showTenant && t.tenant_name ? h('span', {}, t.tenant_name) : null,
   ];
   return h('article.ticket', { dataset: { testid: 'ticket', uuid: t.uuid, number: t.order_number, status: t.status, rev: String(t.rev), created: t.created_at || '' } },
-    h('div.th', {}, h('span.num', {}, t.order_number), h('span.timer', {}, '')),
+    h('div.th', {}, h('span.kidx', { 'aria-hidden': 'true' }, ''), h('span.num', {}, t.order_number), h('span.timer', {}, '')),
     h('div.meta', {}, meta),
     h('ul', {}, (t.items || []).map((i) => h('li', {},
       h('span.q', {}, `${i.qty}×`), i.name,
@@ -44,9 +44,14 @@ export class TicketBoard {
     this.onReprint = onReprint;
     this.thresholds = thresholds;
     this.els = new Map(); // uuid → {rev, status, el}
+    this.order = []; // uuids as drawn: what arrows and 1…9 walk
+    this.selected = null; // keyboard selection (kitchen-keys.js); null until a key is pressed
   }
 
   render(tickets, { showTenant, emptyText }) {
+    const active = this.root.ownerDocument.activeElement;
+    const hadFocus = !!active && this.root.contains(active); // keep the keyboard where it was
+    const wasAt = this.order.indexOf(this.selected);
     const next = new Map();
     const list = tickets.map((t) => {
       const prev = this.els.get(t.uuid);
@@ -55,8 +60,36 @@ export class TicketBoard {
       return el;
     });
     this.els = next;
+    this.order = tickets.map((t) => t.uuid);
+    // A bumped ticket leaves: the one that takes its place is selected, so Enter, Enter… works.
+    if (this.selected && !next.has(this.selected)) this.selected = this.order[Math.min(wasAt, this.order.length - 1)] || null;
     if (list.length) mount(this.root, list); else mount(this.root, h('div.empty-k', { dataset: { testid: 'no-tickets' } }, emptyText));
+    this.#markSelection(hadFocus);
     this.tick();
+  }
+
+  count() { return this.order.length; }
+  selectedIndex() { return this.order.indexOf(this.selected); }
+  selectedEl() { return this.els.get(this.selected)?.el || null; }
+
+  /** Select (and focus) the ticket at `index`; -1 clears. */
+  selectIndex(index) {
+    this.selected = this.order[index] || null;
+    this.#markSelection(true);
+  }
+
+  // Roving tabindex: one ticket is in the tab order (the selected one, else the first), its
+  // badge 1…9 says which number key reaches it.
+  #markSelection(focus) {
+    const entry = this.selected || this.order[0];
+    this.order.forEach((uuid, i) => {
+      const { el } = this.els.get(uuid);
+      el.tabIndex = uuid === entry ? 0 : -1;
+      el.classList.toggle('selected', uuid === this.selected);
+      el.setAttribute('aria-current', uuid === this.selected ? 'true' : 'false');
+      el.querySelector('.kidx').textContent = i < 9 ? String(i + 1) : '';
+    });
+    if (focus && this.selected) this.els.get(this.selected).el.focus();
   }
 
   /** Update every timer and colour; called each second. */

@@ -13,6 +13,7 @@ import { TicketBoard, renderAllDay } from './kitchen-view.js';
 import { TicketAlerts } from './alerts.js';
 import { PrinterPanel } from './printer-panel.js';
 import { loadSettings, saveSettings, editSettings } from './kitchen-settings.js';
+import { attachKitchenKeys, keysSheet } from './kitchen-keys.js';
 
 const $ = (id) => document.getElementById(id);
 const MODE_TEXT = { live: 'Live', polling: 'Polling', offline: 'Offline', central: 'Central', connecting: 'Connecting' };
@@ -27,6 +28,7 @@ function loadStore(settings) {
 
 async function main() {
   registerServiceWorker();
+  const keys = keysSheet($('keys-sheet'), $('keys-btn')); // labelled before pairing can hold main() up
   const settings = loadSettings();
   const { outlet } = await loadOutlet();
   const clientId = localStorage.getItem(CLIENT_KEY) || `kitchen-${uuid4().slice(0, 8)}`;
@@ -116,12 +118,14 @@ async function main() {
     const t = store.lastBumped();
     if (t) act(t.uuid, 'recall');
   });
+  attachKitchenKeys(document, { board, recall: () => $('recall').click(), toggleHelp: keys.toggle, closeSheet: keys.close,
+    sheetOpen: () => keys.isOpen() || !$('settings-sheet').classList.contains('hidden') });
   $('allday-btn').addEventListener('click', () => $('allday').classList.toggle('hidden'));
   $('settings-btn').addEventListener('click', async () => {
     const stations = [...new Set([...tenants.flatMap((t) => t.stations || []),
       ...[...store.tickets.values()].flatMap((t) => (t.items || []).map((i) => i.station))].filter(Boolean))].sort();
     const next = await editSettings($('settings-sheet'), settings, { tenants, stations,
-      onAskNotifications: () => Notification.requestPermission() });
+      onAskNotifications: () => ('Notification' in window ? Notification.requestPermission() : null) });
     if (!next) return;
     saveSettings(next);
     location.search = ''; // reload with the new filter: the socket hello and saved state follow it

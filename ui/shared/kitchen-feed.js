@@ -5,6 +5,7 @@
 // No DOM: fetch, timers, clock and visibility are injected.
 
 import { nextPollDelay } from './poll-policy.js';
+import { timeoutSignal } from './abort.js';
 
 export function feedQuery({ sinceRev, outletId, tenantIds }) {
   const q = new URLSearchParams({ since_rev: String(sinceRev || 0) });
@@ -131,7 +132,7 @@ export class KitchenFeed {
 
   async #pollHub() {
     const q = feedQuery({ sinceRev: this.store.lastRev, outletId: this.outletId, tenantIds: this.tenantIds });
-    const res = await this.fetch(`${this.base}/api/orders?${q}`, { cache: 'no-store', signal: AbortSignal.timeout(5000) });
+    const res = await this.fetch(`${this.base}/api/orders?${q}`, { cache: 'no-store', signal: timeoutSignal(5000) });
     if (!res.ok) throw new Error(`poll: HTTP ${res.status}`);
     const rows = await res.json();
     this.applyBatch(Array.isArray(rows) ? rows : rows.orders || []);
@@ -142,7 +143,7 @@ export class KitchenFeed {
   async #pollCentral() {
     const q = new URLSearchParams({ outlet_id: String(this.outletId), since_id: String(this.centralLastId) });
     const res = await this.fetch(`${this.central.url.replace(/\/$/, '')}/api/orders/?${q}`, {
-      cache: 'no-store', headers: { Authorization: `Bearer ${this.central.token}` }, signal: AbortSignal.timeout(8000),
+      cache: 'no-store', headers: { Authorization: `Bearer ${this.central.token}` }, signal: timeoutSignal(8000),
     });
     if (!res.ok) throw new Error(`central: HTTP ${res.status}`);
     const body = await res.json();

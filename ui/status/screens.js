@@ -3,6 +3,7 @@
 // X-Manager-Pin, and 5 wrong PINs lock this address out for 5 minutes (the hub says 429).
 
 import { h, mount } from '../shared/dom.js';
+import { timeoutSignal } from '../shared/abort.js';
 
 let pin = '';
 
@@ -12,7 +13,7 @@ let note = '';
 
 async function call(method, path, body) {
   const res = await fetch(path, {
-    method, cache: 'no-store', signal: AbortSignal.timeout(5000),
+    method, cache: 'no-store', signal: timeoutSignal(5000),
     headers: { 'X-Manager-Pin': pin, ...(body ? { 'Content-Type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });

@@ -5,12 +5,13 @@ import { h, mount } from '../shared/dom.js';
 import { render as renderScreens } from './screens.js';
 import { levelOf, ageText, clientsByType, overall, enrollment, taskRows } from './status-model.js';
 import { printersCard } from './printers-card.js';
+import { timeoutSignal } from '../shared/abort.js';
 
 const $ = (id) => document.getElementById(id);
 
 async function getJson(path) {
   try {
-    const res = await fetch(path, { cache: 'no-store', signal: AbortSignal.timeout(4000) });
+    const res = await fetch(path, { cache: 'no-store', signal: timeoutSignal(4000) });
     if (!res.ok) return null;
     return await res.json();
   } catch { return null; }
