@@ -27,7 +27,7 @@ from hub.context import HubContext
 from hub.dead_letters import DeadLetterBox
 from hub.discovery import advertised_addresses, websocket_url_for
 from hub.online_orders import OnlineOrders
-from hub.store import OrderStore
+from hub.store import OrderStore, sold_out
 from outlet_protocol.fields import iso
 from outlet_protocol.outbox import Backoff
 
@@ -177,6 +177,7 @@ class CentralLink:
             "mqtt": ctx.state.mqtt, "menu_version": ctx.state.menu_version,
             "last_rev": ctx.store.last_rev, "websocket_url": ctx.websocket_url,
             "addresses": ctx.addresses,
+            "sold_out": await ctx.store.read(sold_out.product_ids),
         }
         answer = await self._call("POST", "/api/hubs/heartbeat", body)
         if not isinstance(answer, dict):

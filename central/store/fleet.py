@@ -113,6 +113,14 @@ class FleetStore:
             return conn.execute(select(outlets.c.id).where(outlets.c.id == outlet_id)).first() \
                 is not None
 
+    def sold_out(self, outlet_id: int) -> frozenset[int]:
+        """Products the outlet's hub last reported sold out (its newest heartbeat wins)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(hubs.c.last_heartbeat).where(hubs.c.outlet_id == outlet_id)
+                               .order_by(hubs.c.last_seen.desc().nulls_last()).limit(1)).first()
+        snap = (row.last_heartbeat if row is not None else None) or {}
+        return frozenset(int(p) for p in snap.get("sold_out") or [])
+
     # -- enrollment and registration ------------------------------------------------------
 
     def create_enrollment_token(self, outlet_id: int, now: float, ttl: float) -> tuple[str, float]:
