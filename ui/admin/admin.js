@@ -4,12 +4,14 @@ import { h, mount } from '../shared/dom.js';
 import { AdminApi } from './admin-api.js';
 import { KINDS, editDialog, catalogTable } from './admin-forms.js';
 import { renderScreens } from './admin-screens.js';
+import { renderSummary } from './summary-view.js';
 
 const $ = (id) => document.getElementById(id);
 const api = new AdminApi();
 const refs = { outlets: [], tenants: [], categories: [], products: [] };
 let current = null;
 let refreshTimer = null;
+const summaryState = { outletId: null, date: null };
 
 function flash(text, bad = false) {
   const el = $('flash');
@@ -152,7 +154,7 @@ async function renderDeadLetters() {
 
 async function render() {
   const view = (location.hash || '#outlets').slice(1);
-  current = KINDS[view] || ['outlets', 'screens', 'dead-letters'].includes(view) ? view : 'outlets';
+  current = KINDS[view] || ['outlets', 'screens', 'dead-letters', 'summary'].includes(view) ? view : 'outlets';
   for (const a of $('nav').querySelectorAll('a')) a.classList.toggle('on', a.dataset.view === current);
   clearInterval(refreshTimer);
   try {
@@ -170,6 +172,9 @@ async function render() {
       await screens();
       // Codes appear as the hubs report them (every 2 s while one waits).
       refreshTimer = setInterval(() => { screens().catch(() => {}); }, 3000);
+    } else if (current === 'summary') {
+      await renderSummary(api, { view: $('view'), tools: $('view-tools'), title: $('view-title'),
+        outlets: await api.outlets(), state: summaryState, flash });
     } else if (current === 'dead-letters') {
       await renderDeadLetters();
     } else {

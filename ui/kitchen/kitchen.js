@@ -9,7 +9,7 @@ import { loadOutlet } from '../shared/hub-link.js';
 import { uuid4 } from '../shared/uuid.js';
 import { openDeviceSession } from '../shared/device-session.js';
 import { registerServiceWorker } from '../shared/dom.js';
-import { TicketBoard, renderAllDay } from './kitchen-view.js';
+import { TicketBoard, renderAllDay, renderYesterday } from './kitchen-view.js';
 import { TicketAlerts } from './alerts.js';
 import { PrinterPanel } from './printer-panel.js';
 import { loadSettings, saveSettings, editSettings } from './kitchen-settings.js';
@@ -41,7 +41,8 @@ async function main() {
   const session = await openDeviceSession({ outlet, stallText: stallNames.length ? stallNames.join(' · ') : 'every stall',
     identity: { client_type: 'kitchen', name: params.get('name') || (stallNames.length ? `Kitchen ${stallNames.join(', ')}` : 'Kitchen'),
       tenant_ids: settings.tenantIds } });
-  const filter = () => ({ tenantIds: settings.tenantIds.length ? settings.tenantIds : null, stations: settings.stations.length ? settings.stations : null });
+  const dayStartsAt = outlet.day_starts_at || '04:00';
+  const filter = () => ({ tenantIds: settings.tenantIds.length ? settings.tenantIds : null, stations: settings.stations.length ? settings.stations : null, dayStartsAt });
 
   const socket = new HubSocket({ url: () => session.socketUrl(hubSocketUrl()), hello: () => session.hello({
     client_type: 'kitchen', client_id: clientId, outlet_id: outlet.outlet_id, tenant_ids: settings.tenantIds, since_rev: store.lastRev,
@@ -69,6 +70,7 @@ async function main() {
     $('open-count').textContent = `${open} open`;
     board.render(visible, { showTenant: settings.tenantIds.length !== 1, emptyText: 'No open orders' });
     renderAllDay($('allday'), store.allDay(filter()));
+    renderYesterday($('yesterday-btn'), $('yesterday'), store.yesterday(filter()), { onBumpAll: bumpAll });
     $('recall').disabled = !store.lastBumped();
     const fresh = visible.filter((t) => newUuids.includes(t.uuid) && t.status === 'pending');
     if (fresh.length) {
@@ -104,6 +106,12 @@ async function main() {
     }
   }
 
+  // The day's close: yesterday's open tickets leave the main screen and go in one tap.
+  async function bumpAll(tickets) {
+    for (const t of tickets) await act(t.uuid, 'completed');
+    redraw();
+  }
+
   function toast(text) {
     const el = $('toast');
     el.textContent = text;
@@ -117,6 +125,7 @@ async function main() {
     if (t) act(t.uuid, 'recall');
   });
   $('allday-btn').addEventListener('click', () => $('allday').classList.toggle('hidden'));
+  $('yesterday-btn').addEventListener('click', () => $('yesterday').classList.toggle('hidden'));
   $('settings-btn').addEventListener('click', async () => {
     const stations = [...new Set([...tenants.flatMap((t) => t.stations || []),
       ...[...store.tickets.values()].flatMap((t) => (t.items || []).map((i) => i.station))].filter(Boolean))].sort();

@@ -5,6 +5,7 @@ import { h, mount } from '../shared/dom.js';
 import { render as renderScreens } from './screens.js';
 import { levelOf, ageText, clientsByType, overall, enrollment, taskRows } from './status-model.js';
 import { printersCard } from './printers-card.js';
+import { todayCard } from './today-card.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -45,6 +46,7 @@ async function refresh() {
       row('Oldest waiting', ageText(s.oldest_unsynced_age_seconds ?? s.oldest_pending_age_seconds)),
       row('Menu version', s.menu_version ?? o.menu_version),
       row('Last order rev', s.last_rev ?? health?.last_rev))),
+    todayCard(s.today),
     printersCard(printers),
     (s.reasons || []).length ? h('section.card.wide', { dataset: { testid: 'status-problems' } }, h('h2', {}, 'Problems'),
       h('ul', {}, s.reasons.map((r) => h('li', {}, r)))) : null,
