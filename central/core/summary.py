@@ -22,6 +22,7 @@ from typing import Any
 from outlet_protocol import fields, pricing
 from outlet_protocol.errors import invalid
 
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2999, 12, 31)
 COLUMNS = ("business_day", "outlet_id", "tenant_id", "tenant_name", "orders", "items",
            "revenue", "avg_ticket_seconds", "cancellations")
 
@@ -31,9 +32,12 @@ def parse_day(raw: str | None, today: date) -> date:
     if raw in (None, ""):
         return today
     try:
-        return date.fromisoformat(str(raw))
+        day = date.fromisoformat(str(raw))
     except ValueError:
         raise invalid("date", "date must be YYYY-MM-DD") from None
+    if not FIRST_DAY <= day <= LAST_DAY:    # keeps day ± margins inside datetime's range
+        raise invalid("date", f"date must be between {FIRST_DAY} and {LAST_DAY}")
+    return day
 
 
 def _at(value: Any) -> datetime | None:
