@@ -14,7 +14,7 @@ const SHELL = [
   '/shared/device-session.js', '/shared/order-progress.js', '/shared/modifiers.js', '/shared/sold-out.js',
   '/shared/business-day.js',
   '/kiosk/kiosk.js', '/kiosk/kiosk-view.js', '/kiosk/kiosk.css',
-  '/kitchen/kitchen.js', '/kitchen/kitchen-view.js', '/kitchen/kitchen-settings.js', '/kitchen/alerts.js', '/kitchen/printer-panel.js', '/kitchen/kitchen.css',
+  '/kitchen/kitchen.js', '/kitchen/kitchen-view.js', '/kitchen/kitchen-settings.js', '/kitchen/alerts.js', '/kitchen/printer-panel.js', '/kitchen/sold-out-panel.js', '/kitchen/kitchen.css',
   '/board/board.js', '/board/board.css',
   '/status/status.js', '/status/status-model.js', '/status/status.css', '/status/screens.js', '/status/printers-card.js', '/status/today-card.js',
 ];

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 
 from outlet_protocol.business_day import business_day, parse_day_start
 from outlet_protocol.fields import timestamp
+from tests.support.faults import eventually
 from tests.support.processes import Central, Hub, http_json
 from tests.ui.conftest import UI_DIR, enroll_token
 from tests.ui.pages import add, checkout, open_kitchen, wait_ticket
@@ -30,15 +30,14 @@ ADMIN = ("demo", "demo-password-change-me")  # central.demo's admin
 POLL_S = 45  # generous bound for the sync loops of a shared 2-core machine; nothing is timed
 
 
-def poll(fn: Callable[[], Any], what: str, limit: float = POLL_S) -> Any:
-    deadline = time.monotonic() + limit
-    last = None
-    while time.monotonic() < deadline:
-        last = fn()
-        if last:
-            return last
-        time.sleep(0.25)
-    raise AssertionError(f"{what}: not within {limit} s (last: {last!r})")
+def poll(fn: Callable[[], Any], what: str) -> Any:
+    return eventually(fn, what, timeout=POLL_S)
+
+
+def login(page: Any) -> None:
+    page.fill('[data-testid="username"]', ADMIN[0])
+    page.fill('[data-testid="password"]', ADMIN[1])
+    page.click('[data-testid="login"]')
 
 
 class FoodCourt:
@@ -89,9 +88,7 @@ def open_kiosk_at(new_page: Any, court: FoodCourt, query: str = "") -> Any:
 def test_admin_made_options_reach_the_kiosk_the_kitchen_and_centrals_total(
         court: FoodCourt, new_page: Any) -> None:
     admin = new_page(f"{court.central.base}/admin/", width=1440, height=1000)
-    admin.fill('[data-testid="username"]', ADMIN[0])
-    admin.fill('[data-testid="password"]', ADMIN[1])
-    admin.click('[data-testid="login"]')
+    login(admin)
     admin.wait_for_selector('[data-testid="outlet-row"]')
     admin.click('a[data-view="products"]')
     admin.click('[data-testid="new-products"]')
@@ -143,7 +140,7 @@ def test_admin_made_options_reach_the_kiosk_the_kitchen_and_centrals_total(
                                                                  "42000")
 
 
-def test_sold_out_at_a_pos_greys_the_product_on_another_kiosk_and_reaches_central(
+def test_sold_out_at_a_pos_or_kitchen_greys_the_product_on_another_kiosk_and_reaches_central(
         court: FoodCourt, new_page: Any) -> None:
     pos = open_kiosk_at(new_page, court, "?staff=1")
     kiosk = open_kiosk_at(new_page, court)
@@ -168,6 +165,20 @@ def test_sold_out_at_a_pos_greys_the_product_on_another_kiosk_and_reaches_centra
     poll(refused, "central learning the sold-out mark from the heartbeat")
     pos.click(f'[data-testid="toggle-sold-out"][data-product-id="{product["id"]}"]')
     kiosk.wait_for_selector('[data-testid="product"][data-name="Kopi Susu"][data-sold-out="0"]',
+                            timeout=POLL_S * 1000)
+
+    # The cook who runs out marks it on the kitchen screen: the same push greys it.
+    kitchen = open_kitchen(new_page, court.hub)
+    kitchen.click('[data-testid="soldout-toggle"]')
+    jeruk = court.hub_product("Es Jeruk")
+    assert jeruk is not None
+    kitchen.click(f'[data-testid="kitchen-sold-out"][data-product-id="{jeruk["id"]}"]')
+    kitchen.wait_for_selector(f'[data-testid="kitchen-sold-out"][data-product-id="{jeruk["id"]}"]'
+                              '[data-out="1"]')
+    kiosk.wait_for_selector('[data-testid="product"][data-name="Es Jeruk"][data-sold-out="1"]',
+                            timeout=POLL_S * 1000)
+    kitchen.click(f'[data-testid="kitchen-sold-out"][data-product-id="{jeruk["id"]}"]')
+    kiosk.wait_for_selector('[data-testid="product"][data-name="Es Jeruk"][data-sold-out="0"]',
                             timeout=POLL_S * 1000)
 
 
@@ -224,9 +235,7 @@ def test_days_close_moves_yesterdays_tickets_and_centrals_summary_matches(
 
     # The admin panel shows the same row and downloads it as CSV.
     admin = new_page(f"{court.central.base}/admin/#summary", width=1440, height=900)
-    admin.fill('[data-testid="username"]', ADMIN[0])
-    admin.fill('[data-testid="password"]', ADMIN[1])
-    admin.click('[data-testid="login"]')
+    login(admin)
     admin.fill('[data-testid="summary-date"]', day)
     admin.click('[data-testid="summary-show"]')
     cells = admin.locator(f'[data-testid="summary-row"][data-tenant-id="{tenant_id}"]')

@@ -12,6 +12,7 @@ import { registerServiceWorker } from '../shared/dom.js';
 import { TicketBoard, renderAllDay, renderYesterday } from './kitchen-view.js';
 import { TicketAlerts } from './alerts.js';
 import { PrinterPanel } from './printer-panel.js';
+import { SoldOutPanel } from './sold-out-panel.js';
 import { loadSettings, saveSettings, editSettings } from './kitchen-settings.js';
 
 const $ = (id) => document.getElementById(id);
@@ -50,6 +51,8 @@ async function main() {
   session.watch(socket);
   const printers = new PrinterPanel({ banner: $('printer-banner'), heldEl: $('held-tickets'), toast: (t) => toast(t), fetchImpl: session.fetch });
   socket.on('message', (m) => printers.onMessage(m));
+  const soldOut = new SoldOutPanel({ el: $('soldout'), fetchImpl: session.fetch, tenantIds: settings.tenantIds, toast: (t) => toast(t) });
+  socket.on('message', (m) => soldOut.onMessage(m));
   const board = new TicketBoard($('tickets'), { thresholds: settings, onAction: (uuid, status) => act(uuid, status),
     onReprint: (uuid) => printers.reprint(uuid) });
   const central = outlet.central_url && outlet.display_token ? { url: outlet.central_url, token: outlet.display_token } : null;
@@ -126,6 +129,7 @@ async function main() {
   });
   $('allday-btn').addEventListener('click', () => $('allday').classList.toggle('hidden'));
   $('yesterday-btn').addEventListener('click', () => $('yesterday').classList.toggle('hidden'));
+  $('soldout-btn').addEventListener('click', () => soldOut.toggle());
   $('settings-btn').addEventListener('click', async () => {
     const stations = [...new Set([...tenants.flatMap((t) => t.stations || []),
       ...[...store.tickets.values()].flatMap((t) => (t.items || []).map((i) => i.station))].filter(Boolean))].sort();
@@ -144,7 +148,7 @@ async function main() {
 
   redraw();
   feed.start();
-  window.outletKitchen = { store, feed, socket, settings, session };
+  window.outletKitchen = { store, feed, socket, settings, session, soldOut };
 }
 
 main().catch((err) => {
