@@ -22,9 +22,9 @@ from typing import Any
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.support.processes import Hub  # noqa: E402
-from tests.support.wsclient import WsClient  # noqa: E402
-from tests.ui.menu_fixture import seed_menu  # noqa: E402
+from tests.support.processes import Hub
+from tests.support.wsclient import WsClient
+from tests.ui.menu_fixture import seed_menu
 
 
 def _pct(values: list[float], q: float) -> float:
