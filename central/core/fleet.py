@@ -132,7 +132,7 @@ def _sold_out(raw: Any) -> list[int]:
 
 
 HEALTH_FIGURES = ("outbox_pending", "oldest_unsynced_age_seconds", "kitchens_connected",
-                  "clients", "menu_version", "mqtt")
+                  "clients", "menu_version", "mqtt", "sold_out")
 
 
 def health_figures(snapshot: dict[str, Any] | None) -> dict[str, Any]:

@@ -40,6 +40,7 @@ class FleetStore:
                            .order_by(hubs.c.last_seen.desc().nulls_last()).limit(1)).first()
         return {
             "id": row.id, "name": row.name, "address": row.address, "is_active": row.is_active,
+            "day_starts_at": row.day_starts_at, "timezone": row.timezone,
             "websocket_url": row.websocket_url,
             "websocket_url_source": row.websocket_url_source,
             "hub": None if hub is None else {

@@ -73,6 +73,8 @@ def test_a_product_the_hub_reports_sold_out_cannot_be_ordered_online(
     assert central.call("POST", "/api/hubs/heartbeat", beat, token)[0] == 200
     status, err = central.call("POST", "/api/public/order-groups/", cart)
     assert status == 400 and "sold out" in err["error"]["message"], err
+    shown = central.as_admin("GET", f"/api/tenants/outlets/{oid}/")
+    assert shown["hub"]["sold_out"] == [pid]            # the admin panel's outlet row
     assert central.call("POST", "/api/hubs/heartbeat", beat | {"sold_out": []}, token)[0] == 200
     assert central.call("POST", "/api/public/order-groups/", cart)[0] == 201
 
@@ -89,8 +91,9 @@ def _hub_order(oid: int, n: int, tenant: int, created: datetime, total: str, qty
 def test_daily_summary_counts_the_trading_day_per_tenant_as_json_and_csv(
         central: CentralUnderTest) -> None:
     oid, token, _ = central.enrolled_hub()
-    central.as_admin("PATCH", f"/api/tenants/outlets/{oid}/",
-                     {"day_starts_at": "04:00", "timezone": "Asia/Jakarta"})
+    outlet = central.as_admin("PATCH", f"/api/tenants/outlets/{oid}/",
+                              {"day_starts_at": "04:00", "timezone": "Asia/Jakarta"})
+    assert (outlet["day_starts_at"], outlet["timezone"]) == ("04:00", "Asia/Jakarta")
     jkt = ZoneInfo("Asia/Jakarta")
     day_start = datetime(2026, 3, 9, 4, 0, tzinfo=jkt)        # trading day 2026-03-09
     at = lambda h, m=0: (day_start + timedelta(hours=h, minutes=m)).astimezone(UTC)  # noqa: E731
