@@ -177,8 +177,13 @@ class CentralLink:
             "mqtt": ctx.state.mqtt, "menu_version": ctx.state.menu_version,
             "last_rev": ctx.store.last_rev, "websocket_url": ctx.websocket_url,
             "addresses": ctx.addresses,
-            "sold_out": await ctx.store.read(sold_out.product_ids),
         }
+        try:
+            body["sold_out"] = await ctx.store.read(sold_out.product_ids)
+        except STORE_FAULTS as exc:
+            # Leave it out rather than say "nothing is sold out": central keeps the last set,
+            # and a store fault is the store's to report, not a central outage.
+            log.warning("heartbeat without sold_out: %s", exc)
         answer = await self._call("POST", "/api/hubs/heartbeat", body)
         if not isinstance(answer, dict):
             raise CentralBadAnswer("heartbeat: expected an object")

@@ -114,7 +114,7 @@ def parse_heartbeat(raw: Any) -> dict[str, Any]:
         "last_rev": _count(raw.get("last_rev"), "last_rev"),
         "websocket_url": websocket_url(ws) if ws else None,
         "addresses": _addresses(raw.get("addresses")) if "addresses" in raw else None,
-        "sold_out": _sold_out(raw.get("sold_out")),
+        "sold_out": _sold_out(raw["sold_out"]) if "sold_out" in raw else None,
     }
 
 
@@ -123,7 +123,8 @@ MAX_SOLD_OUT = 5000
 
 
 def _sold_out(raw: Any) -> list[int]:
-    """The product ids the hub has marked sold out (state, sent whole on every heartbeat)."""
+    """The product ids the hub has marked sold out (state, sent whole on every heartbeat;
+    absent means "unknown this time", and central keeps the previous set)."""
     if raw is None:
         return []
     if not isinstance(raw, list) or len(raw) > MAX_SOLD_OUT:

@@ -242,6 +242,9 @@ class FleetStore:
             prev = conn.execute(select(hubs.c.last_heartbeat, hubs.c.last_seen,
                                        hubs.c.offline_announced_at)
                                 .where(hubs.c.hub_id == hub.hub_id)).first()
+            if snap.get("sold_out") is None:     # not reported this time: keep the last set
+                snap["sold_out"] = ((prev.last_heartbeat if prev is not None else None)
+                                    or {}).get("sold_out") or []
             values: dict[str, Any] = {"last_seen": now, "last_heartbeat": snap}
             if snapshot.get("version"):
                 values["version"] = snapshot["version"]

@@ -75,6 +75,11 @@ def test_a_product_the_hub_reports_sold_out_cannot_be_ordered_online(
     assert status == 400 and "sold out" in err["error"]["message"], err
     shown = central.as_admin("GET", f"/api/tenants/outlets/{oid}/")
     assert shown["hub"]["sold_out"] == [pid]            # the admin panel's outlet row
+    # A heartbeat without the key (the hub could not read its store) changes nothing…
+    unknown = {k: v for k, v in beat.items() if k != "sold_out"}
+    assert central.call("POST", "/api/hubs/heartbeat", unknown, token)[0] == 200
+    assert central.call("POST", "/api/public/order-groups/", cart)[0] == 400
+    # …an empty list means back on sale.
     assert central.call("POST", "/api/hubs/heartbeat", beat | {"sold_out": []}, token)[0] == 200
     assert central.call("POST", "/api/public/order-groups/", cart)[0] == 201
 
