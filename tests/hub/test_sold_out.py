@@ -4,20 +4,27 @@ screen, listed for a screen that was away, kept across a SIGKILL, bounded by the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Iterator
+
+import pytest
 
 from tests.support.processes import Hub, http_json
-from tests.support.wsclient import WsClient
+from tests.support.wsclient import WsClient, make_order
 from tests.ui.menu_fixture import seed_menu
 
 
-def _menu_hub(hub_factory: Callable[..., Hub]) -> Hub:
-    hub = hub_factory()
-    hub.terminate()
-    seed_menu(hub.data_dir / "hub.sqlite3")
-    hub.start()
-    return hub
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    """One hub with the test menu for the module (the tests leave each other's marks alone)."""
+    hub = Hub(tmp_path_factory.mktemp("sold-out"))
+    try:
+        hub.start()
+        hub.terminate()
+        seed_menu(hub.data_dir / "hub.sqlite3")
+        hub.start()
+        yield hub
+    finally:
+        hub.kill()
 
 
 def _listed(hub: Hub) -> list[int]:
@@ -26,9 +33,7 @@ def _listed(hub: Hub) -> list[int]:
     return [r["product_id"] for r in body["sold_out"]]
 
 
-async def test_marks_reach_every_screen_once_and_survive_a_sigkill(
-        hub_factory: Callable[..., Hub]) -> None:
-    hub = _menu_hub(hub_factory)
+async def test_marks_reach_every_screen_once_and_survive_a_sigkill(hub: Hub) -> None:
     kiosk = await WsClient.connect(hub.ws_url, client_type="pos")
     kitchen = await WsClient.connect(hub.ws_url, client_type="kitchen")
     try:
@@ -58,21 +63,17 @@ async def test_marks_reach_every_screen_once_and_survive_a_sigkill(
     assert _listed(hub) == [2]
 
 
-def test_only_products_on_the_menu_can_be_marked(hub_factory: Callable[..., Hub]) -> None:
-    hub = _menu_hub(hub_factory)
+def test_only_products_on_the_menu_can_be_marked(hub: Hub) -> None:
+    before = _listed(hub)
     status, body = http_json(f"{hub.base}/api/sold-out/424242", "PUT", {})
     assert status == 404 and body["error"]["field"] == "product_id", body
     assert http_json(f"{hub.base}/api/sold-out/0", "PUT", {})[0] == 400
-    assert _listed(hub) == []
+    assert _listed(hub) == before
     _, health = http_json(f"{hub.ops}/health")
     assert health["status"] == "ok", health        # a refused mark is no store fault
 
 
-def test_status_counts_todays_orders_from_the_hubs_own_data(
-        hub_factory: Callable[..., Any]) -> None:
-    from tests.support.wsclient import make_order
-
-    hub = hub_factory()
+def test_status_counts_todays_orders_from_the_hubs_own_data(hub: Hub) -> None:
     orders = [make_order(f"T-{i}") for i in range(3)]
     for o in orders:
         assert http_json(f"{hub.base}/api/orders", "POST", o)[0] == 201
