@@ -234,8 +234,17 @@ def test_days_close_moves_yesterdays_tickets_and_centrals_summary_matches(
                 court.central_orders()}[served] == "completed", "the bump reaching central")
 
     # The admin panel shows the same row and downloads it as CSV.
-    admin = new_page(f"{court.central.base}/admin/#summary", width=1440, height=900)
+    admin = new_page(f"{court.central.base}/admin/", width=1440, height=900)
     login(admin)
+    # The outlet's trading day is the admin's to set (the values the summary above used).
+    admin.click('[data-outlet-id="1"] [data-testid="outlet-day"]')
+    admin.fill('[data-testid="day-starts-at"]', "04:00")
+    admin.fill('[data-testid="timezone"]', "Asia/Jakarta")
+    admin.click(".dialog button[type=submit]")
+    admin.wait_for_selector("#flash:text('Trading day saved')")
+    _, outlet = http_json(f"{court.central.base}/api/tenants/outlets/1/", headers=court.admin)
+    assert (outlet["day_starts_at"], outlet["timezone"]) == ("04:00", "Asia/Jakarta")
+    admin.click('a[data-view="summary"]')
     admin.fill('[data-testid="summary-date"]', day)
     admin.click('[data-testid="summary-show"]')
     cells = admin.locator(f'[data-testid="summary-row"][data-tenant-id="{tenant_id}"]')
