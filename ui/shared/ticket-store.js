@@ -6,6 +6,10 @@ import { fromEarlierDay } from './business-day.js';
 export const OPEN_STATUSES = new Set(['pending', 'preparing', 'ready']);
 const CANCEL_SHOW_MS = 2 * 60 * 1000; // a cancelled ticket stays visible (struck) this long
 
+// The hub's clock (`received_at`) decides a ticket's trading day where it is known: a kiosk
+// whose clock is a day behind must not send its orders straight to "yesterday".
+const arrivedAt = (t) => t.received_at || t.created_at;
+
 /** Normalise a hub message payload (`new_order` carries the order, maybe under `order`). */
 export function orderFromPayload(payload) {
   return payload && typeof payload.order === 'object' && payload.order ? payload.order : payload;
@@ -72,7 +76,7 @@ export class TicketStore {
       const open = OPEN_STATUSES.has(t.status);
       const recentCancel = t.status === 'cancelled' && now - (t.status_at || 0) < CANCEL_SHOW_MS;
       if (!open && !recentCancel) continue;
-      if (dayStartsAt && fromEarlierDay(t.created_at, now, dayStartsAt)) continue;
+      if (dayStartsAt && fromEarlierDay(arrivedAt(t), now, dayStartsAt)) continue;
       if (tenantIds && tenantIds.length && !tenantIds.includes(t.tenant_id)) continue;
       const items = stations && stations.length ? t.items.filter((i) => stations.includes(i.station)) : t.items;
       if (items.length === 0) continue;
@@ -85,7 +89,7 @@ export class TicketStore {
   yesterday({ tenantIds = null, stations = null, dayStartsAt } = {}) {
     const now = this.now();
     return this.visible({ tenantIds, stations })
-      .filter((t) => OPEN_STATUSES.has(t.status) && fromEarlierDay(t.created_at, now, dayStartsAt));
+      .filter((t) => OPEN_STATUSES.has(t.status) && fromEarlierDay(arrivedAt(t), now, dayStartsAt));
   }
 
   /** Open item counts by name across pending/preparing tickets ("all day"). */

@@ -63,3 +63,12 @@ test('the sold-out list follows pushes and ignores other messages', () => {
   list.onMessage({ type: 'product_availability', payload: { product_id: 3, sold_out: false } });
   assert.deepEqual(seen, [[3], []]);
 });
+
+test("the hub's received_at, not a kiosk's wrong clock, decides the trading day", () => {
+  const now = Date.parse('2026-03-10T10:00:00Z');
+  const store = new TicketStore({ now: () => now });
+  store.apply({ uuid: 'skewed', rev: 1, status: 'pending', created_at: '2026-03-09T10:00:00Z',
+    received_at: '2026-03-10T09:59:00Z', items: [{ name: 'x', qty: 1 }] });
+  assert.deepEqual(store.visible({ dayStartsAt: '04:00' }).map((x) => x.uuid), ['skewed']);
+  assert.deepEqual(store.yesterday({ dayStartsAt: '04:00' }), []);
+});
