@@ -28,7 +28,7 @@ from hub.context import HubContext
 from hub.dead_letters import DeadLetterBox
 from hub.discovery import advertised_addresses, websocket_url_for
 from hub.online_orders import OnlineOrders
-from hub.store import OrderStore
+from hub.store import OrderStore, sold_out
 from outlet_protocol.fields import iso
 from outlet_protocol.outbox import Backoff
 
@@ -179,6 +179,12 @@ class CentralLink:
             "last_rev": ctx.store.last_rev, "websocket_url": ctx.websocket_url,
             "addresses": ctx.addresses,
         }
+        try:
+            body["sold_out"] = await ctx.store.read(sold_out.product_ids)
+        except STORE_FAULTS as exc:
+            # Leave it out rather than say "nothing is sold out": central keeps the last set,
+            # and a store fault is the store's to report, not a central outage.
+            log.warning("heartbeat without sold_out: %s", exc)
         answer = await self._call("POST", "/api/hubs/heartbeat", body)
         if not isinstance(answer, dict):
             raise CentralBadAnswer("heartbeat: expected an object")

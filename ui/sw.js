@@ -11,11 +11,12 @@ const SHELL = [
   '/shared/order-sender.js', '/shared/sync-client.js', '/shared/menu-cache.js', '/shared/status-bar.js',
   '/shared/hub-link.js', '/shared/uuid.js', '/shared/ticket-store.js', '/shared/ticket-timer.js',
   '/shared/poll-policy.js', '/shared/kitchen-feed.js', '/shared/pairing.js', '/shared/pairing-view.js',
-  '/shared/device-session.js', '/shared/order-progress.js', '/shared/abort.js',
+  '/shared/device-session.js', '/shared/order-progress.js', '/shared/abort.js', '/shared/modifiers.js', '/shared/sold-out.js',
+  '/shared/business-day.js',
   '/kiosk/kiosk.js', '/kiosk/kiosk-view.js', '/kiosk/kiosk.css',
-  '/kitchen/kitchen.js', '/kitchen/kitchen-view.js', '/kitchen/kitchen-settings.js', '/kitchen/alerts.js', '/kitchen/printer-panel.js', '/kitchen/kitchen-keys.js', '/kitchen/kitchen.css',
+  '/kitchen/kitchen.js', '/kitchen/kitchen-view.js', '/kitchen/kitchen-settings.js', '/kitchen/alerts.js', '/kitchen/printer-panel.js', '/kitchen/kitchen-keys.js', '/kitchen/sold-out-panel.js', '/kitchen/kitchen.css',
   '/board/board.js', '/board/board.css',
-  '/status/status.js', '/status/status-model.js', '/status/status.css', '/status/screens.js', '/status/printers-card.js',
+  '/status/status.js', '/status/status-model.js', '/status/status.css', '/status/screens.js', '/status/printers-card.js', '/status/today-card.js',
 ];
 const NEVER_CACHE = /^\/(api|ws|health|clients|metrics|emit)(\/|$)/;
 const NETWORK_TIMEOUT_MS = 4000; // a hub that accepts but hangs must not freeze a reload

@@ -1,6 +1,7 @@
 // Field specs for central's master data and a generic table + edit dialog built from them.
 
 import { h, mount } from '../shared/dom.js';
+import { modifierEditor } from './modifier-editor.js';
 
 /** What each kind shows in its table and edits in its form. `ref` names a lookup list. */
 export const KINDS = {
@@ -23,6 +24,8 @@ export const KINDS = {
     { name: 'price', label: 'Price', type: 'money', required: true },
     { name: 'station', label: 'Station' },
     { name: 'is_available', label: 'Available', type: 'bool', default: true },
+    { name: 'allow_notes', label: 'Customer may add a note', type: 'bool', default: false, hideInTable: true },
+    { name: 'modifier_groups', label: 'Options', type: 'modifiers', default: [] },
     { name: 'description', label: 'Description', hideInTable: true },
   ] },
   promotions: { title: 'Promotions', fields: [
@@ -55,6 +58,7 @@ export function cellText(field, value, refs) {
   if (value == null || value === '') return '—';
   switch (field.type) {
     case 'bool': return value ? 'yes' : 'no';
+    case 'modifiers': return Array.isArray(value) && value.length ? value.map((g) => `${g.name} (${g.options.length})`).join(', ') : '—';
     case 'list': case 'intlist': return Array.isArray(value) ? value.join(', ') || '—' : String(value);
     case 'ref': return refs[field.ref]?.find((r) => r.id === value)?.name ?? `#${value}`;
     case 'datetime': return new Date(value).toLocaleString();
@@ -66,6 +70,11 @@ export function cellText(field, value, refs) {
 export function formToBody(fields, form) {
   const body = {};
   for (const f of fields) {
+    if (f.type === 'modifiers') {
+      const editor = form.querySelector('[data-modifiers]');
+      if (editor) body[f.name] = editor.readGroups();
+      continue;
+    }
     const el = form.elements[f.name];
     if (!el) continue;
     if (f.type === 'bool') body[f.name] = el.checked;
@@ -81,6 +90,7 @@ export function formToBody(fields, form) {
 
 function input(f, value, refs) {
   const v = value ?? f.default ?? '';
+  if (f.type === 'modifiers') return modifierEditor(Array.isArray(value) ? value : []);
   if (f.type === 'bool') return h('label.check', {}, h('input', { type: 'checkbox', name: f.name, checked: !!v, style: { width: '22px', minHeight: '22px' } }), f.label);
   let el;
   if (f.type === 'ref') {

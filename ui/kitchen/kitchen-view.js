@@ -4,6 +4,14 @@
 import { h, mount } from '../shared/dom.js';
 import { ticketAgeMs, timerLevel, formatAge } from '../shared/ticket-timer.js';
 
+// Issue 14 strings (the day's close), kept together for the message catalogs.
+export const DAY_TEXT = {
+  yesterday: (n) => `Yesterday (${n})`,
+  yesterdayTitle: 'Still open from an earlier day',
+  yesterdayHint: 'These orders are from before the day started. Bump them once they are dealt with.',
+  bumpAll: 'Bump all',
+};
+
 const TYPE_TEXT = { dine_in: 'Dine in', takeaway: 'Takeaway', delivery: 'Delivery' };
 
 /** The buttons a ticket offers in its status. */
@@ -107,4 +115,17 @@ export class TicketBoard {
 export function renderAllDay(el, rows) {
   mount(el, h('h2', {}, 'All day'), rows.length ? rows.map(([name, n]) => h('div.row', { dataset: { testid: 'allday-row' } }, h('span', {}, name), h('b', {}, n)))
     : h('p.muted', {}, 'Nothing open.'));
+}
+
+/** The "yesterday" list: open tickets from an earlier trading day, bumped in one go. */
+export function renderYesterday(btn, el, tickets, { onBumpAll }) {
+  btn.classList.toggle('hidden', tickets.length === 0);
+  btn.textContent = DAY_TEXT.yesterday(tickets.length);
+  btn.dataset.count = String(tickets.length);
+  if (!tickets.length) el.classList.add('hidden');
+  mount(el, h('h2', {}, DAY_TEXT.yesterdayTitle), h('p.muted', {}, DAY_TEXT.yesterdayHint),
+    tickets.map((t) => h('div.row', { dataset: { testid: 'yesterday-ticket', number: t.order_number, uuid: t.uuid } },
+      h('span', {}, t.order_number), h('span.muted', {}, (t.items || []).map((i) => `${i.qty}× ${i.name}`).join(', ')))),
+    tickets.length ? h('button.kbtn.bump-all', { dataset: { testid: 'bump-all-yesterday' },
+      onclick: (ev) => { ev.currentTarget.disabled = true; onBumpAll(tickets); } }, DAY_TEXT.bumpAll) : null);
 }

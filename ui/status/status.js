@@ -6,6 +6,7 @@ import { render as renderScreens } from './screens.js';
 import { levelOf, ageText, clientsByType, overall, enrollment, taskRows } from './status-model.js';
 import { printersCard } from './printers-card.js';
 import { timeoutSignal } from '../shared/abort.js';
+import { todayCard } from './today-card.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -46,6 +47,7 @@ async function refresh() {
       row('Oldest waiting', ageText(s.oldest_unsynced_age_seconds ?? s.oldest_pending_age_seconds)),
       row('Menu version', s.menu_version ?? o.menu_version),
       row('Last order rev', s.last_rev ?? health?.last_rev))),
+    todayCard(s.today),
     printersCard(printers),
     (s.reasons || []).length ? h('section.card.wide', { dataset: { testid: 'status-problems' } }, h('h2', {}, 'Problems'),
       h('ul', {}, s.reasons.map((r) => h('li', {}, r)))) : null,
