@@ -29,7 +29,7 @@ export default [
       // ownMethods: our classes' methods that share a name with a new web API
       // (DeviceSession.lost vs GPUDevice.lost, AdminApi.login, KitchenFeed.setStatus,
       // TicketAlerts.unlock vs ScreenOrientation.unlock).
-      'outlet/guarded-members': ['error', { ownMethods: ['lost', 'login', 'setStatus', 'unlock'] }],
+      'outlet/guarded-members': ['error', { ownMethods: ['lost', 'login', 'setStatus', 'unlock', 'draw'] }],
       ...esx.configs['flat/restrict-to-es2020'].rules,
       // ES2021+ that Safari 15 and Chrome 84 both parse or have (MDN): allowed.
       'es-x/no-numeric-separators': 'off', // Safari 13, Chrome 75

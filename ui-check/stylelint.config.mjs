@@ -13,6 +13,8 @@ export default {
         // :focus-visible (Safari 15.4, Chrome 86): an older browser drops the rule and keeps
         // its own focus ring; the kitchen's selected ticket uses .selected and :focus instead.
         'css-focus-visible',
+        // cursor: a touch tablet has no pointer; where one lacks a value it keeps the default.
+        'css3-cursors',
       ],
     }],
   },

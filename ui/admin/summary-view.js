@@ -23,7 +23,7 @@ function minutes(seconds) {
 export async function renderSummary(api, { view, tools, title, outlets, state, flash }) {
   title.textContent = SUMMARY_TEXT.title;
   if (!outlets.length) { mount(tools); mount(view, h('p.muted', {}, SUMMARY_TEXT.empty)); return; }
-  state.outletId ??= outlets[0].id;
+  if (state.outletId == null) state.outletId = outlets[0].id;
   const outletSel = h('select', { dataset: { testid: 'summary-outlet' } },
     outlets.map((o) => h('option', { value: o.id, selected: o.id === state.outletId }, o.name)));
   const dayInput = h('input', { type: 'date', value: state.date || '', dataset: { testid: 'summary-date' } });
