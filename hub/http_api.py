@@ -196,13 +196,14 @@ async def outlet_info(request: web.Request) -> web.Response:
 
 async def hub_status(request: web.Request) -> web.Response:
     ctx = request.app[CTX]
+    tls, tls_reasons = ctx.tls_status()
     body = ctx.state.snapshot() | {
         "outlet_id": ctx.cfg.outlet_id, "hub_id": ctx.cfg.effective_hub_id, "version": ctx.version,
         "clients": ctx.client_counts(), "last_rev": ctx.store.last_rev,
         "oldest_unsynced_age_seconds": ctx.state.oldest_unsynced_age,
         "enrolled": ctx.state.enrolled,
-        "reasons": ctx.state.degraded_reasons() + ctx.supervisor.reasons(),
-        "tasks": ctx.supervisor.snapshot(),
+        "reasons": ctx.state.degraded_reasons() + ctx.supervisor.reasons() + tls_reasons,
+        "tasks": ctx.supervisor.snapshot(), "tls": tls,
         "uptime": round(ctx.uptime(), 3), "notice": ctx.cfg.notice or None,
     }
     return web.json_response(body, headers={"Cache-Control": "no-store"})
