@@ -41,6 +41,7 @@ from hub.printing.service import add_printing, start_printing
 from hub.security import MAX_BODY, FloodGuard, make_allowlist_middleware, make_guard_middleware
 from hub.state import HubState
 from hub.store import CommitStats, OrderStore, migrate
+from hub.trust_api import add_routes as add_trust_routes
 from hub.ui_static import add_routes as add_ui_routes
 from hub.ui_static import status_page
 from hub.ws import websocket_handler
@@ -248,6 +249,7 @@ def build_apps(ctx: HubContext) -> tuple[web.Application, web.Application]:
     add_http_routes(main)
     add_pairing_routes(main)
     add_printing(main, ctx)
+    add_trust_routes(main)
     add_ui_routes(main)
     main.cleanup_ctx.append(_store_ctx)
     main.on_shutdown.append(lambda _app: ctx.fanout.close_all())
