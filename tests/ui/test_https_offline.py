@@ -123,6 +123,16 @@ def test_kiosk_over_https_survives_hub_down_reload_and_orders_reach_kitchen_once
     kitchen.wait_for_function("navigator.serviceWorker.controller !== null")
     kitchen.wait_for_function("caches.match('/kitchen/').then(r => !!r)", polling=200)
 
+    # The status page tells IT until when the certificate holds and how devices trust it.
+    status_page = new_page(f"{secure.base}/")
+    card = status_page.locator('[data-testid="status-tls"][data-state="ok"]')
+    card.wait_for()
+    assert NAME in card.locator('[data-testid="tls-names"]').inner_text()
+    status_page.wait_for_function(
+        "[...document.querySelectorAll('.qrs img')].filter(i => i.complete && i.naturalWidth > 0)"
+        ".length === 2")
+    status_page.close()
+
     hub.kill()
     kiosk.reload()                       # without the worker: the browser's error page
     kiosk.wait_for_selector('[data-testid="product"]')
