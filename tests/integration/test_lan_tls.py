@@ -15,6 +15,7 @@ import stat
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,10 @@ def test_certificate_issued_at_enrollment_renewed_kept_offline_and_expiry_degrad
                      "a certificate after enrollment")
     assert "hub-hub-test.local" not in tls["names"] and "hub-test.local" in tls["names"]
     assert "127.0.0.1" in tls["names"]
+    metrics = _raw(f"{hub.ops}/metrics")[2].decode()
+    [expiry] = [float(line.split()[-1]) for line in metrics.splitlines()
+                if line.startswith("outlet_hub_tls_certificate_expiry_timestamp_seconds ")]
+    assert expiry == datetime.fromisoformat(tls["not_after"].replace("Z", "+00:00")).timestamp()
     key = hub.data_dir / "tls" / "hub.key"
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     status, _, ca = _raw(f"{hq.base}/api/pki/ca.pem")
