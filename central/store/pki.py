@@ -29,8 +29,12 @@ class PkiStore:
         self._cached: tuple[float, str | None] | None = None
 
     def ensure_authority(self, now: datetime) -> str:
-        """The active CA's fingerprint, creating the CA on first run (one winner across
-        processes: the loser's insert fails on nothing, so both simply re-read)."""
+        """The active CA's fingerprint, creating the CA on first run.
+
+        Two processes starting on an empty database at the same instant may each create one;
+        the newest is the active one everywhere (every read orders by id) and the other only
+        sits in the bundle, trusted and unused — harmless, so no lock is taken for it.
+        """
         current = self._active_row()
         if current is not None:
             pki.open_authority(current.cert_pem.encode(), current.sealed_key.encode(),
@@ -40,13 +44,7 @@ class PkiStore:
 
     def rotate(self, now: datetime) -> str:
         """A new active CA; the old one retires but stays in the bundle until it expires."""
-        old = self._active_row()
-        fingerprint = self._create(now, force=True)
-        if old is not None:
-            with self.engine.begin() as conn:
-                conn.execute(update(pki_authorities).where(pki_authorities.c.id == old.id)
-                             .values(retired_at=now.timestamp()))
-        return fingerprint
+        return self._create(now, rotate=True)
 
     def rekey(self, new_passphrase: str) -> int:
         """Seal every stored CA key with a new passphrase; returns how many were resealed."""
@@ -60,14 +58,19 @@ class PkiStore:
         self.passphrase = new_passphrase
         return len(rows)
 
-    def _create(self, now: datetime, force: bool = False) -> str:
+    def _create(self, now: datetime, rotate: bool = False) -> str:
+        """Insert a new CA (retiring the active ones when rotating) in one transaction."""
         authority = pki.create_authority(f"Outlet Hub LAN CA {now:%Y-%m-%d}", now)
         fingerprint = pki.fingerprint(authority.cert_pem)
         cert = authority.certificate
         with self.engine.begin() as conn:
-            existing = None if force else self._active_row(conn)
-            if existing is not None:
-                return str(existing.fingerprint)
+            if rotate:
+                conn.execute(update(pki_authorities).where(pki_authorities.c.retired_at.is_(None))
+                             .values(retired_at=now.timestamp()))
+            else:
+                existing = self._active_row(conn)
+                if existing is not None:
+                    return str(existing.fingerprint)
             conn.execute(insert(pki_authorities).values(
                 fingerprint=fingerprint, cert_pem=authority.cert_pem.decode(),
                 sealed_key=pki.seal_key(authority, self.passphrase).decode(),
