@@ -38,12 +38,12 @@ def issue_certificate(data_dir: Path, hub_id: str = "hub-grill") -> bytes:
 
 @pytest.fixture
 def hub_client(tmp_path: Path, aiohttp_client: Callable[..., Awaitable[Client]]
-               ) -> Callable[[bool], Awaitable[Client]]:
-    async def make(with_certificate: bool) -> Client:
-        data = tmp_path / ("with" if with_certificate else "without")
+               ) -> Callable[..., Awaitable[Client]]:
+    async def make(with_certificate: bool, tls: str = "on") -> Client:
+        data = tmp_path / f"{with_certificate}-{tls}"
         ca = issue_certificate(data) if with_certificate else None
         cfg = load(environ={"HUB_DATA_DIR": str(data), "HUB_ID": "hub-grill",
-                            "HUB_MQTT_URL": "none", "HUB_ZEROCONF": "off",
+                            "HUB_MQTT_URL": "none", "HUB_ZEROCONF": "off", "HUB_TLS_ENABLED": tls,
                             "HUB_HTTPS_PORT": "3443", "HUB_UI_DIR": str(Path("ui").resolve())})
         main, _ops = build_apps(build_context(cfg))
         client = await aiohttp_client(main)
@@ -100,6 +100,14 @@ async def test_app_pages_redirect_to_https_and_status_reports_the_certificate(
     assert (await client.get("/api/status", allow_redirects=False)).status == 200
     tls = (await (await client.get("/api/status")).json())["tls"]
     assert tls["state"] == "ok" and tls["names"] == ["hub-grill.local", "127.0.0.1"]
+
+
+async def test_tls_disabled_ignores_a_certificate_on_disk(hub_client: Any) -> None:
+    client = await hub_client(True, tls="off")
+    resp = await client.get("/kiosk/", allow_redirects=False, headers={"Host": "hub-grill.local"})
+    assert resp.status == 200
+    status = await (await client.get("/api/status")).json()
+    assert status["tls"]["state"] == "disabled" and status["reasons"] == []
 
 
 async def test_every_app_has_an_installable_manifest(hub_client: Any) -> None:
