@@ -21,6 +21,7 @@ from hub.app import build_apps, build_context
 from hub.config import load
 from hub.core.device_trust import download_url
 from hub.lan_tls import LanCertificate
+from tests.support.wsclient import make_order
 
 Client = Any
 
@@ -100,6 +101,23 @@ async def test_app_pages_redirect_to_https_and_status_reports_the_certificate(
     assert (await client.get("/api/status", allow_redirects=False)).status == 200
     tls = (await (await client.get("/api/status")).json())["tls"]
     assert tls["state"] == "ok" and tls["names"] == ["hub-grill.local", "127.0.0.1"]
+
+
+async def test_seed_clients_keep_plain_http_while_the_hub_has_a_certificate(
+        hub_client: Any) -> None:
+    """Devices that cannot trust a CA: /emit, polling and the WebSocket at / stay plain."""
+    client = await hub_client(True)
+    order = make_order("A-1")
+    resp = await client.post("/emit", json=order, allow_redirects=False)
+    assert resp.status == 201, await resp.text()
+    resp = await client.get("/api/orders?outlet_id=1&since_id=0", allow_redirects=False)
+    assert resp.status == 200 and [o["uuid"] for o in await resp.json()] == [order["uuid"]]
+    ws = await client.ws_connect("/")
+    await ws.send_json({"type": "hello", "payload": {"client_type": "kitchen",
+                                                     "client_id": "seed-kds"}})
+    first = await ws.receive_json(timeout=10)
+    assert first["type"] != "error", first
+    await ws.close()
 
 
 async def test_tls_disabled_ignores_a_certificate_on_disk(hub_client: Any) -> None:
