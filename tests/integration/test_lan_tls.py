@@ -23,11 +23,18 @@ import pytest
 from cryptography import x509
 
 from tests.central.conftest import CentralUnderTest, make_database_url, start_central
-from tests.support.faults import eventually, health
-from tests.support.processes import Hub, Process, free_port
+from tests.support.faults import eventually
+from tests.support.processes import Hub, Process, free_port, http_json
 
 LIBFAKETIME = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
 PKI_KEY = "test-pki-passphrase-" + "x" * 12
+# libfaketime reading its file on every clock call slows both processes down; on a busy
+# machine a call may take seconds. This bounds a wait, it times nothing.
+TIMEOUT = 20.0
+
+
+def health(hub: Hub) -> dict[str, Any]:
+    return dict(http_json(f"{hub.ops}/health", timeout=TIMEOUT)[1])
 
 
 def _raw(url: str, context: ssl.SSLContext | None = None,
@@ -43,7 +50,7 @@ def _raw(url: str, context: ssl.SSLContext | None = None,
     opener = urllib.request.build_opener(*handlers)
     req = urllib.request.Request(url, headers=headers or {})
     try:
-        with opener.open(req, timeout=5) as resp:
+        with opener.open(req, timeout=TIMEOUT) as resp:
             return resp.status, dict(resp.headers), resp.read()
     except urllib.error.HTTPError as exc:
         return exc.code, dict(exc.headers), exc.read()
@@ -104,7 +111,7 @@ def test_certificate_issued_at_enrollment_renewed_kept_offline_and_expiry_degrad
     assert key.read_bytes() not in hq.proc.log().encode()
 
     # HTTPS with only the CA trusted; plain HTTP redirects app pages, never the API.
-    eventually(lambda: health(hub)["tls"]["serving"], "the https listener", 10)
+    eventually(lambda: health(hub)["tls"]["serving"], "the https listener")
     status, _, body = _raw(f"https://127.0.0.1:{https_port}/api/status", _trusting(ca_file))
     assert status == 200 and json.loads(body)["tls"]["state"] == "ok"
     with pytest.raises(urllib.error.URLError):
@@ -120,29 +127,29 @@ def test_certificate_issued_at_enrollment_renewed_kept_offline_and_expiry_degrad
     first = _serial(hub)
     clock.write_text("+21d\n")
     eventually(lambda: _serial(hub) != first, "a renewal at 2/3 of the certificate's life")
-    eventually(lambda: health(hub)["tls"]["state"] == "ok", "the renewed certificate is ok", 10)
+    eventually(lambda: health(hub)["tls"]["state"] == "ok", "the renewed certificate is ok")
     renewed = _serial(hub)
 
     # HQ gone, hub restarted: it serves the certificate it has.
     hq.proc.kill()
     hub.terminate()
     hub.start()
-    eventually(lambda: health(hub)["tls"]["serving"], "https after an offline restart", 10)
+    eventually(lambda: health(hub)["tls"]["serving"], "https after an offline restart")
     assert _serial(hub) == renewed
     # It starts 21 days ahead of this test's real clock, so read it rather than verify it.
     served = x509.load_pem_x509_certificate(
-        ssl.get_server_certificate(("127.0.0.1", https_port)).encode())
+        ssl.get_server_certificate(("127.0.0.1", https_port), timeout=TIMEOUT).encode())
     assert served.serial_number == renewed, "the hub serves its renewed certificate offline"
 
     # Renewal overdue (41 days: 2/3 of the renewed one's life): still serving, says so.
     clock.write_text("+45d\n")
     body = eventually(lambda: (h := health(hub))["tls"]["state"] == "expiring" and h,
-                      "the expiring state", 10)
+                      "the expiring state")
     assert any(r.startswith("tls: LAN certificate expires in") for r in body["reasons"])
     # Expired (51 days): /health is degraded with the reason, plain HTTP still serves.
     clock.write_text("+52d\n")
     body = eventually(lambda: (h := health(hub))["tls"]["state"] == "expired" and h,
-                      "the expired state", 10)
+                      "the expired state")
     assert body["status"] == "degraded"
     assert any(r.startswith("tls: LAN certificate expired") for r in body["reasons"])
     status, _, _ = _raw(f"{hub.base}/kiosk/", headers={"Accept": "text/html"})
