@@ -1,4 +1,4 @@
-"""`outlet-central`: run, migrate, create-admin, enroll, seed-demo, backup, restore.
+"""`outlet-central`: run, migrate, create-admin, enroll, seed-demo, backup, restore, pki.
 
 The stores are imported inside the commands so a missing `central` extra is reported, not raised.
 """
@@ -59,6 +59,36 @@ def _backup_command(args: argparse.Namespace, cfg: CentralConfig) -> int:
     return 0
 
 
+def _pki_command(action: str, cfg: CentralConfig) -> int:
+    """`outlet-central pki rotate|rekey|show` (decision 1001)."""
+    from datetime import UTC, datetime
+
+    from central.config import pki_new_key
+    from central.store.pki import PkiStore
+    if not cfg.pki_key:
+        print("outlet-central: CENTRAL_PKI_KEY is not set", file=sys.stderr)
+        return 2
+    store = PkiStore(_engine(cfg), cfg.pki_key, cfg.pki_domain)
+    now = datetime.now(UTC)
+    try:
+        store.ensure_authority(now)
+        if action == "rotate":
+            print(f"new LAN CA sha256 {store.rotate(now)}; hubs renew at their next heartbeat")
+        elif action == "rekey":
+            count = store.rekey(pki_new_key())
+            print(f"{count} CA key(s) sealed with CENTRAL_PKI_NEW_KEY; set it as CENTRAL_PKI_KEY")
+        else:
+            print(store.bundle(now).decode(), end="")
+    except ConfigError as exc:
+        print(f"outlet-central: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"outlet-central: cannot open the CA key ({exc}); is CENTRAL_PKI_KEY right?",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="outlet-central", description=__doc__)
     p.add_argument("--version", action="version", version=__version__)
@@ -79,6 +109,10 @@ def _parser() -> argparse.ArgumentParser:
     bk = sub.add_parser("backup", help="write a backup (pg_dump / SQLite online backup), keep N")
     bk.add_argument("--dest", required=True, help="directory of backups")
     bk.add_argument("--keep", type=int, default=14, help="newest backups kept (14)")
+    pk = sub.add_parser("pki", help="the LAN CA: rotate it, or reseal its key (CENTRAL_PKI_KEY)")
+    pk.add_argument("action", choices=("rotate", "rekey", "show"),
+                    help="rotate: new CA, old one trusted until it expires; rekey: seal the "
+                         "keys with CENTRAL_PKI_NEW_KEY; show: print the CA bundle")
     rs = sub.add_parser("restore", help="replace the database with a backup (central stopped)")
     rs.add_argument("file", help="a file written by `outlet-central backup`")
     return p
@@ -141,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(expires))}:")
         print(token)
         return 0
+    if args.command == "pki":
+        return _pki_command(args.action, cfg)
     if args.command in ("backup", "restore"):
         return _backup_command(args, cfg)
     if args.command == "seed-demo":

@@ -38,6 +38,10 @@ class CentralConfig:
     metrics_token_sha256: str | None = None
     # Peers whose X-Forwarded-For is believed (the reverse proxy); empty: nobody's.
     trusted_proxies: tuple[Network, ...] = ()
+    # Opens the LAN CA's key (decision 1001); empty: no CA, hubs serve plain HTTP only.
+    pki_key: str = field(default="", repr=False)
+    # The operator's own domain for hub names (`hub-<slug>.<domain>`), besides `.local`.
+    pki_domain: str = ""
 
 
 def _number(env: Mapping[str, str], name: str, default: float, *, integer: bool = False) -> Any:
@@ -73,6 +77,8 @@ def load(env: Mapping[str, str] | None = None, **flags: Any) -> CentralConfig:
         log_level=(env.get("CENTRAL_LOG_LEVEL") or "INFO").upper(),
         metrics_token_sha256=_metrics_token(env),
         trusted_proxies=_trusted_proxies(env),
+        pki_key=_pki_key(env),
+        pki_domain=_pki_domain(env),
     )
     return replace(cfg, **{k: v for k, v in flags.items() if v is not None})
 
@@ -82,6 +88,31 @@ def _metrics_token(env: Mapping[str, str]) -> str | None:
     if token is not None and len(token) < 16:
         raise ConfigError("CENTRAL_METRICS_TOKEN must be at least 16 characters")
     return token_digest(token) if token is not None else None
+
+
+def _pki_key(env: Mapping[str, str], name: str = "CENTRAL_PKI_KEY") -> str:
+    """The passphrase sealing the LAN CA's key: long enough not to be guessed offline."""
+    key = env.get(name) or ""
+    if key and len(key) < 24:
+        raise ConfigError(f"{name} must be at least 24 characters")
+    return key
+
+
+def pki_new_key(env: Mapping[str, str] | None = None) -> str:
+    """CENTRAL_PKI_NEW_KEY, the passphrase `outlet-central pki rekey` seals the CA with."""
+    key = _pki_key(os.environ if env is None else env, "CENTRAL_PKI_NEW_KEY")
+    if not key:
+        raise ConfigError("CENTRAL_PKI_NEW_KEY must be set to rekey")
+    return key
+
+
+def _pki_domain(env: Mapping[str, str]) -> str:
+    domain = (env.get("CENTRAL_PKI_DOMAIN") or "").strip().strip(".").lower()
+    labels = domain.split(".") if domain else []
+    if any(not label or len(label) > 63 or not label.replace("-", "").isalnum()
+           for label in labels) or len(domain) > 200:
+        raise ConfigError(f"CENTRAL_PKI_DOMAIN {domain!r} is not a DNS domain")
+    return domain
 
 
 def _trusted_proxies(env: Mapping[str, str]) -> tuple[Network, ...]:

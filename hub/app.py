@@ -31,7 +31,9 @@ from hub.discovery import Advertiser, advertised_addresses, websocket_url_for
 from hub.fanout import Fanout
 from hub.http_api import add_routes as add_http_routes
 from hub.http_api import protocol_errors
+from hub.https import LAN_TLS, HttpsListener, ca_pem, make_redirect_middleware
 from hub.intake import OrderIntake
+from hub.lan_tls import LanCertificate
 from hub.metrics import HubMetrics
 from hub.ops import add_routes as add_ops_routes
 from hub.pairing_api import add_routes as add_pairing_routes
@@ -40,6 +42,7 @@ from hub.security import MAX_BODY, FloodGuard, make_allowlist_middleware, make_g
 from hub.sold_out import add_routes as add_sold_out_routes
 from hub.state import HubState
 from hub.store import CommitStats, OrderStore, migrate
+from hub.trust_api import add_routes as add_trust_routes
 from hub.ui_static import add_routes as add_ui_routes
 from hub.ui_static import status_page
 from hub.ws import websocket_handler
@@ -72,8 +75,14 @@ def build_context(cfg: HubConfig) -> HubContext:
                      mqtt="disabled" if not cfg.mqtt_enabled else "disconnected")
     addresses = advertised_addresses(cfg)
     devices = DeviceRegistry(cfg, metrics)
+    lan_tls = LanCertificate(cfg.data_dir)
+    if cfg.tls_enabled:
+        # A hub offline for weeks still serves what it has (and /health says until when).
+        lan_tls.load()
+    secure = cfg.tls_enabled and lan_tls.context is not None
     ctx = HubContext(cfg, store, fanout, metrics, intake, state, devices, addresses=addresses,
-                     websocket_url=websocket_url_for(cfg, addresses),
+                     websocket_url=websocket_url_for(cfg, addresses, secure),
+                     lan_tls=lan_tls, https=HttpsListener(cfg, lan_tls),
                      ws_refuse_flag=os.environ.get("HUB_TEST_REFUSE_WS", ""),
                      flood=FloodGuard(cfg))
     ctx.supervisor.on_restart = lambda task: metrics.task_restarts.labels(task).inc()
@@ -229,14 +238,20 @@ def build_apps(ctx: HubContext) -> tuple[web.Application, web.Application]:
         ctx.metrics.requests_refused.labels(reason).inc()
 
     guard = make_guard_middleware(ctx.cfg, ctx.flood, count=refused)
-    main = web.Application(client_max_size=MAX_BODY, middlewares=[guard, protocol_errors])
+    assert ctx.lan_tls is not None
+    to_https = make_redirect_middleware(ctx.cfg, ctx.lan_tls)
+    main = web.Application(client_max_size=MAX_BODY,
+                           middlewares=[guard, to_https, protocol_errors])
     main[CTX] = ctx
+    main[LAN_TLS] = ctx.lan_tls
+    main.router.add_get("/ca.pem", ca_pem)
     main.router.add_get("/ws", websocket_handler)
     main.router.add_get("/", root)
     add_http_routes(main)
     add_pairing_routes(main)
     add_sold_out_routes(main)
     add_printing(main, ctx)
+    add_trust_routes(main)
     add_ui_routes(main)
     main.cleanup_ctx.append(_store_ctx)
     main.on_shutdown.append(lambda _app: ctx.fanout.close_all())
@@ -253,6 +268,8 @@ def build_apps(ctx: HubContext) -> tuple[web.Application, web.Application]:
         main.cleanup_ctx.append(_task_ctx("watchdog", lambda c: _watchdog(c, interval)))
     ops = web.Application(middlewares=[make_allowlist_middleware(ctx.cfg, count=refused)])
     ops[CTX] = ctx
+    ops[LAN_TLS] = ctx.lan_tls
+    ops.router.add_get("/ca.pem", ca_pem)
     add_ops_routes(ops)
     return main, ops
 
@@ -277,6 +294,8 @@ async def serve(cfg: HubConfig, stop: asyncio.Event | None = None) -> None:
     try:
         await web.TCPSite(main_runner, cfg.bind, cfg.ws_port, reuse_address=True).start()
         await web.TCPSite(ops_runner, cfg.bind, cfg.http_port, reuse_address=True).start()
+        if ctx.https is not None:
+            await ctx.https.attach(main_runner)
         log.info("hub %s for outlet %d: ws %s, http %s:%d/health", ctx.cfg.hub_id,
                  cfg.outlet_id, ctx.websocket_url, cfg.bind, cfg.http_port)
         systemd.notify("READY=1\nSTATUS=serving orders")

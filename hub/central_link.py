@@ -27,6 +27,7 @@ from hub.central_outbox import CentralOutbox, report_dead_letters
 from hub.context import HubContext
 from hub.dead_letters import DeadLetterBox
 from hub.discovery import advertised_addresses, websocket_url_for
+from hub.lan_tls_renewal import CertificateRenewal
 from hub.online_orders import OnlineOrders
 from hub.store import OrderStore, sold_out
 from outlet_protocol.fields import iso
@@ -58,6 +59,7 @@ class CentralLink:
         self.dead_letters_wake = asyncio.Event()
         self.backoff = Backoff(initial=1.0, maximum=30.0)
         self.dead_letters = DeadLetterBox(ctx.store, ctx.metrics)
+        self.certificate = CertificateRenewal(ctx, self._call)
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -157,6 +159,7 @@ class CentralLink:
         if answer.get("display_token"):
             ctx.display_token = str(answer["display_token"])
         self._note_menu_version(answer.get("menu_version"))
+        self.certificate.note(answer)
         ctx.state.update(enrolled=True)
         log.info("registered with central: websocket_url %s", ctx.websocket_url)
         self.registered.set()
@@ -189,6 +192,7 @@ class CentralLink:
         if not isinstance(answer, dict):
             raise CentralBadAnswer("heartbeat: expected an object")
         self._note_menu_version(answer.get("menu_version"))
+        self.certificate.note(answer)
 
     def _addresses_changed(self) -> bool:
         current = advertised_addresses(self.ctx.cfg)
@@ -196,8 +200,12 @@ class CentralLink:
             return False
         log.info("LAN address changed %s -> %s; registering again", self.ctx.addresses, current)
         self.ctx.addresses = current
-        self.ctx.websocket_url = websocket_url_for(self.ctx.cfg, current)
+        self.ctx.websocket_url = websocket_url_for(self.ctx.cfg, current, self._secure())
         return True
+
+    def _secure(self) -> bool:
+        tls = self.ctx.lan_tls
+        return self.ctx.cfg.tls_enabled and tls is not None and tls.context is not None
 
     async def _register_loop(self) -> None:
         attempt = 0
@@ -208,6 +216,8 @@ class CentralLink:
                     await self.register()
                     need_register = False
                 await self.heartbeat()
+                # A first certificate turns websocket_url into wss://: central must hear it.
+                need_register = await self.certificate.check()
                 attempt = 0
                 self.ctx.state.set_problem("central heartbeat", "")
                 await asyncio.sleep(self.ctx.cfg.heartbeat_seconds)

@@ -19,7 +19,8 @@ from hub.journal import configure_logging
 _FLAGS: dict[str, tuple[str, type]] = {
     "--outlet-id": ("outlet_id", int), "--hub-id": ("hub_id", str),
     "--data-dir": ("data_dir", str), "--bind": ("bind", str), "--ws-port": ("ws_port", int),
-    "--http-port": ("http_port", int), "--mqtt-url": ("mqtt_url", str),
+    "--http-port": ("http_port", int), "--https-port": ("https_port", int),
+    "--mqtt-url": ("mqtt_url", str),
     "--central-url": ("central_url", str), "--websocket-url": ("websocket_url", str),
     "--log-level": ("log_level", str),
 }

@@ -57,6 +57,10 @@ class HubConfig:
     bind: str = "0.0.0.0"
     ws_port: int = 3001
     http_port: int = 3002
+    # HTTPS for the apps, API and wss:// once central issued a LAN certificate (decision
+    # 1001); `tls_enabled` off keeps the hub plain-HTTP only (no key, no CSR).
+    https_port: int = 3443
+    tls_enabled: bool = True
     mqtt_url: str = "mqtt://127.0.0.1:1883"
     mqtt_username: str = ""
     mqtt_password: str = field(default="", repr=False)
@@ -223,12 +227,14 @@ def validate(cfg: HubConfig) -> HubConfig:
     """Check ranges and formats; raise ConfigError naming the first bad key."""
     if cfg.outlet_id < 1:
         raise ConfigError("outlet_id: must be a positive integer")
-    for key in ("ws_port", "http_port"):
+    for key in ("ws_port", "http_port", "https_port"):
         port = getattr(cfg, key)
         if not 0 <= port <= 65535:
             raise ConfigError(f"{key}: {port} is not a TCP port")
     if cfg.ws_port == cfg.http_port and cfg.ws_port != 0:
         raise ConfigError("http_port: must differ from ws_port")
+    if cfg.https_port in (cfg.ws_port, cfg.http_port) and cfg.https_port != 0:
+        raise ConfigError("https_port: must differ from ws_port and http_port")
     if cfg.mqtt_enabled:
         parts = urlsplit(cfg.mqtt_url)
         if parts.scheme not in ("mqtt", "tcp") or not parts.hostname:

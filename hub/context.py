@@ -13,7 +13,9 @@ from hub import __version__
 from hub.config import HubConfig
 from hub.devices import DeviceRegistry
 from hub.fanout import Fanout
+from hub.https import HttpsListener, tls_health
 from hub.intake import OrderIntake
+from hub.lan_tls import LanCertificate
 from hub.metrics import HubMetrics
 from hub.security import FloodGuard
 from hub.state import HubState
@@ -61,6 +63,15 @@ class HubContext:
     ws_refuse_flag: str = ""
     # Flood limits per address and per token, shared by HTTP, WebSocket and pairing.
     flood: FloodGuard | None = None
+    # The LAN certificate and the HTTPS listener that serves it (decision 1001).
+    lan_tls: LanCertificate | None = None
+    https: HttpsListener | None = None
+
+    def tls_status(self) -> tuple[dict[str, Any], list[str]]:
+        """The `tls` object of /health and /api/status, and its degraded reasons."""
+        if self.lan_tls is None:
+            return {"state": "disabled"}, []
+        return tls_health(self.cfg, self.lan_tls, self.https)
 
     def ws_refused(self) -> bool:
         return bool(self.ws_refuse_flag) and os.path.exists(self.ws_refuse_flag)

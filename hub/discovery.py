@@ -16,6 +16,7 @@ from zeroconf import IPVersion, ServiceInfo
 from zeroconf.asyncio import AsyncZeroconf
 
 from hub.config import HubConfig
+from outlet_protocol.tls_names import certifiable_address, mdns_name
 
 log = logging.getLogger(__name__)
 
@@ -43,13 +44,18 @@ def advertised_addresses(cfg: HubConfig) -> list[str]:
     return lan_addresses() or ["127.0.0.1"]
 
 
-def websocket_url_for(cfg: HubConfig, addresses: list[str]) -> str:
-    """`HUB_WEBSOCKET_URL` if IT pinned one, else ws://<first address>:<port>/ws."""
+def websocket_url_for(cfg: HubConfig, addresses: list[str], secure: bool = False) -> str:
+    """`HUB_WEBSOCKET_URL` if IT pinned one, else ws://<first address>:<port>/ws — or, with
+    a LAN certificate (`secure`), wss:// on the https port under a name the certificate has."""
     if cfg.websocket_url:
         return cfg.websocket_url
     host = addresses[0] if addresses else "127.0.0.1"
+    if secure and not certifiable_address(host):
+        host = mdns_name(cfg.effective_hub_id)
     if ":" in host:
         host = f"[{host}]"
+    if secure:
+        return f"wss://{host}:{cfg.https_port}/ws"
     return f"ws://{host}:{cfg.ws_port}/ws"
 
 

@@ -10,7 +10,8 @@ from outlet_protocol.fields import iso
 
 def health_body(ctx: HubContext) -> dict[str, Any]:
     """The `/health` object (also published retained on MQTT `hub/health`)."""
-    reasons = ctx.state.degraded_reasons() + ctx.supervisor.reasons()
+    tls, tls_reasons = ctx.tls_status()
+    reasons = ctx.state.degraded_reasons() + ctx.supervisor.reasons() + tls_reasons
     db_ok = ctx.store.healthy
     if not db_ok and ctx.store.last_error:
         # SQLite's own words ("database or disk is full", "attempt to write a readonly
@@ -32,5 +33,5 @@ def health_body(ctx: HubContext) -> dict[str, Any]:
         "oldest_unsynced_age_seconds": ctx.state.oldest_unsynced_age,
         "last_id": ctx.store.last_id, "last_rev": ctx.store.last_rev,
         "menu_version": ctx.state.menu_version, "notice": ctx.cfg.notice or None,
-        "tasks": ctx.supervisor.snapshot(),
+        "tasks": ctx.supervisor.snapshot(), "tls": tls,
     }

@@ -200,14 +200,15 @@ async def hub_status(request: web.Request) -> web.Response:
     ctx = request.app[CTX]
     day, since, until = today.window(ctx.cfg.day_starts_at, datetime.now(UTC))
     figures = await ctx.store.read(lambda c: today.counts(c, since, until))
+    tls, tls_reasons = ctx.tls_status()
     body = ctx.state.snapshot() | {
         "today": figures | {"business_day": day, "since": since},
         "outlet_id": ctx.cfg.outlet_id, "hub_id": ctx.cfg.effective_hub_id, "version": ctx.version,
         "clients": ctx.client_counts(), "last_rev": ctx.store.last_rev,
         "oldest_unsynced_age_seconds": ctx.state.oldest_unsynced_age,
         "enrolled": ctx.state.enrolled,
-        "reasons": ctx.state.degraded_reasons() + ctx.supervisor.reasons(),
-        "tasks": ctx.supervisor.snapshot(),
+        "reasons": ctx.state.degraded_reasons() + ctx.supervisor.reasons() + tls_reasons,
+        "tasks": ctx.supervisor.snapshot(), "tls": tls,
         "uptime": round(ctx.uptime(), 3), "notice": ctx.cfg.notice or None,
     }
     return web.json_response(body, headers={"Cache-Control": "no-store"})

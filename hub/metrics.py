@@ -89,6 +89,10 @@ class HubMetrics:
                                 registry=r)
         self.central_last_sync = Gauge("outlet_hub_central_last_sync_timestamp_seconds",
                                        "Unix time of the last successful central sync.", registry=r)
+        # An alert can see a hub whose renewal is overdue before browsers refuse it (1001).
+        self.tls_expiry = Gauge("outlet_hub_tls_certificate_expiry_timestamp_seconds",
+                                "Unix time the hub's LAN certificate expires (0 without one).",
+                                registry=r)
         self.mqtt_connected = Gauge("outlet_hub_mqtt_connected", "1 when connected to the broker.",
                                     registry=r)
         self.menu_version = Gauge("outlet_hub_menu_version", "Master-data version cached here.",

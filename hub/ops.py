@@ -71,9 +71,15 @@ def refresh_paired_kitchens(ctx: HubContext) -> None:
         gauge.labels(label, "online").set(online[label])
 
 
+def refresh_tls_gauge(ctx: HubContext) -> None:
+    facts = ctx.lan_tls.facts if ctx.lan_tls is not None else None
+    ctx.metrics.tls_expiry.set(facts.not_after.timestamp() if facts is not None else 0)
+
+
 async def metrics(request: web.Request) -> web.Response:
     ctx = request.app[CTX]
     refresh_client_gauges(ctx)
+    refresh_tls_gauge(ctx)
     return web.Response(body=ctx.metrics.render(),
                         headers={"Content-Type": CONTENT_TYPE_LATEST})
 

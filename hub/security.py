@@ -25,7 +25,9 @@ from aiohttp import web
 from aiohttp.typedefs import Middleware
 
 from hub.config import HubConfig
+from hub.core.lan_tls import host_only as host_name
 from hub.core.ratelimit import KeyedBuckets
+from outlet_protocol.tls_names import mdns_name
 
 log = logging.getLogger(__name__)
 
@@ -67,21 +69,11 @@ def remote_allowed(remote: str | None, cfg: HubConfig) -> bool:
     return _in(remote, cfg.parsed_networks)
 
 
-def host_name(host: str) -> str:
-    """The name or address of a Host header value, without port, brackets or final dot."""
-    host = host.strip().lower()
-    if host.startswith("["):
-        return host[1:host.find("]")] if "]" in host else host
-    if host.count(":") == 1:
-        host = host.rsplit(":", 1)[0]
-    return host.rstrip(".")
-
-
 def own_host_names(cfg: HubConfig) -> frozenset[str]:
     """The names a browser may use for this hub, besides address literals and the host name."""
     names = {"localhost", *(h.lower().rstrip(".") for h in cfg.allowed_hosts)}
     if cfg.hub_id:
-        names |= {cfg.hub_id.lower(), f"{cfg.hub_id.lower()}.local"}
+        names |= {cfg.hub_id.lower(), f"{cfg.hub_id.lower()}.local", mdns_name(cfg.hub_id)}
     pinned = urlsplit(cfg.websocket_url).hostname if cfg.websocket_url else None
     if pinned:
         names.add(pinned.lower())

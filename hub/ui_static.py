@@ -38,6 +38,8 @@ def _serve(root: Path, relative: str) -> web.StreamResponse:
     headers = {"Cache-Control": "no-cache"}
     if target.suffix in (".js", ".mjs"):
         headers["Content-Type"] = "text/javascript; charset=utf-8"
+    elif target.suffix == ".webmanifest":
+        headers["Content-Type"] = "application/manifest+json"
     return web.FileResponse(target, headers=headers)
 
 

@@ -3,7 +3,7 @@
 // network fails. Orders and status (/api/…) are never answered from a cache: the menu is
 // kept by the page itself in IndexedDB, and order freshness matters more than speed.
 
-const CACHE = 'outlet-hub-shell-v3';
+const CACHE = 'outlet-hub-shell-v4';
 const SHELL = [
   '/', '/kiosk/', '/kitchen/', '/board/',
   '/shared/base.css', '/shared/dom.js', '/shared/idb.js', '/shared/backoff.js', '/shared/money.js',
@@ -17,8 +17,9 @@ const SHELL = [
   '/kitchen/kitchen.js', '/kitchen/kitchen-view.js', '/kitchen/kitchen-settings.js', '/kitchen/alerts.js', '/kitchen/printer-panel.js', '/kitchen/kitchen-keys.js', '/kitchen/sold-out-panel.js', '/kitchen/kitchen.css',
   '/board/board.js', '/board/board.css',
   '/status/status.js', '/status/status-model.js', '/status/status.css', '/status/screens.js', '/status/printers-card.js', '/status/today-card.js',
+  '/status/trust-card.js',
 ];
-const NEVER_CACHE = /^\/(api|ws|health|clients|metrics|emit)(\/|$)/;
+const NEVER_CACHE = /^\/(api|ws|health|clients|metrics|emit|trust|ca\.pem)(\/|$)/;
 const NETWORK_TIMEOUT_MS = 4000; // a hub that accepts but hangs must not freeze a reload
 
 // AbortSignal.timeout is Safari 16 / Chrome 103 (ui/shared/abort.js says why; a classic

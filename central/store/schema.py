@@ -246,3 +246,29 @@ hub_dead_letters = Table(
     Column("received_at", Float, nullable=False),
     UniqueConstraint("hub_id", "source", "key", name="uq_hub_dead_letters_hub_source_key"),
 )
+
+# HQ's private CA for outlet LANs (decision 1001): the certificate in clear, the key as
+# encrypted PKCS#8 (CENTRAL_PKI_KEY). One row is active; retired ones stay in the bundle
+# until they expire so hub certificates they signed keep verifying during a rotation.
+pki_authorities = Table(
+    "pki_authorities", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("fingerprint", String(64), nullable=False, unique=True),
+    Column("cert_pem", Text, nullable=False),
+    Column("sealed_key", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("not_after", Float, nullable=False),
+    Column("retired_at", Float, nullable=True),
+)
+
+# Every certificate issued to a hub: who holds which serial until when (audit, fleet view).
+pki_certificates = Table(
+    "pki_certificates", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("serial", String(40), nullable=False, unique=True),
+    Column("hub_id", String(64), nullable=False, index=True),
+    Column("authority_fingerprint", String(64), nullable=False),
+    Column("names", JSON, nullable=False),
+    Column("issued_at", Float, nullable=False),
+    Column("not_after", Float, nullable=False),
+)

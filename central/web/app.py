@@ -9,6 +9,7 @@ import signal
 import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -26,6 +27,7 @@ from central.store.dead_letters import DeadLetterStore
 from central.store.fleet import FleetStore
 from central.store.orders import OrderStore
 from central.store.pairing import PairingStore
+from central.store.pki import PkiStore
 from central.store.summary import SummaryStore
 from central.web import (
     admin_api,
@@ -37,6 +39,7 @@ from central.web import (
     orders_api,
     outlet_ws,
     pairing_api,
+    pki_api,
     summary_api,
 )
 from central.web.context import (
@@ -75,12 +78,19 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     engine = database.make_engine(cfg.database_url)
     await asyncio.to_thread(database.migrate, engine)
     accounts = AccountStore(engine)
+    pki = None
+    if cfg.pki_key:
+        pki = PkiStore(engine, cfg.pki_key, cfg.pki_domain)
+        fingerprint = await asyncio.to_thread(pki.ensure_authority, datetime.now(UTC))
+        log.info("LAN CA ready (sha256 %s)", fingerprint[:16])
+    else:
+        log.warning("CENTRAL_PKI_KEY is not set: no LAN CA, hubs serve plain HTTP only")
     app[STORES] = Stores(
         fleet=FleetStore(engine, cfg.hub_offline_after), accounts=accounts,
         catalog=CatalogStore(engine), orders=OrderStore(engine),
         display_secret=await asyncio.to_thread(accounts.secret, "display_token"),
         dead_letters=DeadLetterStore(engine), pairing=PairingStore(engine),
-        summary=SummaryStore(engine))
+        summary=SummaryStore(engine), pki=pki)
     log.info("database ready (%s)", engine.dialect.name)
     yield
     engine.dispose()
@@ -151,6 +161,7 @@ def build_app(cfg: CentralConfig) -> web.Application:
     app.cleanup_ctx.extend([executor_ctx, database_ctx, realtime_ctx, offline_sweep_ctx])
     app.add_routes(hub_api.routes)
     app.add_routes(pairing_api.routes)
+    app.add_routes(pki_api.routes)
     app.add_routes(admin_api.routes)
     app.add_routes(orders_api.routes)
     app.add_routes(summary_api.routes)

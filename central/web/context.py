@@ -24,6 +24,7 @@ from central.store.dead_letters import DeadLetterStore
 from central.store.fleet import FleetStore, HubPrincipal
 from central.store.orders import OrderStore
 from central.store.pairing import PairingStore
+from central.store.pki import PkiStore
 from central.store.summary import SummaryStore
 from hub.supervisor import Supervisor
 from outlet_protocol import fields
@@ -45,6 +46,8 @@ class Stores:
     dead_letters: DeadLetterStore
     pairing: PairingStore
     summary: SummaryStore
+    # The LAN CA (decision 1001); None when CENTRAL_PKI_KEY is not set.
+    pki: PkiStore | None = None
 
 
 @dataclass(frozen=True)

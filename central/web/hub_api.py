@@ -69,6 +69,8 @@ async def register(request: web.Request) -> web.Response:
     }
     if new_token is not None:
         answer["hub_token"] = new_token
+    if stores.pki is not None:
+        answer["ca_fingerprint"] = await db(stores.pki.active_fingerprint, now())
     return reply(answer)
 
 
@@ -85,8 +87,12 @@ async def heartbeat(request: web.Request) -> web.Response:
     if kitchens is not None:
         await request.app[BROADCASTER].publish([
             kitchen_status_event(hub, kitchens, hub_online=True, at=received)])
-    return reply({"server_time": iso(now()),
-                  "menu_version": await db(stores.catalog.current_version)})
+    answer: dict[str, Any] = {"server_time": iso(now()),
+                              "menu_version": await db(stores.catalog.current_version)}
+    if stores.pki is not None:
+        # The hub renews when its certificate is from another CA (a rotation) — decision 1001.
+        answer["ca_fingerprint"] = await db(stores.pki.active_fingerprint, now())
+    return reply(answer)
 
 
 @routes.post("/api/hubs/orders")

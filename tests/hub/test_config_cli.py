@@ -86,6 +86,8 @@ ENV_NAMES = [
     ("HUB_ID", "hub-kemang-01", "hub_id", "hub-kemang-01"),
     ("WS_PORT", "4101", "ws_port", 4101),
     ("HTTP_PORT", "4102", "http_port", 4102),
+    ("HUB_HTTPS_PORT", "4443", "https_port", 4443),
+    ("HUB_TLS_ENABLED", "off", "tls_enabled", False),
     ("HUB_BIND", "192.168.1.10", "bind", "192.168.1.10"),
     ("HUB_MQTT_URL", "mqtt://10.0.0.5:1884", "mqtt_url", "mqtt://10.0.0.5:1884"),
     ("HUB_CENTRAL_URL", "https://hq.example", "central_url", "https://hq.example"),
@@ -111,6 +113,7 @@ def test_each_documented_environment_variable_sets_its_key(name: str, raw: str, 
     ("http_port = 'eighty'\n", "http_port"),
     ("allowed_networks = ['10.0.0.0/33']\n", "allowed_networks"),
     ("mqtt_url = 'http://broker:1883'\n", "mqtt_url"),
+    ("https_port = 3001\n", "https_port"),
 ])
 def test_loader_errors_name_the_bad_key(tmp_path: Path, content: str, key: str) -> None:
     path = tmp_path / "bad.toml"

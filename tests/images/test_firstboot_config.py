@@ -12,6 +12,7 @@ from types import ModuleType
 
 import pytest
 
+from tests.support.ansible_local import run_local_play
 from tests.support.processes import ROOT
 
 FIRSTBOOT = ROOT / "images" / "rootfs" / "usr" / "lib" / "outlet-hub" / "firstboot"
@@ -105,12 +106,8 @@ def test_configure_writes_into_an_image_file_without_mounting(tmp_path: Path) ->
 
 def render_with_role(tmp_path: Path, variables: dict[str, object]) -> Path:
     """hub.toml as provisioning/firstboot.yml writes it: Ansible renders the role's template."""
-    import json
-    import shutil
-
     provisioning = ROOT / "provisioning"
-    (tmp_path / "vars.json").write_text(json.dumps(variables))
-    (tmp_path / "play.yml").write_text(f"""
+    run_local_play(tmp_path, f"""
 - hosts: localhost
   connection: local
   gather_facts: false
@@ -122,15 +119,7 @@ def render_with_role(tmp_path: Path, variables: dict[str, object]) -> Path:
         src: {provisioning}/roles/outlet_hub/templates/hub.toml.j2
         dest: {tmp_path}/ansible-hub.toml
         mode: "0600"
-""")
-    ansible = shutil.which("ansible-playbook", path=str(ROOT / ".venv" / "bin"))
-    assert ansible, "ansible-playbook in .venv (make provisioning-venv)"
-    out = subprocess.run([ansible, "-i", "localhost,", str(tmp_path / "play.yml"),
-                          "-e", f"@{tmp_path}/vars.json"],
-                         capture_output=True, text=True, check=False, cwd=tmp_path,
-                         env={"PATH": f"{ROOT / '.venv' / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path),
-                              "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-tmp")})
-    assert out.returncode == 0, out.stdout + out.stderr
+""", variables)
     return tmp_path / "ansible-hub.toml"
 
 

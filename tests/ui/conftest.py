@@ -93,8 +93,8 @@ def central_factory(tmp_path: Path, procs: list[Any]) -> Callable[..., Any]:
     """A real central on a free port with the demo food court and its admin; killed after the test."""
     from tests.support.processes import Central
 
-    def make() -> Any:
-        central = Central(tmp_path / "central")
+    def make(**env: str) -> Any:
+        central = Central(tmp_path / "central", env=env)
         procs.append(central)
         central.cli("migrate")
         central.cli("seed-demo")

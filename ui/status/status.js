@@ -7,6 +7,7 @@ import { levelOf, ageText, clientsByType, overall, enrollment, taskRows } from '
 import { printersCard } from './printers-card.js';
 import { timeoutSignal } from '../shared/abort.js';
 import { todayCard } from './today-card.js';
+import { trustCard } from './trust-card.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -49,6 +50,7 @@ async function refresh() {
       row('Last order rev', s.last_rev ?? health?.last_rev))),
     todayCard(s.today),
     printersCard(printers),
+    trustCard(s.tls),
     (s.reasons || []).length ? h('section.card.wide', { dataset: { testid: 'status-problems' } }, h('h2', {}, 'Problems'),
       h('ul', {}, s.reasons.map((r) => h('li', {}, r)))) : null,
     taskRows(s.tasks).length ? h('section.card', { dataset: { testid: 'status-tasks' } }, h('h2', {}, 'Background work'),
