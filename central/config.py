@@ -38,6 +38,9 @@ class CentralConfig:
     metrics_token_sha256: str | None = None
     # Peers whose X-Forwarded-For is believed (the reverse proxy); empty: nobody's.
     trusted_proxies: tuple[Network, ...] = ()
+    # Base64 Ed25519 public key of the release key: `release publish` refuses a bundle the
+    # hubs would refuse (decision 1101).
+    release_public_key: str = ""
 
 
 def _number(env: Mapping[str, str], name: str, default: float, *, integer: bool = False) -> Any:
@@ -73,6 +76,7 @@ def load(env: Mapping[str, str] | None = None, **flags: Any) -> CentralConfig:
         log_level=(env.get("CENTRAL_LOG_LEVEL") or "INFO").upper(),
         metrics_token_sha256=_metrics_token(env),
         trusted_proxies=_trusted_proxies(env),
+        release_public_key=env.get("CENTRAL_RELEASE_PUBLIC_KEY") or "",
     )
     return replace(cfg, **{k: v for k, v in flags.items() if v is not None})
 

@@ -9,6 +9,7 @@ enter through the same intake as local ones, deduplicated by uuid.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -16,7 +17,7 @@ import random
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -24,6 +25,7 @@ from hub.background import cancel_and_wait
 from hub.central_errors import STORE_FAULTS, CentralBadAnswer, CentralHTTPError, CentralRefused
 from hub.central_outbox import CentralOutbox, report_dead_letters
 from hub.context import HubContext
+from hub.core.updates import Target, parse_target
 from hub.dead_letters import DeadLetterBox
 from hub.discovery import advertised_addresses, websocket_url_for
 from hub.online_orders import OnlineOrders
@@ -39,6 +41,14 @@ MENU_KINDS = ("tenants", "categories", "products", "promotions", "printers")
 # there" (upgrade order: central first, but a hub must not degrade when that slipped).
 OPTIONAL_MENU_KINDS = frozenset({"printers"})
 __all__ = ["CentralBadAnswer", "CentralHTTPError", "CentralLink", "CentralRefused"]
+
+
+class UpdateAgent(Protocol):
+    """What the heartbeat needs from the updater (hub/updater.py)."""
+
+    def report(self) -> dict[str, Any]: ...
+
+    def offer(self, raw: Any) -> None: ...
 
 
 class CentralLink:
@@ -57,6 +67,10 @@ class CentralLink:
         self.dead_letters_wake = asyncio.Event()
         self.backoff = Backoff(initial=1.0, maximum=30.0)
         self.dead_letters = DeadLetterBox(ctx.store, ctx.metrics)
+        self.heartbeat_wake = asyncio.Event()
+        self.update_agent: UpdateAgent | None = None
+        # The release central's last heartbeat answer named (size and digest to download).
+        self.offered_update: Target | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -83,6 +97,14 @@ class CentralLink:
     # -- HTTP ------------------------------------------------------------------------------
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def auth_headers(self) -> dict[str, str]:
+        """The hub token header, for downloads that do not go through `_call`."""
+        return self._headers()
+
+    def wake_heartbeat(self) -> None:
+        """Send the next heartbeat now (an update state central should see at once)."""
+        self.heartbeat_wake.set()
 
     async def _call(self, method: str, path: str, body: Any = None,
                     params: dict[str, str] | None = None) -> Any:
@@ -178,10 +200,15 @@ class CentralLink:
             "last_rev": ctx.store.last_rev, "websocket_url": ctx.websocket_url,
             "addresses": ctx.addresses,
         }
+        if self.update_agent is not None:
+            body["update"] = self.update_agent.report()
         answer = await self._call("POST", "/api/hubs/heartbeat", body)
         if not isinstance(answer, dict):
             raise CentralBadAnswer("heartbeat: expected an object")
         self._note_menu_version(answer.get("menu_version"))
+        if self.update_agent is not None:
+            self.offered_update = parse_target(answer.get("update"))
+            self.update_agent.offer(answer.get("update"))
 
     def _addresses_changed(self) -> bool:
         current = advertised_addresses(self.ctx.cfg)
@@ -203,7 +230,10 @@ class CentralLink:
                 await self.heartbeat()
                 attempt = 0
                 self.ctx.state.set_problem("central heartbeat", "")
-                await asyncio.sleep(self.ctx.cfg.heartbeat_seconds)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.heartbeat_wake.wait(),
+                                           self.ctx.cfg.heartbeat_seconds)
+                self.heartbeat_wake.clear()
             except CentralRefused as exc:
                 log.error("central refused this hub: %s", exc)
                 if self.ctx.state.central != "unenrolled":

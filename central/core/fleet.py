@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from central.core.releases import parse_update_report
 from outlet_protocol import fields
 from outlet_protocol.errors import invalid
 
@@ -114,6 +115,7 @@ def parse_heartbeat(raw: Any) -> dict[str, Any]:
         "last_rev": _count(raw.get("last_rev"), "last_rev"),
         "websocket_url": websocket_url(ws) if ws else None,
         "addresses": _addresses(raw.get("addresses")) if "addresses" in raw else None,
+        "update": parse_update_report(raw.get("update")),
     }
 
 

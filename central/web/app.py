@@ -26,6 +26,7 @@ from central.store.dead_letters import DeadLetterStore
 from central.store.fleet import FleetStore
 from central.store.orders import OrderStore
 from central.store.pairing import PairingStore
+from central.store.releases import ReleaseStore
 from central.web import (
     admin_api,
     admin_panel,
@@ -36,6 +37,7 @@ from central.web import (
     orders_api,
     outlet_ws,
     pairing_api,
+    releases_api,
 )
 from central.web.context import (
     AUTH_CACHE,
@@ -77,7 +79,8 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         fleet=FleetStore(engine, cfg.hub_offline_after), accounts=accounts,
         catalog=CatalogStore(engine), orders=OrderStore(engine),
         display_secret=await asyncio.to_thread(accounts.secret, "display_token"),
-        dead_letters=DeadLetterStore(engine), pairing=PairingStore(engine))
+        dead_letters=DeadLetterStore(engine), pairing=PairingStore(engine),
+        releases=ReleaseStore(engine))
     log.info("database ready (%s)", engine.dialect.name)
     yield
     engine.dispose()
@@ -154,6 +157,7 @@ def build_app(cfg: CentralConfig) -> web.Application:
     app.add_routes(outlet_ws.routes)
     app.add_routes(ops.routes)
     app.add_routes(admin_panel.routes)
+    app.add_routes(releases_api.routes)
     return app
 
 

@@ -24,6 +24,7 @@ from central.web.context import (
     reply,
     require_hub,
 )
+from central.web.releases_api import target_for_hub
 from outlet_protocol.errors import ProtocolError
 from outlet_protocol.fields import iso
 
@@ -85,8 +86,12 @@ async def heartbeat(request: web.Request) -> web.Response:
     if kitchens is not None:
         await request.app[BROADCASTER].publish([
             kitchen_status_event(hub, kitchens, hub_online=True, at=received)])
-    return reply({"server_time": iso(now()),
-                  "menu_version": await db(stores.catalog.current_version)})
+    answer = {"server_time": iso(now()),
+              "menu_version": await db(stores.catalog.current_version)}
+    target = await target_for_hub(request, hub)
+    if target is not None:
+        answer["update"] = target
+    return reply(answer)
 
 
 @routes.post("/api/hubs/orders")
