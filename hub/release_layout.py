@@ -20,7 +20,9 @@ import os
 import shutil
 from pathlib import Path
 
-from hub.core.updates import UpdateRecord, valid_version
+from hub.core.updates import UpdateRecord
+from hub.sqlite_backup import fsync_path
+from outlet_protocol.versions import valid_version
 
 RECORD = "update.json"
 KEEP_RELEASES = 2
@@ -62,7 +64,7 @@ class Layout:
         tmp.unlink(missing_ok=True)
         os.symlink(target, tmp)
         os.replace(tmp, self.root / link)
-        fsync_dir(self.root)
+        fsync_path(self.root)
 
     def read_record(self, running: str) -> UpdateRecord:
         """The stored record; a missing or unreadable one is a fresh idle record on `running`."""
@@ -81,7 +83,7 @@ class Layout:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.root / RECORD)
-        fsync_dir(self.root)
+        fsync_path(self.root)
 
     def prune(self, keep: tuple[str, ...]) -> list[str]:
         """Remove releases and downloads other than `keep` (current and previous: two on disk)."""
@@ -95,11 +97,3 @@ class Layout:
                 path.unlink(missing_ok=True)
         return removed
 
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename in `path` durable."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -20,11 +20,12 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from outlet_protocol.versions import valid_version
 
 MAGIC = b"OUTLETHUB-BUNDLE-1\n"
 SIGNATURE_BYTES = 64
@@ -38,7 +39,6 @@ MAX_FILES = 5000
 # Files may only live under these folders: nothing lands outside the release directory.
 TOP_FOLDERS = ("wheelhouse", "ui")
 _PATH_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
-_VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+_-]{0,39}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -101,11 +101,6 @@ def verify(key: Ed25519PublicKey, signature: bytes, payload_sha256: bytes) -> No
         key.verify(signature, signed_message(payload_sha256))
     except InvalidSignature:
         raise BundleError("bundle signature does not match the release key") from None
-
-
-def valid_version(value: Any) -> bool:
-    """A version usable as a directory name under releases/."""
-    return isinstance(value, str) and bool(_VERSION.match(value)) and ".." not in value
 
 
 def safe_path(name: str) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -43,10 +44,25 @@ def keygen(out: Path) -> str:
     return bundle.public_key_text(key.public_key())
 
 
+# What the wheel is built from; copied first, so the build's build/ and *.egg-info never
+# land in the checkout (two builds at once, e.g. parallel tests, would share them).
+SOURCES = ("pyproject.toml", "README.md", "LICENSE", "hub", "central", "outlet_protocol", "ui")
+
+
 def build_wheelhouse(dest: Path, source: Path = ROOT) -> None:
     """The hub's wheel, its dependencies' wheels and pip's, as pip resolves them now."""
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(dest),
-                    str(source), "pip"], check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "src"
+        tree.mkdir()
+        for name in SOURCES:
+            src = source / name
+            if src.is_dir():
+                shutil.copytree(src, tree / name, ignore=shutil.ignore_patterns(
+                    "__pycache__", "tests", "node_modules"))
+            else:
+                shutil.copy2(src, tree / name)
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir",
+                        str(dest), str(tree), "pip"], check=True)
 
 
 def wheel_version(wheelhouse: Path) -> str:

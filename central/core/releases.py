@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from outlet_protocol import fields
-from outlet_protocol.bundle import valid_version
 from outlet_protocol.errors import invalid
+from outlet_protocol.versions import valid_version
 
 RINGS = ("canary", "percent", "all")
 UPDATE_STATES = ("idle", "downloading", "downloaded", "waiting_window", "installing",

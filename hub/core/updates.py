@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from outlet_protocol.outbox import Backoff
+from outlet_protocol.versions import valid_version
 
 
 class State(StrEnum):
@@ -51,12 +52,6 @@ DEFAULT_WINDOW = "02:00-05:00"
 DOWNLOAD_BACKOFF = Backoff(initial=5.0, maximum=3600.0)
 INSTALL_BACKOFF = Backoff(initial=60.0, maximum=1800.0)
 _WINDOW_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
-_VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+_-]{0,39}$")
-
-
-def valid_version(value: Any) -> bool:
-    """A release version: what may become a directory name under releases/ (no path parts)."""
-    return isinstance(value, str) and bool(_VERSION_RE.match(value)) and ".." not in value
 
 
 @dataclass(frozen=True)
