@@ -22,7 +22,7 @@ from pathlib import Path
 
 from hub.core.updates import UpdateRecord
 from hub.sqlite_backup import fsync_path
-from outlet_protocol.versions import valid_version
+from outlet_protocol.releases import valid_version
 
 RECORD = "update.json"
 KEEP_RELEASES = 2

@@ -25,7 +25,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from outlet_protocol.versions import valid_version
+from outlet_protocol.releases import valid_version
 
 MAGIC = b"OUTLETHUB-BUNDLE-1\n"
 SIGNATURE_BYTES = 64

@@ -14,11 +14,9 @@ from typing import Any
 
 from outlet_protocol import fields
 from outlet_protocol.errors import invalid
-from outlet_protocol.versions import valid_version
+from outlet_protocol.releases import UPDATE_STATES, valid_version
 
 RINGS = ("canary", "percent", "all")
-UPDATE_STATES = ("idle", "downloading", "downloaded", "waiting_window", "installing",
-                 "verifying", "done", "rolled_back", "failed")
 MAX_CANARIES = 500
 
 

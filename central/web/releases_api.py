@@ -12,7 +12,7 @@ from central.metrics import latest_hub_per_outlet
 from central.store.fleet import HubPrincipal
 from central.web.context import STORES, body_json, db, now, reply, require_admin, require_hub
 from outlet_protocol.errors import ProtocolError
-from outlet_protocol.versions import valid_version
+from outlet_protocol.releases import valid_version
 
 routes = web.RouteTableDef()
 _RANGE = re.compile(r"^bytes=(\d{1,12})-(\d{0,12})$")

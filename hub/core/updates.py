@@ -21,7 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from outlet_protocol.outbox import Backoff
-from outlet_protocol.versions import valid_version
+from outlet_protocol.releases import valid_version
 
 
 class State(StrEnum):

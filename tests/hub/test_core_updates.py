@@ -12,6 +12,7 @@ import pytest
 
 from hub.core import updates as u
 from hub.core.updates import State, Target, UpdateRecord, Window
+from outlet_protocol.releases import UPDATE_STATES
 
 NIGHT = datetime(2026, 12, 1, 3, 0)      # inside the default 02:00-05:00 window
 LUNCH = datetime(2026, 12, 1, 12, 30)
@@ -180,3 +181,7 @@ def test_malformed_targets_are_ignored(raw: object) -> None:
 def test_target_parses_force_only_when_true() -> None:
     t = u.parse_target({"version": "2.0", "generation": 3, "force": "yes"})
     assert t == Target("2.0", 3, False)
+
+
+def test_states_are_the_wire_states() -> None:
+    assert tuple(str(s) for s in State) == UPDATE_STATES

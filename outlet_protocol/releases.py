@@ -1,7 +1,9 @@
-"""Release version strings (decision 1101): what hub, central and bundles accept as a version.
+"""Hub releases on the wire (decision 1101): version strings and update states.
 
 A version becomes a directory name under the hub's releases/ and a URL path part at
 central, so it is a plain name: letters, digits and `.+_-`, at most 40, never `..`.
+The update states are what a hub reports in its heartbeat and what both sides' gauges
+label; hub/core/updates.py's `State` has exactly these (a test pins it).
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+UPDATE_STATES = ("idle", "downloading", "downloaded", "waiting_window", "installing",
+                 "verifying", "done", "rolled_back", "failed")
 _VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+_-]{0,39}$")
 
 
