@@ -4,6 +4,7 @@ import { h, mount } from '../shared/dom.js';
 import { AdminApi } from './admin-api.js';
 import { KINDS, editDialog, catalogTable } from './admin-forms.js';
 import { renderScreens } from './admin-screens.js';
+import { renderReleases } from './admin-releases.js';
 
 const $ = (id) => document.getElementById(id);
 const api = new AdminApi();
@@ -152,7 +153,7 @@ async function renderDeadLetters() {
 
 async function render() {
   const view = (location.hash || '#outlets').slice(1);
-  current = KINDS[view] || ['outlets', 'screens', 'dead-letters'].includes(view) ? view : 'outlets';
+  current = KINDS[view] || ['outlets', 'screens', 'dead-letters', 'releases'].includes(view) ? view : 'outlets';
   for (const a of $('nav').querySelectorAll('a')) a.classList.toggle('on', a.dataset.view === current);
   clearInterval(refreshTimer);
   try {
@@ -172,6 +173,13 @@ async function render() {
       refreshTimer = setInterval(() => { screens().catch(() => {}); }, 3000);
     } else if (current === 'dead-letters') {
       await renderDeadLetters();
+    } else if (current === 'releases') {
+      const releases = async () => {
+        $('view-title').textContent = 'Releases';
+        mount($('view-tools'));
+        await renderReleases(api, $('view'), (text, bad) => { flash(text, bad); releases().catch(() => {}); });
+      };
+      await releases();
     } else {
       await renderCatalog(current);
     }
