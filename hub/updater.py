@@ -63,7 +63,12 @@ class Updater:
         self.link = link
         self.layout = Layout(Path(ctx.cfg.update_root))
         self.window = Window.parse(ctx.cfg.update_window)
-        self.record = self.layout.read_record(ctx.version)
+        rec = self.layout.read_record(ctx.version)
+        if rec.current != ctx.version and rec.state != State.VERIFYING:
+            # Installed by other means (provisioning, a reflash): start over from what runs,
+            # remembering only what was refused.
+            rec = UpdateRecord(ctx.version, refused=rec.refused)
+        self.record = rec
         self.wake = asyncio.Event()
         self.restart = restart
         self.clock: Callable[[], float] = time.time
