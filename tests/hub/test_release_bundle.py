@@ -15,7 +15,7 @@ from hub.release_install import InstallError, check_space, install, read_manifes
 from hub.release_layout import Layout
 from outlet_protocol import bundle
 from outlet_protocol.bundle import BundleError, Manifest, sha256_hex
-from scripts.hub_bundle import build
+from tests.support.releases import stand_in_bundle
 
 KEY = Ed25519PrivateKey.generate()
 PUBLIC = bundle.public_key_text(KEY.public_key())
@@ -23,15 +23,7 @@ PUBLIC = bundle.public_key_text(KEY.public_key())
 
 @pytest.fixture
 def made(tmp_path: Path) -> Path:
-    house, ui = tmp_path / "wh", tmp_path / "ui"
-    house.mkdir()
-    (ui / "kitchen").mkdir(parents=True)
-    (house / "pip-26.0-py3-none-any.whl").write_bytes(b"not really pip")
-    (house / "outlet_hub-2.0-py3-none-any.whl").write_bytes(b"not really the hub")
-    (ui / "kitchen" / "index.html").write_text("<h1>kitchen</h1>")
-    (ui / "tests").mkdir()
-    (ui / "tests" / "x.test.mjs").write_text("left out")
-    return build(house, ui, KEY, tmp_path / "out", version="2.0", schema="0655")
+    return stand_in_bundle(tmp_path, KEY, "2.0")
 
 
 def payload_bundle(members: dict[str, bytes], files: dict[str, str], path: Path) -> Path:
@@ -54,7 +46,7 @@ def test_built_bundle_reads_back_its_manifest_without_ui_tests(made: Path) -> No
     assert manifest.version == "2.0"
     assert set(manifest.files) == {"wheelhouse/pip-26.0-py3-none-any.whl",
                                    "wheelhouse/outlet_hub-2.0-py3-none-any.whl",
-                                   "ui/kitchen/index.html"}
+                                   "ui/kitchen/index.html"}   # not ui/tests/
     assert manifest.files["ui/kitchen/index.html"] == sha256_hex(b"<h1>kitchen</h1>")
 
 

@@ -59,6 +59,20 @@ def restamp(wheel: Path, version: str, dest: Path, *, exits_at_start: bool = Fal
     return out
 
 
+def stand_in_bundle(tmp_path: Path, key: Ed25519PrivateKey, version: str = "2.0.0") -> Path:
+    """A correctly signed bundle whose wheels are stand-ins: enough for everything before
+    the venv (signature, manifest, unpacking, central's publish), built in milliseconds."""
+    house, ui = tmp_path / "wh", tmp_path / "ui"
+    house.mkdir()
+    (ui / "kitchen").mkdir(parents=True)
+    (house / "pip-26.0-py3-none-any.whl").write_bytes(b"stand-in pip")
+    (house / f"outlet_hub-{version}-py3-none-any.whl").write_bytes(b"stand-in hub")
+    (ui / "kitchen" / "index.html").write_text("<h1>kitchen</h1>")
+    (ui / "tests").mkdir()
+    (ui / "tests" / "x.test.mjs").write_text("left out of bundles")
+    return build(house, ui, key, tmp_path / "out", version=version, schema="0655")
+
+
 class ReleaseKit:
     """A release key, the module's wheelhouse and the bundles made from it."""
 

@@ -10,22 +10,9 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from outlet_protocol.bundle import public_key_text
-from scripts.hub_bundle import build
 from tests.support.processes import http_json
-from tests.ui.conftest import enroll_token
-
-ADMIN = ("demo", "demo-password-change-me")  # central.demo's admin
-
-
-def small_bundle(tmp_path: Path, key: Ed25519PrivateKey) -> Path:
-    """A signed bundle with stand-in wheels: central checks signature and manifest only."""
-    house, ui = tmp_path / "wh", tmp_path / "ui"
-    house.mkdir()
-    (ui / "kitchen").mkdir(parents=True)
-    (house / "pip-26.0-py3-none-any.whl").write_bytes(b"stand-in")
-    (house / "outlet_hub-2.0.0-py3-none-any.whl").write_bytes(b"stand-in")
-    (ui / "kitchen" / "index.html").write_text("<h1>kitchen</h1>")
-    return build(house, ui, key, tmp_path / "out", version="2.0.0", schema="0655")
+from tests.support.releases import stand_in_bundle
+from tests.ui.conftest import admin_signed_in, enroll_token
 
 
 def test_admin_assigns_a_release_to_a_canary_and_sees_the_hub_roll_it_back(
@@ -33,7 +20,7 @@ def test_admin_assigns_a_release_to_a_canary_and_sees_the_hub_roll_it_back(
         tmp_path: Path) -> None:
     central = central_factory()
     key = Ed25519PrivateKey.generate()
-    central.cli("release", "publish", str(small_bundle(tmp_path, key)),
+    central.cli("release", "publish", str(stand_in_bundle(tmp_path, key)),
                 "--public-key", public_key_text(key.public_key()))
     status, reg = http_json(f"{central.base}/api/hubs/register", "POST", {
         "hub_id": "hub-upd", "outlet_id": 1, "enrollment_token": enroll_token(central),
@@ -41,11 +28,7 @@ def test_admin_assigns_a_release_to_a_canary_and_sees_the_hub_roll_it_back(
     assert status == 200, reg
     hub_auth = {"Authorization": f"Bearer {reg['hub_token']}"}
 
-    admin = new_page(f"{central.base}/admin/", width=1440, height=900)
-    admin.fill('[data-testid="username"]', ADMIN[0])
-    admin.fill('[data-testid="password"]', ADMIN[1])
-    admin.click('[data-testid="login"]')
-    admin.wait_for_selector('[data-testid="outlet-row"]')
+    admin = admin_signed_in(new_page, central)
     admin.click('[data-testid="nav-releases"]')
     form = admin.wait_for_selector('[data-testid="rollout-form"]')
     assert "No rollout" in admin.inner_text('[data-testid="rollout-text"]')
