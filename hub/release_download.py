@@ -53,8 +53,11 @@ async def download(session: aiohttp.ClientSession, url: str, headers: dict[str, 
     if sha256:
         actual = await asyncio.to_thread(_file_sha256, part)
         if actual != sha256:
+            # Corrupted on the way (or mixed with another upload): start again from byte 0,
+            # later. Only a bad signature fails a release for good.
             part.unlink()
-            raise BundleError("downloaded bundle does not match the SHA-256 central announced")
+            raise DownloadError("downloaded bundle does not match the SHA-256 central "
+                                "announced; downloading it again")
     os.replace(part, final)
 
 
