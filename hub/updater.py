@@ -185,12 +185,19 @@ class Updater:
         self.layout.point("current", version)
 
     # -- the new version proves itself -------------------------------------------------------
+    def _healthy(self) -> bool:
+        """The release's own health: the database commits, no background task keeps failing,
+        central answers. Faults outside the release (a kitchen printer switched off for the
+        night, the MQTT broker) degrade /health too but must not roll a release back."""
+        body = health_body(self.ctx)
+        return (body["status"] != "down" and not self.ctx.supervisor.reasons()
+                and self.ctx.state.central == "ok")
+
     async def _verify(self) -> None:
-        """Until the deadline: /health ok, central link up, then the self-test order."""
+        """Until the deadline: healthy (`_healthy`), then the self-test order."""
         rec = self.record
         while not rules.verify_timed_out(rec, self.clock()):
-            body = health_body(self.ctx)
-            if body["status"] == "ok" and self.ctx.state.central == "ok":
+            if self._healthy():
                 try:
                     await self.ctx.intake.self_test()
                 except Exception as exc:  # any failure of the intake means: not verified
