@@ -63,7 +63,7 @@ def stand_in_bundle(tmp_path: Path, key: Ed25519PrivateKey, version: str = "2.0.
     """A correctly signed bundle whose wheels are stand-ins: enough for everything before
     the venv (signature, manifest, unpacking, central's publish), built in milliseconds."""
     house, ui = tmp_path / "wh", tmp_path / "ui"
-    house.mkdir()
+    house.mkdir(parents=True)
     (ui / "kitchen").mkdir(parents=True)
     (house / "pip-26.0-py3-none-any.whl").write_bytes(b"stand-in pip")
     (house / f"outlet_hub-{version}-py3-none-any.whl").write_bytes(b"stand-in hub")
