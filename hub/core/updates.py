@@ -152,10 +152,13 @@ class UpdateRecord:
 
 
 def on_target(rec: UpdateRecord, target: Target | None) -> UpdateRecord:
-    """Central named a release (or none): start downloading it, or keep what is going on."""
+    """Central named a release (or none): start downloading it, or keep what is going on.
+    Named none (rollout withdrawn, hub left the ring) or the running one: what has not
+    started installing is dropped; an install under way finishes and verifies."""
     if target is None or target.version == rec.current:
-        if target is not None and rec.state == State.WAITING_WINDOW:
-            return replace(rec, state=State.IDLE, target="")
+        if rec.state in (State.DOWNLOADING, State.DOWNLOADED, State.WAITING_WINDOW):
+            return replace(rec, state=State.IDLE, target="", attempts=0, retry_at=0.0,
+                           last_error="")
         return rec
     refused_at = rec.refused.get(target.version)
     if refused_at is not None and target.generation <= refused_at:

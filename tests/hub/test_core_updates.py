@@ -57,6 +57,14 @@ def test_target_equal_to_current_changes_nothing() -> None:
     assert u.on_target(rec, None) == rec
 
 
+def test_a_withdrawn_rollout_drops_what_has_not_started_installing() -> None:
+    waiting = u.install_decision(downloaded(), 0.0, LUNCH, WINDOW, open_orders=0)
+    assert u.on_target(waiting, None).state == State.IDLE
+    assert u.on_target(u.on_target(UpdateRecord("1.0"), Target("2.0")), None).state == State.IDLE
+    installing = replace(downloaded(), state=State.INSTALLING)
+    assert u.on_target(installing, None) == installing
+
+
 def test_download_failures_back_off_and_keep_trying() -> None:
     rec = u.on_target(UpdateRecord("1.0"), Target("2.0"))
     first = u.download_failed(rec, "connection reset", now=100.0, rand=0.5)
