@@ -41,8 +41,11 @@ def hq(kit: ReleaseKit, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ce
                          CENTRAL_RELEASE_PUBLIC_KEY=public_key_text(kit.key.public_key()))
     try:
         hq = CentralUnderTest(proc, proc.admin_token(), "sqlite")
-        for version, bad in (("1.0.1", False), ("1.0.2", True)):
-            proc.cli("release", "publish", str(kit.bundle(version, exits_at_start=bad)))
+        proc.cli("release", "publish", str(kit.bundle("1.0.1")))
+        # The bad one also changes the schema the old release cannot run on: hubs back up
+        # their database before switching, and the rollback puts it back.
+        proc.cli("release", "publish", str(kit.bundle("1.0.2", exits_at_start=True,
+                                                      backward_compatible=False)))
         yield hq
     finally:
         proc.kill()
@@ -143,8 +146,10 @@ def test_hub_refuses_a_foreign_bundle_waits_for_open_orders_updates_and_rolls_ba
     row = eventually(lambda: (r := outlet_row(hq, outlet))["state"] == "done" and r)
     assert (row["current_version"], row["target_version"]) == ("1.0.1", "1.0.1")
 
-    # 4. A bad N+2 (its hub exits at start), forced: three starts, then the launcher's
-    # guard switches back to N+1, which reports the rollback to central.
+    # 4. A bad N+2 (its hub exits at start, its schema not backward compatible), forced:
+    # the database is backed up before the switch; three starts, then the launcher's guard
+    # switches back to N+1, restores the backup with N+1's `outlet-hub restore`, and N+1
+    # reports the rollback to central.
     generation = assign(hq, "1.0.2", outlet, force=True)["rollout"]["generation"]
     row = eventually(lambda: (r := outlet_row(hq, outlet))["state"] == "rolled_back" and r,
                      timeout=120)
@@ -156,6 +161,11 @@ def test_hub_refuses_a_foreign_bundle_waits_for_open_orders_updates_and_rolls_ba
     assert "stopped 3 times" in body["update"]["last_error"]
     assert hub.log().count("bad release: exits at start") == 3
     assert sorted(p.name for p in hub.layout.releases.iterdir()) == ["1.0.1", "1.0.2"]
+    backups = list(hub.layout.backups.glob("pre-update-*.sqlite"))
+    assert len(backups) == 1
+    assert f"outlet-hub-launcher: restored {backups[0]}" in hub.log()
+    code, kept = http_json(f"{hub.base}/api/orders/{order['uuid']}")
+    assert code == 200 and kept["status"] == "completed", kept
 
     # 5. Not retried while central names it at the same generation: three heartbeats later
     # the hub still runs 1.0.1 and has not started 1.0.2 again.
