@@ -146,11 +146,13 @@ class Updater:
             self._save(rules.download_refused(rec, str(exc)))
             return
         except (DownloadError, InstallError, OSError) as exc:
-            self._save(rules.download_failed(rec, str(exc), self.clock(),
-                                             random.random()))  # noqa: S311
+            if self.record == rec:
+                self._save(rules.download_failed(rec, str(exc), self.clock(),
+                                                 random.random()))  # noqa: S311
             return
-        self._save(rules.downloaded(rec))
-        self.wake.set()
+        if self.record == rec:           # central named another release meanwhile: drop it
+            self._save(rules.downloaded(rec))
+            self.wake.set()
 
     async def _install(self, rec: UpdateRecord) -> None:
         path, cfg = self._bundle_path(rec.target), self.ctx.cfg

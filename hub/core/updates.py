@@ -163,8 +163,8 @@ def on_target(rec: UpdateRecord, target: Target | None) -> UpdateRecord:
     refused_at = rec.refused.get(target.version)
     if refused_at is not None and target.generation <= refused_at:
         return rec
-    if rec.state == State.VERIFYING:
-        return rec
+    if rec.state in (State.INSTALLING, State.VERIFYING):
+        return rec                       # finish (or roll back) what is under way first
     same = target.version == rec.target and target.generation == rec.generation
     if same and rec.state != State.FAILED:
         return replace(rec, force=target.force)

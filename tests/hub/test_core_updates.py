@@ -167,8 +167,10 @@ def test_a_rolled_back_release_is_not_retried_until_told() -> None:
     assert "2.0" not in again.refused
 
 
-def test_a_new_target_does_not_interrupt_verification() -> None:
-    rec = u.switched(replace(downloaded(), state=State.INSTALLING), now=0.0)
+def test_a_new_target_does_not_interrupt_installing_or_verification() -> None:
+    installing = replace(downloaded(), state=State.INSTALLING)
+    assert u.on_target(installing, Target("3.0", generation=2)) == installing
+    rec = u.switched(installing, now=0.0)
     assert u.on_target(rec, Target("3.0", generation=2)) == rec
 
 
