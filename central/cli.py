@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import hashlib
 import importlib.util
+import json
 import sys
 import time
 
@@ -89,6 +91,33 @@ def _pki_command(action: str, cfg: CentralConfig) -> int:
     return 0
 
 
+def _publish(args: argparse.Namespace, cfg: CentralConfig) -> int:
+    """Check the bundle as a hub will (signature, manifest), then store it."""
+    from pathlib import Path
+
+    from central.store.releases import ReleaseStore
+    from hub.release_install import read_manifest
+    from outlet_protocol.bundle import BundleError
+    from outlet_protocol.errors import ProtocolError
+    path = Path(args.bundle)
+    try:
+        manifest = read_manifest(path, args.public_key or cfg.release_public_key)
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            while chunk := fh.read(1024 * 1024):
+                digest.update(chunk)
+        with path.open("rb") as fh:
+            stored = ReleaseStore(_engine(cfg)).publish(
+                manifest.version, digest.hexdigest(), path.stat().st_size,
+                json.loads(manifest.to_bytes()), fh, time.time())
+    except (BundleError, ProtocolError, OSError) as exc:
+        print(f"outlet-central: release refused: {exc}", file=sys.stderr)
+        return 1
+    print(f"release {manifest.version} {'published' if stored else 'was already published'}"
+          f" ({path.stat().st_size} bytes, sha256 {digest.hexdigest()})")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="outlet-central", description=__doc__)
     p.add_argument("--version", action="version", version=__version__)
@@ -115,6 +144,11 @@ def _parser() -> argparse.ArgumentParser:
                          "keys with CENTRAL_PKI_NEW_KEY; show: print the CA bundle")
     rs = sub.add_parser("restore", help="replace the database with a backup (central stopped)")
     rs.add_argument("file", help="a file written by `outlet-central backup`")
+    rel = sub.add_parser("release", help="hub releases (decision 1101)")
+    rel_sub = rel.add_subparsers(dest="release_command", required=True)
+    pub = rel_sub.add_parser("publish", help="store a signed bundle made by `make hub-bundle`")
+    pub.add_argument("bundle", help="outlet-hub-<version>.bundle")
+    pub.add_argument("--public-key", help="overrides CENTRAL_RELEASE_PUBLIC_KEY")
     return p
 
 
@@ -179,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         return _pki_command(args.action, cfg)
     if args.command in ("backup", "restore"):
         return _backup_command(args, cfg)
+    if args.command == "release":
+        return _publish(args, cfg)
     if args.command == "seed-demo":
         from central.demo import seed_demo
         for line in seed_demo(_engine(cfg), cfg):

@@ -42,6 +42,9 @@ class CentralConfig:
     pki_key: str = field(default="", repr=False)
     # The operator's own domain for hub names (`hub-<slug>.<domain>`), besides `.local`.
     pki_domain: str = ""
+    # Base64 Ed25519 public key of the release key: `release publish` refuses a bundle the
+    # hubs would refuse (decision 1101).
+    release_public_key: str = ""
 
 
 def _number(env: Mapping[str, str], name: str, default: float, *, integer: bool = False) -> Any:
@@ -79,6 +82,7 @@ def load(env: Mapping[str, str] | None = None, **flags: Any) -> CentralConfig:
         trusted_proxies=_trusted_proxies(env),
         pki_key=_pki_key(env),
         pki_domain=_pki_domain(env),
+        release_public_key=env.get("CENTRAL_RELEASE_PUBLIC_KEY") or "",
     )
     return replace(cfg, **{k: v for k, v in flags.items() if v is not None})
 

@@ -17,6 +17,7 @@ from prometheus_client.registry import Collector
 
 from central import __version__
 from central.core import fleet
+from outlet_protocol.releases import UPDATE_STATES
 
 _HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -82,6 +83,12 @@ class FleetCollector(Collector):
                                  labels=["outlet_id"])
         clients = GaugeMetricFamily(p + "hub_clients", "Clients the hub reported, by type.",
                                     labels=["outlet_id", "client_type"])
+        version = GaugeMetricFamily(p + "hub_version_info",
+                                    "1 per outlet, labelled with the version its hub runs.",
+                                    labels=["outlet_id", "version"])
+        update = GaugeMetricFamily(p + "hub_update_state",
+                                   "1 for the update state the outlet's hub last reported.",
+                                   labels=["outlet_id", "state"])
         hubs = latest_hub_per_outlet(s.hubs)
         for o in s.outlets:
             oid = str(o.id)
@@ -101,11 +108,18 @@ class FleetCollector(Collector):
                 mqtt.add_metric([oid], 1 if beat["mqtt"] == "connected" else 0)
             for ctype in fleet.CLIENT_TYPES:
                 clients.add_metric([oid, ctype], float((beat.get("clients") or {}).get(ctype, 0)))
+            if beat.get("version"):
+                version.add_metric([oid, str(beat["version"])], 1)
+            if beat:
+                # A hub that reports no update (older than 1101, or updates off) is idle.
+                reported = (beat.get("update") or {}).get("state") or "idle"
+                for state in UPDATE_STATES:
+                    update.add_metric([oid, state], 1 if state == reported else 0)
         kitchens = paired_kitchens(s, hubs)
-        version = GaugeMetricFamily(p + "menu_version", "Current master-data version.")
-        version.add_metric([], s.menu_version)
+        menu = GaugeMetricFamily(p + "menu_version", "Current master-data version.")
+        menu.add_metric([], s.menu_version)
         yield from (info, has_hub, up, last, *per_outlet.values(), mqtt, clients, kitchens,
-                    version)
+                    menu, version, update)
 
 
 def paired_kitchens(s: FleetSnapshot, hubs: dict[int, Any]) -> GaugeMetricFamily:

@@ -218,11 +218,19 @@ async def _central_ctx(app: web.Application) -> AsyncIterator[None]:
     from hub.central_link import CentralLink
     from hub.pairing_link import PairingLink
     link = CentralLink(ctx)
+    update_tasks = []
+    if ctx.cfg.update_root:
+        from hub.updater import Updater
+        updater = Updater(ctx, link)
+        link.update_agent = updater
+        ctx.update_report = updater.report
+        update_tasks.append(ctx.supervisor.spawn("updates", updater.run))
     await link.start()
     screens = PairingLink(ctx, link)
     screens.start()
     yield
     await screens.stop()
+    await cancel_and_wait(update_tasks)
     await link.stop()
 
 

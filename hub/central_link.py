@@ -17,7 +17,7 @@ import random
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -25,6 +25,7 @@ from hub.background import cancel_and_wait
 from hub.central_errors import STORE_FAULTS, CentralBadAnswer, CentralHTTPError, CentralRefused
 from hub.central_outbox import CentralOutbox, report_dead_letters
 from hub.context import HubContext
+from hub.core.updates import Target, parse_target
 from hub.dead_letters import DeadLetterBox
 from hub.discovery import advertised_addresses, websocket_url_for
 from hub.lan_tls_renewal import CertificateRenewal
@@ -41,6 +42,14 @@ MENU_KINDS = ("tenants", "categories", "products", "promotions", "printers")
 # there" (upgrade order: central first, but a hub must not degrade when that slipped).
 OPTIONAL_MENU_KINDS = frozenset({"printers"})
 __all__ = ["CentralBadAnswer", "CentralHTTPError", "CentralLink", "CentralRefused"]
+
+
+class UpdateAgent(Protocol):
+    """What the heartbeat needs from the updater (hub/updater.py)."""
+
+    def report(self) -> dict[str, Any]: ...
+
+    def offer(self, raw: Any) -> None: ...
 
 
 class CentralLink:
@@ -60,6 +69,10 @@ class CentralLink:
         self.backoff = Backoff(initial=1.0, maximum=30.0)
         self.dead_letters = DeadLetterBox(ctx.store, ctx.metrics)
         self.certificate = CertificateRenewal(ctx, self._call)
+        self.heartbeat_wake = asyncio.Event()
+        self.update_agent: UpdateAgent | None = None
+        # The release central's last heartbeat answer named (size and digest to download).
+        self.offered_update: Target | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -86,6 +99,14 @@ class CentralLink:
     # -- HTTP ------------------------------------------------------------------------------
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def auth_headers(self) -> dict[str, str]:
+        """The hub token header, for downloads that do not go through `_call`."""
+        return self._headers()
+
+    def wake_heartbeat(self) -> None:
+        """Send the next heartbeat now (an update state central should see at once)."""
+        self.heartbeat_wake.set()
 
     async def _call(self, method: str, path: str, body: Any = None,
                     params: dict[str, str] | None = None) -> Any:
@@ -188,11 +209,16 @@ class CentralLink:
             # Leave it out rather than say "nothing is sold out": central keeps the last set,
             # and a store fault is the store's to report, not a central outage.
             log.warning("heartbeat without sold_out: %s", exc)
+        if self.update_agent is not None:
+            body["update"] = self.update_agent.report()
         answer = await self._call("POST", "/api/hubs/heartbeat", body)
         if not isinstance(answer, dict):
             raise CentralBadAnswer("heartbeat: expected an object")
         self._note_menu_version(answer.get("menu_version"))
         self.certificate.note(answer)
+        if self.update_agent is not None:
+            self.offered_update = parse_target(answer.get("update"))
+            self.update_agent.offer(answer.get("update"))
 
     def _addresses_changed(self) -> bool:
         current = advertised_addresses(self.ctx.cfg)
@@ -220,7 +246,10 @@ class CentralLink:
                 need_register = await self.certificate.check()
                 attempt = 0
                 self.ctx.state.set_problem("central heartbeat", "")
-                await asyncio.sleep(self.ctx.cfg.heartbeat_seconds)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.heartbeat_wake.wait(),
+                                           self.ctx.cfg.heartbeat_seconds)
+                self.heartbeat_wake.clear()
             except CentralRefused as exc:
                 log.error("central refused this hub: %s", exc)
                 if self.ctx.state.central != "unenrolled":

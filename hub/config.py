@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from hub.core.pins import hash_pin, is_pin_hash
+from hub.core.updates import Window
 from hub.printing.config import (
     LOCALES,
     PrinterConfig,
@@ -99,6 +100,15 @@ class HubConfig:
     printers: tuple[PrinterConfig, ...] = ()
     day_starts_at: str = "04:00"
     locale: str = "id"
+    # Fleet updates (decision 1101). `update_root` holds releases/<version>, the `current`
+    # and `previous` symlinks and update.json (/opt/outlet-hub in the image); empty turns
+    # updates off (a hub run from a checkout). `release_public_key` is base64 of the Ed25519
+    # key releases are signed with, set by provisioning; without it nothing is installed.
+    update_root: str = ""
+    update_window: str = "02:00-05:00"
+    release_public_key: str = ""
+    # How often the updater looks at window, kitchens and downloads; tests set 0.2.
+    update_tick_seconds: float = 20.0
 
     @property
     def mqtt_enabled(self) -> bool:
@@ -288,9 +298,29 @@ def validate(cfg: HubConfig) -> HubConfig:
         raise ConfigError(str(exc)) from None
     if cfg.locale not in LOCALES:
         raise ConfigError(f"locale: one of {', '.join(LOCALES)}")
+    try:
+        check_update_settings(cfg.update_window, cfg.release_public_key)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if not 0.05 <= cfg.update_tick_seconds <= 3600:
+        raise ConfigError("update_tick_seconds: between 0.05 and 3600")
     if len(cfg.hub_id) > 64 or any(c.isspace() for c in cfg.hub_id):
         raise ConfigError("hub_id: at most 64 characters, no spaces")
     return cfg
+
+
+def check_update_settings(window: str, public_key: str) -> None:
+    """Raise ValueError naming update_window or release_public_key when malformed."""
+    try:
+        Window.parse(window)
+    except ValueError as exc:
+        raise ValueError(f"update_window: {exc}") from None
+    if public_key:
+        from outlet_protocol.bundle import BundleError, load_public_key
+        try:
+            load_public_key(public_key)
+        except BundleError as exc:
+            raise ValueError(f"release_public_key: {exc}") from None
 
 
 HUB_ID_FILE = "hub_id"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +73,9 @@ class HubContext:
         if self.lan_tls is None:
             return {"state": "disabled"}, []
         return tls_health(self.cfg, self.lan_tls, self.https)
+    # The fleet update's `update` object for /health and the status page (hub/updater.py);
+    # None while updates are off (no update_root, no central).
+    update_report: Callable[[], dict[str, Any]] | None = None
 
     def ws_refused(self) -> bool:
         return bool(self.ws_refuse_flag) and os.path.exists(self.ws_refuse_flag)

@@ -34,4 +34,5 @@ def health_body(ctx: HubContext) -> dict[str, Any]:
         "last_id": ctx.store.last_id, "last_rev": ctx.store.last_rev,
         "menu_version": ctx.state.menu_version, "notice": ctx.cfg.notice or None,
         "tasks": ctx.supervisor.snapshot(), "tls": tls,
+        "update": ctx.update_report() if ctx.update_report is not None else None,
     }

@@ -20,11 +20,14 @@ from prometheus_client import (
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
+from hub.core.updates import State as UpdateState
+
 # Every supervised task (hub/app.py, central_link.py, mqtt_bridge.py): series exist at 0
 # from the start, so increase() sees the first restart and the contract test sees the name.
 TASKS = ("backlog", "retention", "checkpoint", "watchdog", "central-register", "central-outbox",
          "central-menu", "central-orders", "central-dead-letters", "mqtt-publisher",
-         "mqtt-health")
+         "mqtt-health", "updates")
+UPDATE_STATES = tuple(str(s) for s in UpdateState)
 DEAD_LETTER_KINDS = (("outbox", "http_400"), ("outbox", "http_413"), ("outbox", "invalid"),
                      ("outbox", "conflict"), ("online", "validation_failed"),
                      ("online", "conflict"))
@@ -121,6 +124,11 @@ class HubMetrics:
         self.clock = Gauge("outlet_hub_time_seconds", "The hub's clock, for skew checks.",
                            registry=r)
         self.clock.set_function(time.time)
+        # A StateSet: one series per state, 1 for the current one (alerts match a state name).
+        self.update_state = Gauge("outlet_hub_update_state",
+                                  "1 for the state this hub's software update is in.",
+                                  ["state"], registry=r)
+        self.set_update_state("idle")
         for task in TASKS:
             self.task_restarts.labels(task)
         for source, code in DEAD_LETTER_KINDS:
@@ -131,6 +139,11 @@ class HubMetrics:
         for t in ("pos", "kitchen", "display", "board", "device"):
             for transport in ("ws", "poll"):
                 self.clients.labels(t, transport).set(0)
+
+    def set_update_state(self, state: str) -> None:
+        """1 on `state`, 0 on every other update state."""
+        for name in UPDATE_STATES:
+            self.update_state.labels(name).set(1 if name == state else 0)
 
     def count_ws_message(self, kind: str) -> None:
         """Per-message counter with the label child cached (this runs for every frame in)."""

@@ -158,9 +158,10 @@ def draw_table(ax: Any, panel: dict[str, Any], prom: Prometheus, var: dict[str, 
     _style(ax, panel["title"])
     ax.axis("off")
     organize = next(t for t in panel["transformations"] if t["id"] == "organize")["options"]
-    names = organize["renameByName"]
+    names = organize.get("renameByName", {})
     rows: dict[str, dict[str, str]] = {}
     columns = ["outlet_id"]
+    label_columns: list[str] = []
     for target in panel["targets"]:
         column = names.get(f"Value #{target['refId']}", target["refId"])
         hidden = organize["excludeByName"].get(column, False)
@@ -168,6 +169,12 @@ def draw_table(ax: Any, panel: dict[str, Any], prom: Prometheus, var: dict[str, 
             row = rows.setdefault(sample["metric"].get("outlet_id", "?"), {})
             if "outlet_name" in sample["metric"]:
                 row["outlet_name"] = sample["metric"]["outlet_name"]
+            # Tables of label values (Releases by outlet: version, state) show the labels.
+            for key, text in sample["metric"].items():
+                if key not in ("__name__", "outlet_id", "outlet_name", "job", "instance"):
+                    row[key] = text
+                    if key not in label_columns:
+                        label_columns.append(key)
             if not hidden:
                 value = float(sample["value"][1])
                 if column == "Hub up":
@@ -178,7 +185,7 @@ def draw_table(ax: Any, panel: dict[str, Any], prom: Prometheus, var: dict[str, 
                     row[column] = f"{value:.1f}" if column == "Orders/min" else human(value, "")
         if not hidden:
             columns.append(column)
-    columns.insert(1, "outlet_name")
+    columns[1:1] = label_columns or ["outlet_name"]
     ordered = sorted(rows, key=lambda k: (len(k), k))
     cells = [[rows[k].get(c, k if c == "outlet_id" else "-") for c in columns] for k in ordered]
     if not cells:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from central.core.releases import parse_update_report
 from outlet_protocol import fields
 from outlet_protocol.errors import invalid
 
@@ -115,6 +116,7 @@ def parse_heartbeat(raw: Any) -> dict[str, Any]:
         "websocket_url": websocket_url(ws) if ws else None,
         "addresses": _addresses(raw.get("addresses")) if "addresses" in raw else None,
         "sold_out": _sold_out(raw["sold_out"]) if "sold_out" in raw else None,
+        "update": parse_update_report(raw.get("update")),
     }
 
 

@@ -290,8 +290,8 @@ class FleetStore:
             outs = list(conn.execute(select(outlets.c.id, outlets.c.name).order_by(outlets.c.id)))
             hub_rows = list(conn.execute(select(
                 hubs.c.hub_id, hubs.c.outlet_id, hubs.c.last_seen, hubs.c.last_heartbeat,
-                hubs.c.addresses, hubs.c.metrics_port, hubs.c.http_url, hubs.c.websocket_url)
-                .order_by(hubs.c.id)))
+                hubs.c.addresses, hubs.c.metrics_port, hubs.c.http_url, hubs.c.websocket_url,
+                hubs.c.version).order_by(hubs.c.id)))
         return outs, hub_rows
 
     def count_outlets(self) -> int:

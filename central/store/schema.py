@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -271,4 +272,37 @@ pki_certificates = Table(
     Column("names", JSON, nullable=False),
     Column("issued_at", Float, nullable=False),
     Column("not_after", Float, nullable=False),
+)
+
+# Hub releases (decision 1101): one row per published bundle, its bytes in 1 MiB chunks so
+# a Range request reads only what it needs and every central process serves the same file.
+hub_releases = Table(
+    "hub_releases", metadata,
+    Column("version", String(40), primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("manifest", JSON, nullable=False),
+    Column("chunk_size", Integer, nullable=False),
+    Column("published_at", Float, nullable=False),
+)
+
+hub_release_chunks = Table(
+    "hub_release_chunks", metadata,
+    Column("version", String(40), ForeignKey("hub_releases.version"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+)
+
+# The one rollout in force (id = 1): which release, which ring; generation bumps on change.
+release_rollout = Table(
+    "release_rollout", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", String(40), ForeignKey("hub_releases.version"), nullable=False),
+    Column("ring", String(10), nullable=False),
+    Column("canary_outlets", JSON, nullable=False),
+    Column("percentage", Integer, nullable=False),
+    Column("force", Boolean, nullable=False),
+    Column("generation", Integer, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Column("updated_by", String(100), nullable=False),
 )

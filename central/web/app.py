@@ -28,6 +28,7 @@ from central.store.fleet import FleetStore
 from central.store.orders import OrderStore
 from central.store.pairing import PairingStore
 from central.store.pki import PkiStore
+from central.store.releases import ReleaseStore
 from central.store.summary import SummaryStore
 from central.web import (
     admin_api,
@@ -40,6 +41,7 @@ from central.web import (
     outlet_ws,
     pairing_api,
     pki_api,
+    releases_api,
     summary_api,
 )
 from central.web.context import (
@@ -90,7 +92,7 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         catalog=CatalogStore(engine), orders=OrderStore(engine),
         display_secret=await asyncio.to_thread(accounts.secret, "display_token"),
         dead_letters=DeadLetterStore(engine), pairing=PairingStore(engine),
-        summary=SummaryStore(engine), pki=pki)
+        summary=SummaryStore(engine), pki=pki, releases=ReleaseStore(engine))
     log.info("database ready (%s)", engine.dialect.name)
     yield
     engine.dispose()
@@ -169,6 +171,7 @@ def build_app(cfg: CentralConfig) -> web.Application:
     app.add_routes(outlet_ws.routes)
     app.add_routes(ops.routes)
     app.add_routes(admin_panel.routes)
+    app.add_routes(releases_api.routes)
     return app
 
 

@@ -25,6 +25,7 @@ from central.store.fleet import FleetStore, HubPrincipal
 from central.store.orders import OrderStore
 from central.store.pairing import PairingStore
 from central.store.pki import PkiStore
+from central.store.releases import ReleaseStore
 from central.store.summary import SummaryStore
 from hub.supervisor import Supervisor
 from outlet_protocol import fields
@@ -46,6 +47,7 @@ class Stores:
     dead_letters: DeadLetterStore
     pairing: PairingStore
     summary: SummaryStore
+    releases: ReleaseStore
     # The LAN CA (decision 1001); None when CENTRAL_PKI_KEY is not set.
     pki: PkiStore | None = None
 

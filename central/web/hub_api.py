@@ -24,6 +24,7 @@ from central.web.context import (
     reply,
     require_hub,
 )
+from central.web.releases_api import target_for_hub
 from outlet_protocol.errors import ProtocolError
 from outlet_protocol.fields import iso
 
@@ -92,6 +93,9 @@ async def heartbeat(request: web.Request) -> web.Response:
     if stores.pki is not None:
         # The hub renews when its certificate is from another CA (a rotation) — decision 1001.
         answer["ca_fingerprint"] = await db(stores.pki.active_fingerprint, now())
+    target = await target_for_hub(request, hub)
+    if target is not None:
+        answer["update"] = target
     return reply(answer)
 
 

@@ -28,7 +28,7 @@ from hub.store import orders as _orders
 from hub.store.cursors import CursorWrites
 from hub.store.engine import MIGRATIONS, make_engine, migrate
 from hub.store.menu import MenuWrites
-from hub.store.orders import FeedCounters, OrderWrites
+from hub.store.orders import FeedCounters, OrderWrites, Rehearsed
 from hub.store.retention import Retention
 from hub.store.rows import (
     AckResult,
@@ -49,7 +49,7 @@ from outlet_protocol.errors import ProtocolError
 
 __all__ = [
     "MAX_BATCH", "MIGRATIONS", "AckResult", "Change", "CommitStats", "GroupCommitWriter",
-    "OrderStore", "StoreUnavailable", "SubmitResult", "UpdateResult", "make_engine", "migrate",
+    "OrderStore", "Rehearsed", "StoreUnavailable", "SubmitResult", "UpdateResult", "make_engine", "migrate",
     "row_to_json", "row_to_order",
 ]
 
@@ -68,7 +68,7 @@ class OrderStore:
         self.commit_observers: list[Callable[[CommitStats], None]] = []
         self.writer_engine = make_engine(path, pooled=False)
         self.writer: GroupCommitWriter[Change] = GroupCommitWriter(
-            self.writer_engine, expected=(ProtocolError,), on_open=self._on_writer_open,
+            self.writer_engine, expected=(ProtocolError, Rehearsed), on_open=self._on_writer_open,
             on_rollback=self.counters.catch_up, on_commit=self._on_commit)
         self.orders = OrderWrites(self.writer, self.counters)
         self.cursors = CursorWrites(self.writer)
@@ -152,6 +152,14 @@ class OrderStore:
     async def submit(self, order: dict[str, Any], fp: str, received_at: str) -> SubmitResult:
         """Store a validated order once; a retry gets the stored result, other content a conflict."""
         return await self.orders.submit(order, fp, received_at)
+
+    async def rehearse(self, order: dict[str, Any], fp: str, received_at: str) -> SubmitResult:
+        """`submit`'s insert, read back and rolled back: nothing committed, nothing fanned out."""
+        try:
+            await self.orders.rehearse(order, fp, received_at)
+        except Rehearsed as done:
+            return done.result
+        raise RuntimeError("rehearsal committed")  # pragma: no cover - rehearse always raises
 
     async def update_status(self, key: str, requested: str, *, reason: str | None,
                             by: str | None, now: str) -> UpdateResult:

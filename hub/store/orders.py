@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
@@ -44,6 +45,14 @@ _SINCE_REV_T = _SINCE_REV.where(_TENANT_MATCH)
 _SINCE_ID = select(orders).where(orders.c.id > bindparam("since")).order_by(orders.c.id)
 _SINCE_ID_T = _SINCE_ID.where(_TENANT_MATCH)
 MAX_ACKNOWLEDGERS = 50       # bounds `acknowledged_by`: a kiosk fleet, not every browser tab
+
+
+class Rehearsed(Exception):
+    """Raised by a rehearsal to roll its own savepoint back; carries what it would have stored."""
+
+    def __init__(self, result: SubmitResult) -> None:
+        super().__init__("rehearsal rolled back")
+        self.result = result
 
 
 class FeedCounters:
@@ -90,6 +99,32 @@ class OrderWrites:
     def submit(self, order: dict[str, Any], fp: str,
                received_at: str) -> asyncio.Future[SubmitResult]:
         """Store a validated order once; a retry gets the stored result, other content a conflict."""
+        return self.writer.submit(self._submit_op(order, fp, received_at))
+
+    def rehearse(self, order: dict[str, Any], fp: str,
+                 received_at: str) -> asyncio.Future[SubmitResult]:
+        """Run the very insert `submit` runs, read the row back, then roll it back alone:
+        the self-test a new release passes before it counts as installed (decision 1101).
+        Resolves with the Rehearsed error carrying the result; nothing is committed."""
+        insert = self._submit_op(order, fp, received_at)
+
+        counters = self.counters
+
+        def op(conn: Connection, changes: list[Change]) -> SubmitResult:
+            before = counters.last_id, counters.last_rev
+            try:
+                result = insert(conn, changes)
+            finally:
+                # The rolled-back row must not leave a gap in ids and revs.
+                counters.last_id, counters.last_rev = before
+            if find(conn, order["uuid"]) is None:
+                raise RuntimeError("the self-test order was not readable after its insert")
+            raise Rehearsed(result)
+
+        return self.writer.submit(op)
+
+    def _submit_op(self, order: dict[str, Any], fp: str,
+                   received_at: str) -> Callable[[Connection, list[Change]], SubmitResult]:
         counters = self.counters
 
         def op(conn: Connection, changes: list[Change]) -> SubmitResult:
@@ -116,7 +151,7 @@ class OrderWrites:
             changes.append(Change(rev, "created", stored, None, order["source"], received_at))
             return SubmitResult(stored, duplicate=False)
 
-        return self.writer.submit(op)
+        return op
 
     def update_status(self, key: str, requested: str, *, reason: str | None,
                       by: str | None, now: str) -> asyncio.Future[UpdateResult]:

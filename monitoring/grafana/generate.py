@@ -180,22 +180,15 @@ def _outlet_table() -> Panel:
         ("Orders/min", "outlet_id:outlet_hub_orders_received:rate5m * 60"),
         ("Menu version", "max by (outlet_id) (outlet_central_hub_menu_version)"),
     ]
-    queries = [Query(expr, instant=True, table=True) for _, expr in columns]
     rename = {f"Value #{chr(ord('A') + i)}": name for i, (name, _) in enumerate(columns)}
     rename["Value #A"] = "info"
-    return Panel(
-        "table", "Outlets", queries,
+    return _merged_table(
+        "Outlets", [expr for _, expr in columns],
         "Every outlet central knows, with its hub's last heartbeat facts. Orders/min needs "
         "the hub's own metrics (agent or VPN scrape).",
-        width=24, height=6,
-        transformations=[
-            {"id": "merge", "options": {}},
-            {"id": "organize", "options": {
-                "excludeByName": {"Time": True, "info": True},
-                "renameByName": rename,
-                "indexByName": {"outlet_id": 0, "outlet_name": 1}}},
-        ],
-        overrides=[
+        {"excludeByName": {"Time": True, "info": True}, "renameByName": rename,
+         "indexByName": {"outlet_id": 0, "outlet_name": 1}},
+        [
             {"matcher": {"id": "byName", "options": "Hub up"},
              "properties": [{"id": "mappings", "value": [{"type": "value", "options": {
                  "0": {"text": "DOWN", "color": "red"}, "1": {"text": "up", "color": "green"}}}]},
@@ -205,6 +198,36 @@ def _outlet_table() -> Panel:
             {"matcher": {"id": "byName", "options": "Orders/min"},
              "properties": [{"id": "decimals", "value": 1}]},
         ],
+    )
+
+
+def _merged_table(title: str, exprs: list[str], description: str, organize: dict[str, Any],
+                  overrides: list[dict[str, Any]]) -> Panel:
+    """A full-width table of instant queries merged on their labels, one row per outlet."""
+    return Panel(
+        "table", title, [Query(expr, instant=True, table=True) for expr in exprs], description,
+        width=24, height=6,
+        transformations=[{"id": "merge", "options": {}},
+                         {"id": "organize", "options": organize}],
+        overrides=overrides,
+    )
+
+
+def _releases_table() -> Panel:
+    """Decision 1101: which version each outlet runs and where its update stands."""
+    return _merged_table(
+        "Releases by outlet",
+        ["max by (outlet_id, version) (outlet_central_hub_version_info)",
+         "max by (outlet_id, state) (outlet_central_hub_update_state == 1)"],
+        "The version each hub runs and its update state (HubUpdateRolledBack and "
+        "HubUpdateStuck alert on it); the admin panel's Releases section has the last error.",
+        {"excludeByName": {"Time": True, "Value #A": True, "Value #B": True},
+         "indexByName": {"outlet_id": 0, "version": 1, "state": 2}},
+        [{"matcher": {"id": "byName", "options": "state"},
+          "properties": [{"id": "mappings", "value": [{"type": "value", "options": {
+              "rolled_back": {"color": "red"}, "failed": {"color": "red"},
+              "done": {"color": "green"}}}]},
+              {"id": "custom.cellOptions", "value": {"type": "color-background"}}]}],
     )
 
 
@@ -261,6 +284,12 @@ def fleet_overview() -> dash_m.Dashboard:
             "histogram_quantile(0.99, sum by (le, route) "
             "(rate(outlet_central_http_request_duration_seconds_bucket[$__rate_interval])))",
             "{{route}}")], "Central's HTTP latency as hubs and admins see it.", unit="s"),
+        stat("Updates rolled back or refused",
+             'count(outlet_central_hub_update_state{state=~"rolled_back|failed"} == 1) '
+             'or vector(0)',
+             "Hubs back on their previous release, or that refused a bundle (decision 1101).",
+             thresholds=[(None, "green"), (1, "red")], width=12),
+        _releases_table(),
         stat("Central version", "max by (version) (outlet_central_build_info)",
              "Software version central runs.", legend="{{version}}", width=12),
     ]

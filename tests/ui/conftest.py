@@ -106,3 +106,16 @@ def central_factory(tmp_path: Path, procs: list[Any]) -> Callable[..., Any]:
 
 def enroll_token(central: Any, outlet_id: int = 1) -> str:
     return str(central.cli("enroll", "--outlet", str(outlet_id)).strip().splitlines()[-1])
+
+
+ADMIN = ("demo", "demo-password-change-me")  # central.demo's admin
+
+
+def admin_signed_in(new_page: Callable[..., Any], central: Any) -> Any:
+    """The central admin panel in a wide page, signed in as the demo admin, outlets shown."""
+    admin = new_page(f"{central.base}/admin/", width=1440, height=900)
+    admin.fill('[data-testid="username"]', ADMIN[0])
+    admin.fill('[data-testid="password"]', ADMIN[1])
+    admin.click('[data-testid="login"]')
+    admin.wait_for_selector('[data-testid="outlet-row"]')
+    return admin

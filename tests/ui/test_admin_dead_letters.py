@@ -6,9 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.support.processes import http_json
-from tests.ui.conftest import enroll_token
-
-ADMIN = ("demo", "demo-password-change-me")  # central.demo's admin
+from tests.ui.conftest import admin_signed_in, enroll_token
 
 
 def test_admin_sees_set_aside_orders_with_the_reason(
@@ -28,11 +26,7 @@ def test_admin_sees_set_aside_orders_with_the_reason(
                              {"Authorization": f"Bearer {reg['hub_token']}"})
     assert status == 200 and body["stored"] == 1, body
 
-    admin = new_page(f"{central.base}/admin/", width=1440, height=900)
-    admin.fill('[data-testid="username"]', ADMIN[0])
-    admin.fill('[data-testid="password"]', ADMIN[1])
-    admin.click('[data-testid="login"]')
-    admin.wait_for_selector('[data-testid="outlet-row"]')
+    admin = admin_signed_in(new_page, central)
     admin.click('[data-testid="nav-dead-letters"]')
     row = admin.wait_for_selector('[data-testid="dead-letter-6f1c-too-big"]')
     text = row.inner_text()

@@ -5,6 +5,7 @@ import { AdminApi } from './admin-api.js';
 import { KINDS, editDialog, catalogTable } from './admin-forms.js';
 import { renderScreens } from './admin-screens.js';
 import { renderSummary } from './summary-view.js';
+import { renderReleases } from './admin-releases.js';
 
 const $ = (id) => document.getElementById(id);
 const api = new AdminApi();
@@ -179,7 +180,7 @@ async function renderDeadLetters() {
 
 async function render() {
   const view = (location.hash || '#outlets').slice(1);
-  current = KINDS[view] || ['outlets', 'screens', 'dead-letters', 'summary'].includes(view) ? view : 'outlets';
+  current = KINDS[view] || ['outlets', 'screens', 'dead-letters', 'summary', 'releases'].includes(view) ? view : 'outlets';
   for (const a of $('nav').querySelectorAll('a')) a.classList.toggle('on', a.dataset.view === current);
   clearInterval(refreshTimer);
   try {
@@ -202,6 +203,13 @@ async function render() {
         outlets: await api.outlets(), state: summaryState, flash });
     } else if (current === 'dead-letters') {
       await renderDeadLetters();
+    } else if (current === 'releases') {
+      const releases = async () => {
+        $('view-title').textContent = 'Releases';
+        mount($('view-tools'));
+        await renderReleases(api, $('view'), (text, bad) => { flash(text, bad); releases().catch(() => {}); });
+      };
+      await releases();
     } else {
       await renderCatalog(current);
     }

@@ -57,3 +57,24 @@ export function taskRows(tasks) {
     level: t.state === 'restarting' ? 'warn' : 'ok',
   }));
 }
+
+const UPDATE_TEXT = {
+  idle: 'up to date', downloading: 'downloading', downloaded: 'downloaded, waiting to install',
+  waiting_window: 'waiting for the update window', installing: 'installing',
+  verifying: 'checking the new version', done: 'updated', rolled_back: 'rolled back',
+  failed: 'failed',
+};
+
+/** Rows for the "Software update" card from /health's `update` (decision 1101); [] when off. */
+export function updateRows(health) {
+  const u = health?.update;
+  if (!u || typeof u !== 'object') return [];
+  const bad = u.state === 'rolled_back' || u.state === 'failed';
+  const rows = [
+    { name: 'Running', text: health.version || '—', level: bad ? 'warn' : 'ok' },
+    { name: 'Target', text: u.target || health.version || '—' },
+    { name: 'State', text: UPDATE_TEXT[u.state] || String(u.state), level: bad ? 'bad' : u.state === 'waiting_window' ? 'warn' : 'ok' },
+  ];
+  if (u.last_error) rows.push({ name: 'Why', text: String(u.last_error), level: bad ? 'bad' : 'warn' });
+  return rows;
+}

@@ -3,7 +3,7 @@
 
 import { h, mount } from '../shared/dom.js';
 import { render as renderScreens } from './screens.js';
-import { levelOf, ageText, clientsByType, overall, enrollment, taskRows } from './status-model.js';
+import { levelOf, ageText, clientsByType, overall, enrollment, taskRows, updateRows } from './status-model.js';
 import { printersCard } from './printers-card.js';
 import { timeoutSignal } from '../shared/abort.js';
 import { todayCard } from './today-card.js';
@@ -51,6 +51,8 @@ async function refresh() {
     todayCard(s.today),
     printersCard(printers),
     trustCard(s.tls),
+    updateRows(health).length ? h('section.card', { dataset: { testid: 'status-update' } }, h('h2', {}, 'Software update'),
+      h('dl.kv', {}, updateRows(health).map((r) => row(r.name, r.text, r.level)))) : null,
     (s.reasons || []).length ? h('section.card.wide', { dataset: { testid: 'status-problems' } }, h('h2', {}, 'Problems'),
       h('ul', {}, s.reasons.map((r) => h('li', {}, r)))) : null,
     taskRows(s.tasks).length ? h('section.card', { dataset: { testid: 'status-tasks' } }, h('h2', {}, 'Background work'),
