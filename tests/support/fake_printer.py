@@ -31,8 +31,10 @@ class FakePrinter:
         self.port = int(self.sock.getsockname()[1])
         self.mode = "online"
         self.jobs: list[bytes] = []
+        self._order: list[tuple[int, bytes]] = []
         self.queries = 0
         self._lock = threading.Lock()
+        self._arrivals = 0   # paper order: when a job's first bytes arrived, not when it closed
         self._stop = False
         self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
@@ -62,6 +64,7 @@ class FakePrinter:
 
     def _serve(self, conn: socket.socket) -> None:
         data = bytearray()
+        arrived: int | None = None
         conn.settimeout(10)
         with conn:
             while True:
@@ -72,6 +75,10 @@ class FakePrinter:
                 if not chunk:
                     break
                 data += chunk
+                if arrived is None and _QUERY.sub(b"", chunk):
+                    with self._lock:
+                        self._arrivals += 1
+                        arrived = self._arrivals
                 # Answer every complete query in what arrived (status is real time on ESC/POS).
                 for m in _QUERY.finditer(chunk):
                     self.queries += 1
@@ -81,8 +88,12 @@ class FakePrinter:
                         break
         ticket = _QUERY.sub(b"", bytes(data))
         if ticket and self.mode == "online":
+            # A real printer prints bytes as they arrive; this thread may only get to run
+            # after the next connection's thread under load, so place the job by arrival.
             with self._lock:
-                self.jobs.append(ticket)
+                self._order.append((arrived or self._arrivals + 1, ticket))
+                self._order.sort(key=lambda pair: pair[0])
+                self.jobs[:] = [job for _, job in self._order]
 
     def texts(self) -> list[str]:
         """Each job as readable text: ESC/POS commands stripped, QR payload kept."""
