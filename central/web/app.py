@@ -17,6 +17,7 @@ from aiohttp.web_request import BaseRequest
 from central.config import CentralConfig
 from central.core import fleet
 from central.core.credentials import FailureThrottle
+from central.heartbeat_writer import HeartbeatWriter
 from central.metrics import CentralMetrics
 from central.realtime import Broadcaster
 from central.store import database
@@ -41,6 +42,7 @@ from central.web.context import (
     AUTH_CACHE,
     BROADCASTER,
     CONFIG,
+    HEARTBEATS,
     METRICS,
     STORES,
     SUPERVISOR,
@@ -126,6 +128,18 @@ async def offline_sweep_ctx(app: web.Application) -> AsyncIterator[None]:
     await cancel_and_wait([task])
 
 
+async def heartbeat_writer_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The batch writer for heartbeats (docs/decisions/0710), supervised like the sweep."""
+    stores = app[STORES]
+    writer = HeartbeatWriter(stores.fleet.write_heartbeats, stores.catalog.current_version,
+                             on_batch=app[METRICS].heartbeat_batch.observe)
+    app[HEARTBEATS] = writer
+    task = app[SUPERVISOR].spawn("central-heartbeat-writer", writer.run)
+    yield
+    await cancel_and_wait([task])
+    writer.fail_pending()
+
+
 async def executor_ctx(app: web.Application) -> AsyncIterator[None]:
     """Worker threads for database calls, sized to the connection pool (10 + 10 overflow)."""
     pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="central-db")
@@ -145,7 +159,8 @@ def build_app(cfg: CentralConfig) -> web.Application:
         on_restart=lambda task: metrics.task_restarts.labels(task).inc())
     app[THROTTLE] = FailureThrottle(cfg.auth_failure_limit, cfg.auth_failure_window)
     app[AUTH_CACHE] = {}
-    app.cleanup_ctx.extend([executor_ctx, database_ctx, realtime_ctx, offline_sweep_ctx])
+    app.cleanup_ctx.extend([executor_ctx, database_ctx, realtime_ctx, offline_sweep_ctx,
+                             heartbeat_writer_ctx])
     app.add_routes(hub_api.routes)
     app.add_routes(pairing_api.routes)
     app.add_routes(admin_api.routes)
