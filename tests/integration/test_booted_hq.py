@@ -59,11 +59,8 @@ def role_env(tmp: Path, database_url: str) -> dict[str, str]:
 
 @pytest.fixture
 def lab() -> Iterator[NetnsLab]:
-    netns = NetnsLab()
-    try:
+    with NetnsLab() as netns:
         yield netns
-    finally:
-        netns.cleanup()
 
 
 @pytest.fixture
