@@ -38,6 +38,11 @@ class CentralConfig:
     metrics_token_sha256: str | None = None
     # Peers whose X-Forwarded-For is believed (the reverse proxy); empty: nobody's.
     trusted_proxies: tuple[Network, ...] = ()
+    # Hubs' uploaded backups (PUT /api/hubs/backup): where, how big one may be, how many
+    # per hub. A hub keeping 30 days of a busy stall's orders is ~20 MB; 256 MiB is headroom.
+    hub_backup_dir: Path = Path("var/central/hub-backups")
+    hub_backup_max_bytes: int = 256 * 1024 * 1024
+    hub_backup_keep: int = 3
 
 
 def _number(env: Mapping[str, str], name: str, default: float, *, integer: bool = False) -> Any:
@@ -73,6 +78,11 @@ def load(env: Mapping[str, str] | None = None, **flags: Any) -> CentralConfig:
         log_level=(env.get("CENTRAL_LOG_LEVEL") or "INFO").upper(),
         metrics_token_sha256=_metrics_token(env),
         trusted_proxies=_trusted_proxies(env),
+        hub_backup_dir=Path(env.get("CENTRAL_HUB_BACKUP_DIR") or Path(
+            env.get("CENTRAL_DATA_DIR") or "var/central") / "hub-backups"),
+        hub_backup_max_bytes=_number(env, "CENTRAL_HUB_BACKUP_MAX_BYTES", 256 * 1024 * 1024,
+                                     integer=True),
+        hub_backup_keep=_number(env, "CENTRAL_HUB_BACKUP_KEEP", 3, integer=True),
     )
     return replace(cfg, **{k: v for k, v in flags.items() if v is not None})
 

@@ -30,6 +30,7 @@ from central.store.pairing import PairingStore
 from central.web import (
     admin_api,
     admin_panel,
+    backup_api,
     cors,
     hub_api,
     menu_api,
@@ -163,6 +164,7 @@ def build_app(cfg: CentralConfig) -> web.Application:
                              heartbeat_writer_ctx])
     app.add_routes(hub_api.routes)
     app.add_routes(pairing_api.routes)
+    app.add_routes(backup_api.routes)
     app.add_routes(admin_api.routes)
     app.add_routes(orders_api.routes)
     app.add_routes(menu_api.menu_routes())
