@@ -175,7 +175,11 @@ def cpu_seconds(procs: list[psutil.Process]) -> float:
     """User + system CPU of `procs` and their children (nginx workers, PostgreSQL backends)."""
     total = 0.0
     for p in procs:
-        for q in [p, *p.children(recursive=True)]:
+        try:
+            family = [p, *p.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+        for q in family:
             try:
                 times = q.cpu_times()
                 total += times.user + times.system
@@ -185,8 +189,48 @@ def cpu_seconds(procs: list[psutil.Process]) -> float:
 
 
 def postgres_procs() -> list[psutil.Process]:
-    """PostgreSQL's server processes on this machine (its CPU belongs to the bench too)."""
-    return [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
+    """PostgreSQL's postmaster (its backends are its children; a backend that exits during
+    the run takes its CPU along, so this is a floor)."""
+    out = []
+    for p in psutil.process_iter(["name"]):
+        try:
+            if p.info["name"] == "postgres" and p.parent() is not None \
+                    and p.parent().name() != "postgres":
+                out.append(p)
+        except psutil.NoSuchProcess:
+            continue
+    return out
+
+
+def server_view(texts: list[str]) -> dict[str, Any]:
+    """From central's own /metrics (summed over processes): the heartbeat handler's time as
+    central saw it (bucket bounds, so "p99 <= X s") and the mean heartbeat batch size. It
+    excludes the client's own scheduling delay, which on a loaded machine is most of a tail."""
+    buckets: dict[float, float] = {}
+    batch_sum = batch_count = 0.0
+    for text in texts:
+        for line in text.splitlines():
+            name, _, value = line.rpartition(" ")
+            if name.startswith("outlet_central_http_request_duration_seconds_bucket{") \
+                    and 'route="/api/hubs/heartbeat"' in name and 'method="POST"' in name:
+                le = name.split('le="')[1].split('"')[0]
+                bound = float("inf") if le == "+Inf" else float(le)
+                buckets[bound] = buckets.get(bound, 0.0) + float(value)
+            elif name == "outlet_central_heartbeat_batch_size_sum":
+                batch_sum += float(value)
+            elif name == "outlet_central_heartbeat_batch_size_count":
+                batch_count += float(value)
+    total = buckets.get(float("inf"), 0.0)
+
+    def upper(q: float) -> float | None:
+        for bound in sorted(buckets):
+            if total and buckets[bound] >= q * total:
+                return bound
+        return None
+    return {"heartbeats_handled": int(total), "heartbeat_p50_le_seconds": upper(0.5),
+            "heartbeat_p99_le_seconds": upper(0.99),
+            "heartbeat_batches": int(batch_count),
+            "heartbeat_batch_mean": round(batch_sum / batch_count, 1) if batch_count else None}
 
 
 async def bench_fleet(c: Client, procs: dict[str, list[psutil.Process]], hubs: int, interval: float,
@@ -298,6 +342,11 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             if "fleet" in only:
                 result["fleet"] = await bench_fleet(c, procs, args.hubs, args.interval,
                                                     args.fleet_seconds, args.lunch_rate)
+                texts = []
+                for proc in centrals:
+                    async with http.get(proc.base + "/metrics") as resp:
+                        texts.append(await resp.text())
+                result["fleet"]["central_view"] = server_view(texts)
     finally:
         if proxy is not None:
             proxy.kill()
