@@ -62,6 +62,17 @@ class Client:
     def __init__(self, base: str, http: aiohttp.ClientSession, admin: str) -> None:
         self.base, self.http, self.admin = base, http, admin
 
+    async def attempt(self, method: str, path: str, body: Any, token: str,
+                      failures: dict[str, int]) -> int:
+        """A fleet request that counts a transport failure (timeout, reset) instead of
+        ending the run; returns the status, 0 for a transport failure."""
+        try:
+            status, _ = await self.call(method, path, body, token)
+            return status
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            failures[type(exc).__name__] = failures.get(type(exc).__name__, 0) + 1
+            return 0
+
     async def call(self, method: str, path: str, body: Any = None,
                    token: str | None = None) -> tuple[int, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -246,6 +257,7 @@ async def bench_fleet(c: Client, procs: dict[str, list[psutil.Process]], hubs: i
     beat_lat: list[float] = []
     order_lat: list[float] = []
     errors = 0
+    failures: dict[str, int] = {}
     deadline = time.monotonic() + seconds
 
     async def hub(i: int) -> None:
@@ -259,21 +271,21 @@ async def bench_fleet(c: Client, procs: dict[str, list[psutil.Process]], hubs: i
             now = time.monotonic()
             if now >= next_beat:
                 t = time.perf_counter()
-                status, _ = await c.call("POST", "/api/hubs/heartbeat", {
+                status = await c.attempt("POST", "/api/hubs/heartbeat", {
                     "hub_id": f"fleet-{outlets[i]}", "version": "bench",
                     "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     "uptime_seconds": 100, "clients": {"kitchen": 2, "pos": 1, "display": 1},
                     "kitchens_connected": 2, "outbox_pending": 0, "mqtt": "connected",
                     "oldest_unsynced_age_seconds": 0, "menu_version": 1, "last_rev": n},
-                    tokens[i])
+                    tokens[i], failures)
                 beat_lat.append(time.perf_counter() - t)
                 errors += status != 200
                 next_beat += interval
             if now >= next_order:
                 n += 1
                 t = time.perf_counter()
-                status, _ = await c.call("POST", "/api/hubs/orders", {"orders": [
-                    make_order(f"fleet{i}", n, outlets[i])]}, tokens[i])
+                status = await c.attempt("POST", "/api/hubs/orders", {"orders": [
+                    make_order(f"fleet{i}", n, outlets[i])]}, tokens[i], failures)
                 order_lat.append(time.perf_counter() - t)
                 errors += status != 200
                 next_order += order_gap
@@ -291,6 +303,7 @@ async def bench_fleet(c: Client, procs: dict[str, list[psutil.Process]], hubs: i
     return {"hubs": hubs, "heartbeat_interval_s": interval, "seconds": round(wall, 1),
             "orders_per_hub_per_minute": orders_per_hub_per_minute,
             "requests_per_second": round(rps, 1), "errors": errors,
+            "transport_failures": failures,
             "heartbeat_p50_ms": pct(beat_lat, 0.5), "heartbeat_p99_ms": pct(beat_lat, 0.99),
             "order_p50_ms": pct(order_lat, 0.5), "order_p99_ms": pct(order_lat, 0.99),
             "heartbeats": len(beat_lat), "orders": len(order_lat),
@@ -320,6 +333,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                                           "platform": platform.platform()},
                               "database": "postgresql", "started": time.strftime("%FT%TZ"),
                               "central_processes": args.processes,
+                              "client_connections": args.connections or "unbounded",
                               "proxy": "nginx (reverse_proxy role), HTTPS" if proxy else None}
     try:
         admin = centrals[0].admin_token()
@@ -327,7 +341,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         tls: ssl.SSLContext | bool = True
         if proxy is not None:
             tls = ssl.create_default_context(cafile=str(proxy.cert))
-        conn = aiohttp.TCPConnector(limit=0, ssl=tls)
+        # --connections bounds the client's pool (a real hub holds one keep-alive connection;
+        # thousands of TLS handshakes at once from one Python process measure the client).
+        conn = aiohttp.TCPConnector(limit=args.connections, ssl=tls)
         async with aiohttp.ClientSession(connector=conn) as http:
             c = Client(proxy.base if proxy else centrals[0].base, http, admin)
             procs = {"central": [psutil.Process(p.proc.pid if p.proc else 0) for p in centrals]}
@@ -373,6 +389,8 @@ def main() -> None:
     p.add_argument("--processes", type=int, default=1, help="central processes on one database")
     p.add_argument("--proxy", action="store_true",
                    help="put the role's nginx (HTTPS) in front of the processes")
+    p.add_argument("--connections", type=int, default=0,
+                   help="client connection pool size (0: one per concurrent request)")
     p.add_argument("--workdir", default="var/bench-central")
     p.add_argument("--out", help="also write the JSON here")
     args = p.parse_args()
