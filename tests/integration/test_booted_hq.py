@@ -20,9 +20,10 @@ import pytest
 
 from tests.central.conftest import PgDatabase, require_postgres
 from tests.integration.conftest import eventually
-from tests.support.hq_proxy import HqProxy, render_role_template
+from tests.support.hq_proxy import HqProxy
 from tests.support.netns import CLIENT_SCRIPT, Link, NetnsLab
 from tests.support.processes import Central, Hub, http_json, wait_for_port
+from tests.support.role_templates import render_role_template
 
 METRICS_TOKEN = "booted-hq-metrics-token-0123456789"
 
@@ -45,11 +46,10 @@ def https_json(url: str, cafile: Path, method: str = "GET", body: Any = None,
 
 def role_env(tmp: Path, database_url: str) -> dict[str, str]:
     """central.env as the outlet_central role renders it (test database and paths)."""
-    text = render_role_template("outlet_central", "central.env.j2", {
-        "outlet_central_database_url": database_url,
-        "outlet_central_data_dir": str(tmp / "central-data"),
-        "outlet_central_metrics_token": METRICS_TOKEN,
-        "outlet_central_auth_failure_limit": 3})
+    text = render_role_template(
+        "outlet_central", "central.env.j2", outlet_central_database_url=database_url,
+        outlet_central_data_dir=str(tmp / "central-data"),
+        outlet_central_metrics_token=METRICS_TOKEN, outlet_central_auth_failure_limit=3)
     env = dict(line.split("=", 1) for line in text.splitlines()
                if line and not line.startswith("#"))
     assert env["CENTRAL_TRUSTED_PROXIES"] == "127.0.0.1/32,::1/128"   # the role's default

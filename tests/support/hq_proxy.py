@@ -9,36 +9,12 @@ is self-signed the way the role's tls.yml makes it, so a hub can pin it as its H
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-import jinja2
-import yaml
+from tests.support.processes import Process, free_port, wait_for_port
+from tests.support.role_templates import render_role_template
 
-from tests.support.processes import ROOT, Process, free_port, wait_for_port
-
-ROLES = ROOT / "provisioning" / "roles"
-
-
-def _comment(text: str) -> str:
-    return "\n".join(f"# {line}" for line in text.splitlines())
-
-
-def render_role_template(role: str, template: str, overrides: Mapping[str, Any]) -> str:
-    """A role's template with its defaults, `overrides` on top (as Ansible would layer them)."""
-    defaults = yaml.safe_load((ROLES / role / "defaults" / "main.yml").read_text()) or {}
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(ROLES / role / "templates")),
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    env.filters["comment"] = _comment
-    values: dict[str, Any] = {"ansible_managed": "Ansible managed (rendered by a test)",
-                              "inventory_hostname": "hq.test", "playbook_dir": str(ROOT)}
-    values |= defaults | dict(overrides)
-    # Defaults refer to each other ("{{ reverse_proxy_tls_dir }}/server.crt"): resolve them.
-    for _ in range(3):
-        values = {k: env.from_string(v).render(values) if isinstance(v, str) and "{{" in v
-                  else v for k, v in values.items()}
-    return env.get_template(template).render(values)
+__all__ = ["HqProxy", "render_role_template", "self_signed"]
 
 
 def self_signed(directory: Path, name: str, addresses: list[str]) -> tuple[Path, Path]:
@@ -63,11 +39,12 @@ class HqProxy(Process):
         self.http_port, self.https_port = free_port(), free_port()
         self.cert, self.key = self_signed(workdir / "tls", server_name,
                                           ["127.0.0.1", *(addresses or [])])
-        site = render_role_template("reverse_proxy", "outlet-central.conf.j2", {
-            "reverse_proxy_server_name": server_name, "reverse_proxy_upstreams": upstreams,
-            "reverse_proxy_http_port": f"{listen}{self.http_port}",
-            "reverse_proxy_https_port": f"{listen}{self.https_port}",
-            "reverse_proxy_tls_cert": str(self.cert), "reverse_proxy_tls_key": str(self.key)})
+        site = render_role_template(
+            "reverse_proxy", "outlet-central.conf.j2",
+            reverse_proxy_server_name=server_name, reverse_proxy_upstreams=upstreams,
+            reverse_proxy_http_port=f"{listen}{self.http_port}",
+            reverse_proxy_https_port=f"{listen}{self.https_port}",
+            reverse_proxy_tls_cert=str(self.cert), reverse_proxy_tls_key=str(self.key))
         if listen:
             # The template's IPv6 listen lines would clash with an address-bound port.
             site = "\n".join(ln for ln in site.splitlines() if "listen [::]" not in ln)
