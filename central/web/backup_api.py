@@ -33,6 +33,11 @@ async def upload_backup(request: web.Request) -> web.Response:
     limit = cfg.hub_backup_max_bytes
     if request.content_length is not None and request.content_length > limit:
         raise ProtocolError("too_large", f"a hub backup may be at most {limit} bytes")
+    chunks = request.content.iter_chunked(_CHUNK)
+    first = await anext(chunks, b"")
+    # Checked before anything touches the disk: no folder, no part file for a wrong body.
+    if not hub_backups.is_sqlite(first):
+        raise ProtocolError("validation_failed", "the body is not an SQLite file")
     folder = cfg.hub_backup_dir / hub_backups.hub_directory(hub.hub_id)
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     final = folder / stamped_name(hub_backups.PREFIX, hub_backups.SUFFIX)
@@ -41,16 +46,14 @@ async def upload_backup(request: web.Request) -> web.Response:
     try:
         out: BinaryIO
         with part.open("wb") as out:
-            async for chunk in request.content.iter_chunked(_CHUNK):
-                if size == 0 and not hub_backups.is_sqlite(chunk):
-                    raise ProtocolError("validation_failed", "the body is not an SQLite file")
+            chunk = first
+            while chunk:
                 size += len(chunk)
                 if size > limit:
                     raise ProtocolError("too_large", f"a hub backup may be at most {limit} bytes")
                 digest.update(chunk)
                 await asyncio.to_thread(out.write, chunk)
-        if size == 0:
-            raise ProtocolError("validation_failed", "the body is empty")
+                chunk = await anext(chunks, b"")
         await asyncio.to_thread(_file_it, part, final, cfg.hub_backup_keep)
     finally:
         part.unlink(missing_ok=True)
