@@ -6,7 +6,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tests.central.conftest import start_central
@@ -16,9 +16,12 @@ from tests.support.processes import Hub, Process, http_json
 LIMIT = 4 * 1024 * 1024
 
 
-def put(url: str, body: bytes, token: str | None) -> int:
-    request = urllib.request.Request(url, data=body, method="PUT",
-                                     headers={"Content-Type": "application/octet-stream"})
+def put(url: str, body: bytes | Iterator[bytes], token: str | None) -> int:
+    """PUT with Content-Length (bytes) or chunked without a length (an iterator)."""
+    headers = {"Content-Type": "application/octet-stream"}
+    if not isinstance(body, bytes):
+        headers["Transfer-Encoding"] = "chunked"
+    request = urllib.request.Request(url, data=body, method="PUT", headers=headers)
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
@@ -66,6 +69,8 @@ def test_backup_upload_lands_on_central_bounded_and_kept_per_hub(
     assert put(url, sqlite_like, None) == 401
     assert put(url, b"not a database" * 10, token) == 400
     assert put(url, sqlite_like + b"\x00" * LIMIT, token) == 413
+    # Without a Content-Length the bound holds while streaming.
+    assert put(url, iter([sqlite_like] + [b"\x00" * 65536] * (LIMIT // 65536 + 1)), token) == 413
     assert sorted(p.name for p in (stored / "hub-test").iterdir()) == \
         sorted(p.name for p in (stored / "hub-test").glob("hub-*.sqlite"))   # no parts left
 
