@@ -3,9 +3,12 @@
     .venv/bin/python bench/central_bench.py                      # everything (~3-4 min)
     .venv/bin/python bench/central_bench.py --only menu,ingest
     .venv/bin/python bench/central_bench.py --hubs 2000 --fleet-seconds 60
+    .venv/bin/python bench/central_bench.py --only fleet --hubs 10000 --processes 4 --proxy
 
-Starts one real `outlet-central` on a fresh PostgreSQL database (127.0.0.1:5432) and
-drives it with light aiohttp clients from this process. Client, server and PostgreSQL
+Starts one real `outlet-central` (or `--processes N` of them on one database, with
+`--proxy` behind nginx rendered from the reverse_proxy role, over HTTPS) on a fresh
+PostgreSQL database (127.0.0.1:5432) and drives it with light aiohttp clients from this
+process. Client, server and PostgreSQL
 share the machine, so the numbers are a floor for a dedicated HQ box.
 """
 
@@ -16,6 +19,7 @@ import asyncio
 import json
 import os
 import platform
+import ssl
 import statistics
 import sys
 import time
@@ -30,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.central.conftest import PgDatabase  # noqa: E402
+from tests.support.hq_proxy import HqProxy  # noqa: E402
 from tests.support.processes import Central  # noqa: E402
 
 
@@ -56,6 +61,17 @@ class Client:
 
     def __init__(self, base: str, http: aiohttp.ClientSession, admin: str) -> None:
         self.base, self.http, self.admin = base, http, admin
+
+    async def attempt(self, method: str, path: str, body: Any, token: str,
+                      failures: dict[str, int]) -> int:
+        """A fleet request that counts a transport failure (timeout, reset) instead of
+        ending the run; returns the status, 0 for a transport failure."""
+        try:
+            status, _ = await self.call(method, path, body, token)
+            return status
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            failures[type(exc).__name__] = failures.get(type(exc).__name__, 0) + 1
+            return 0
 
     async def call(self, method: str, path: str, body: Any = None,
                    token: str | None = None) -> tuple[int, Any]:
@@ -166,7 +182,69 @@ async def bench_menu(c: Client, products: int) -> dict[str, Any]:
             "incremental_one_change_ms_p99": pct(incs, 0.99)}
 
 
-async def bench_fleet(c: Client, proc: psutil.Process, hubs: int, interval: float,
+def cpu_seconds(procs: list[psutil.Process]) -> float:
+    """User + system CPU of `procs` and their children (nginx workers, PostgreSQL backends)."""
+    total = 0.0
+    for p in procs:
+        try:
+            family = [p, *p.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            continue
+        for q in family:
+            try:
+                times = q.cpu_times()
+                total += times.user + times.system
+            except psutil.NoSuchProcess:
+                continue
+    return total
+
+
+def postgres_procs() -> list[psutil.Process]:
+    """PostgreSQL's postmaster (its backends are its children; a backend that exits during
+    the run takes its CPU along, so this is a floor)."""
+    out = []
+    for p in psutil.process_iter(["name"]):
+        try:
+            if p.info["name"] == "postgres" and p.parent() is not None \
+                    and p.parent().name() != "postgres":
+                out.append(p)
+        except psutil.NoSuchProcess:
+            continue
+    return out
+
+
+def server_view(texts: list[str]) -> dict[str, Any]:
+    """From central's own /metrics (summed over processes): the heartbeat handler's time as
+    central saw it (bucket bounds, so "p99 <= X s") and the mean heartbeat batch size. It
+    excludes the client's own scheduling delay, which on a loaded machine is most of a tail."""
+    buckets: dict[float, float] = {}
+    batch_sum = batch_count = 0.0
+    for text in texts:
+        for line in text.splitlines():
+            name, _, value = line.rpartition(" ")
+            if name.startswith("outlet_central_http_request_duration_seconds_bucket{") \
+                    and 'route="/api/hubs/heartbeat"' in name and 'method="POST"' in name:
+                le = name.split('le="')[1].split('"')[0]
+                bound = float("inf") if le == "+Inf" else float(le)
+                buckets[bound] = buckets.get(bound, 0.0) + float(value)
+            elif name == "outlet_central_heartbeat_batch_size_sum":
+                batch_sum += float(value)
+            elif name == "outlet_central_heartbeat_batch_size_count":
+                batch_count += float(value)
+    total = buckets.get(float("inf"), 0.0)
+
+    def upper(q: float) -> float | None:
+        for bound in sorted(buckets):
+            if total and buckets[bound] >= q * total:
+                return bound
+        return None
+    return {"heartbeats_handled": int(total), "heartbeat_p50_le_seconds": upper(0.5),
+            "heartbeat_p99_le_seconds": upper(0.99),
+            "heartbeat_batches": int(batch_count),
+            "heartbeat_batch_mean": round(batch_sum / batch_count, 1) if batch_count else None}
+
+
+async def bench_fleet(c: Client, procs: dict[str, list[psutil.Process]], hubs: int, interval: float,
                       seconds: float, orders_per_hub_per_minute: float) -> dict[str, Any]:
     """`hubs` simulated hubs heartbeating every `interval` s and forwarding lunch orders."""
     outlets = await c.outlets(hubs)
@@ -179,6 +257,7 @@ async def bench_fleet(c: Client, proc: psutil.Process, hubs: int, interval: floa
     beat_lat: list[float] = []
     order_lat: list[float] = []
     errors = 0
+    failures: dict[str, int] = {}
     deadline = time.monotonic() + seconds
 
     async def hub(i: int) -> None:
@@ -192,37 +271,45 @@ async def bench_fleet(c: Client, proc: psutil.Process, hubs: int, interval: floa
             now = time.monotonic()
             if now >= next_beat:
                 t = time.perf_counter()
-                status, _ = await c.call("POST", "/api/hubs/heartbeat", {
+                status = await c.attempt("POST", "/api/hubs/heartbeat", {
                     "hub_id": f"fleet-{outlets[i]}", "version": "bench",
                     "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                     "uptime_seconds": 100, "clients": {"kitchen": 2, "pos": 1, "display": 1},
                     "kitchens_connected": 2, "outbox_pending": 0, "mqtt": "connected",
                     "oldest_unsynced_age_seconds": 0, "menu_version": 1, "last_rev": n},
-                    tokens[i])
+                    tokens[i], failures)
                 beat_lat.append(time.perf_counter() - t)
                 errors += status != 200
                 next_beat += interval
             if now >= next_order:
                 n += 1
                 t = time.perf_counter()
-                status, _ = await c.call("POST", "/api/hubs/orders", {"orders": [
-                    make_order(f"fleet{i}", n, outlets[i])]}, tokens[i])
+                status = await c.attempt("POST", "/api/hubs/orders", {"orders": [
+                    make_order(f"fleet{i}", n, outlets[i])]}, tokens[i], failures)
                 order_lat.append(time.perf_counter() - t)
                 errors += status != 200
                 next_order += order_gap
             await asyncio.sleep(max(0.0, min(next_beat, next_order) - time.monotonic()))
 
-    cpu0 = sum(proc.cpu_times()[:2])
+    procs = dict(procs, postgres=postgres_procs(), client=[psutil.Process()])
+    cpu0 = {k: cpu_seconds(v) for k, v in procs.items()}
+    load0 = os.getloadavg()
     t0 = time.monotonic()
     await asyncio.gather(*(hub(i) for i in range(hubs)))
     wall = time.monotonic() - t0
-    cpu = (sum(proc.cpu_times()[:2]) - cpu0) / wall
+    cores = {k: round((cpu_seconds(v) - cpu0[k]) / wall, 3) for k, v in procs.items()}
+    cpu = cores["central"]
     rps = (len(beat_lat) + len(order_lat)) / wall
     return {"hubs": hubs, "heartbeat_interval_s": interval, "seconds": round(wall, 1),
             "orders_per_hub_per_minute": orders_per_hub_per_minute,
             "requests_per_second": round(rps, 1), "errors": errors,
+            "transport_failures": failures,
             "heartbeat_p50_ms": pct(beat_lat, 0.5), "heartbeat_p99_ms": pct(beat_lat, 0.99),
             "order_p50_ms": pct(order_lat, 0.5), "order_p99_ms": pct(order_lat, 0.99),
+            "heartbeats": len(beat_lat), "orders": len(order_lat),
+            "heartbeats_per_second": round(len(beat_lat) / wall, 1),
+            "cpu_cores": cores, "load_average_before": [round(x, 2) for x in load0],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()],
             "central_cpu_cores": round(cpu, 3),
             "central_cpu_per_hub_cores": round(cpu / hubs, 6),
             "hubs_per_process_at_70pct_core": int(0.7 / (cpu / hubs)) if cpu else None}
@@ -233,18 +320,35 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     db.create()
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
-    proc = Central(work, db.url, env={"CENTRAL_LOG_LEVEL": "WARNING"}, name="central-bench")
-    proc.start()
+    env = {"CENTRAL_LOG_LEVEL": "WARNING", "CENTRAL_TRUSTED_PROXIES": "127.0.0.1/32"}
+    centrals = [Central(work, db.url, env=env, name=f"central-bench-{n}")
+                for n in range(args.processes)]
+    for proc in centrals:
+        proc.start()
+    proxy = HqProxy(work / "nginx", [f"127.0.0.1:{p.port}" for p in centrals],
+                    worker_processes=2) if args.proxy else None
+    if proxy is not None:
+        proxy.start()
     result: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                           "platform": platform.platform()},
-                              "database": "postgresql", "started": time.strftime("%FT%TZ")}
+                              "database": "postgresql", "started": time.strftime("%FT%TZ"),
+                              "central_processes": args.processes,
+                              "client_connections": args.connections or "unbounded",
+                              "proxy": "nginx (reverse_proxy role), HTTPS" if proxy else None}
     try:
-        admin = proc.admin_token()
+        admin = centrals[0].admin_token()
         only = set(args.only.split(",")) if args.only else {"ingest", "drain", "menu", "fleet"}
-        conn = aiohttp.TCPConnector(limit=0)
+        tls: ssl.SSLContext | bool = True
+        if proxy is not None:
+            tls = ssl.create_default_context(cafile=str(proxy.cert))
+        # --connections bounds the client's pool (a real hub holds one keep-alive connection;
+        # thousands of TLS handshakes at once from one Python process measure the client).
+        conn = aiohttp.TCPConnector(limit=args.connections, ssl=tls)
         async with aiohttp.ClientSession(connector=conn) as http:
-            c = Client(proc.base, http, admin)
-            ps = psutil.Process(proc.proc.pid if proc.proc else 0)
+            c = Client(proxy.base if proxy else centrals[0].base, http, admin)
+            procs = {"central": [psutil.Process(p.proc.pid if p.proc else 0) for p in centrals]}
+            if proxy is not None:
+                procs["nginx"] = [psutil.Process(proxy.proc.pid if proxy.proc else 0)]
             if "menu" in only:
                 result["menu"] = await bench_menu(c, args.products)
             if "ingest" in only:
@@ -252,10 +356,18 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             if "drain" in only:
                 result["drain"] = await bench_drain(c, args.drain_orders, args.drain_batch)
             if "fleet" in only:
-                result["fleet"] = await bench_fleet(c, ps, args.hubs, args.interval,
+                result["fleet"] = await bench_fleet(c, procs, args.hubs, args.interval,
                                                     args.fleet_seconds, args.lunch_rate)
+                texts = []
+                for proc in centrals:
+                    async with http.get(proc.base + "/metrics") as resp:
+                        texts.append(await resp.text())
+                result["fleet"]["central_view"] = server_view(texts)
     finally:
-        proc.kill()
+        if proxy is not None:
+            proxy.kill()
+        for proc in centrals:
+            proc.kill()
         db.drop()
     result["run_id"] = uuid.uuid4().hex[:8]
     return result
@@ -274,6 +386,11 @@ def main() -> None:
     p.add_argument("--fleet-seconds", type=float, default=60.0)
     p.add_argument("--lunch-rate", type=float, default=1.0,
                    help="orders per hub per minute (busy lunch at a food-court stall)")
+    p.add_argument("--processes", type=int, default=1, help="central processes on one database")
+    p.add_argument("--proxy", action="store_true",
+                   help="put the role's nginx (HTTPS) in front of the processes")
+    p.add_argument("--connections", type=int, default=0,
+                   help="client connection pool size (0: one per concurrent request)")
     p.add_argument("--workdir", default="var/bench-central")
     p.add_argument("--out", help="also write the JSON here")
     args = p.parse_args()

@@ -45,6 +45,11 @@ class CentralConfig:
     # Base64 Ed25519 public key of the release key: `release publish` refuses a bundle the
     # hubs would refuse (decision 1101).
     release_public_key: str = ""
+    # Hubs' uploaded backups (PUT /api/hubs/backup): where, how big one may be, how many
+    # per hub. A hub keeping 30 days of a busy stall's orders is ~20 MB; 256 MiB is headroom.
+    hub_backup_dir: Path = Path("var/central/hub-backups")
+    hub_backup_max_bytes: int = 256 * 1024 * 1024
+    hub_backup_keep: int = 3
 
 
 def _number(env: Mapping[str, str], name: str, default: float, *, integer: bool = False) -> Any:
@@ -83,6 +88,11 @@ def load(env: Mapping[str, str] | None = None, **flags: Any) -> CentralConfig:
         pki_key=_pki_key(env),
         pki_domain=_pki_domain(env),
         release_public_key=env.get("CENTRAL_RELEASE_PUBLIC_KEY") or "",
+        hub_backup_dir=Path(env.get("CENTRAL_HUB_BACKUP_DIR") or Path(
+            env.get("CENTRAL_DATA_DIR") or "var/central") / "hub-backups"),
+        hub_backup_max_bytes=_number(env, "CENTRAL_HUB_BACKUP_MAX_BYTES", 256 * 1024 * 1024,
+                                     integer=True),
+        hub_backup_keep=_number(env, "CENTRAL_HUB_BACKUP_KEEP", 3, integer=True),
     )
     return replace(cfg, **{k: v for k, v in flags.items() if v is not None})
 

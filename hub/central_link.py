@@ -24,6 +24,7 @@ import aiohttp
 from hub.background import cancel_and_wait
 from hub.central_errors import STORE_FAULTS, CentralBadAnswer, CentralHTTPError, CentralRefused
 from hub.central_outbox import CentralOutbox, report_dead_letters
+from hub.central_tls import central_ssl_context
 from hub.context import HubContext
 from hub.core.updates import Target, parse_target
 from hub.dead_letters import DeadLetterBox
@@ -78,7 +79,8 @@ class CentralLink:
     async def start(self) -> None:
         seconds = self.ctx.cfg.central_timeout_seconds
         self.session = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=seconds, connect=min(5.0, seconds)))
+            timeout=aiohttp.ClientTimeout(total=seconds, connect=min(5.0, seconds)),
+            connector=aiohttp.TCPConnector(ssl=central_ssl_context(self.ctx.cfg)))
         if self.token_path.exists():
             self.token = self.token_path.read_text().strip()
         self.ctx.state.update(enrolled=bool(self.token))

@@ -50,6 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     backup.add_argument("--data-dir")
     backup.add_argument("--dest", required=True, help="directory of backups")
     backup.add_argument("--keep", type=int, default=7, help="newest backups kept (7)")
+    backup.add_argument("--upload", action="store_true",
+                        help="also send the new backup to central (best effort)")
     restore = sub.add_parser("restore", help="put a backup back on a stopped hub")
     restore.add_argument("file", help="a file written by `outlet-hub backup`")
     restore.add_argument("--config", "-c", help="TOML file (default: $HUB_CONFIG)")
@@ -86,10 +88,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "backup":
         from hub.sqlite_backup import backup_sqlite
         try:
-            print(backup_sqlite(cfg.db_path, Path(args.dest), "hub-", args.keep))
+            written = backup_sqlite(cfg.db_path, Path(args.dest), "hub-", args.keep)
         except (OSError, ValueError, sqlite3.Error) as exc:
             print(f"outlet-hub: backup failed: {exc}", file=sys.stderr)
             return 1
+        print(written)
+        if args.upload:
+            from hub.backup_upload import UploadError, upload_backup
+            try:
+                print(f"uploaded to central as {upload_backup(cfg, written)['stored']}")
+            except UploadError as exc:
+                # The local copy is the promise; the next backup tries the upload again.
+                print(f"outlet-hub: warning: {exc}", file=sys.stderr)
         return 0
     if args.command == "restore":
         from hub.restore import RestoreError, restore

@@ -89,6 +89,9 @@ class HubConfig:
     # The longest one call to central may take (connect + answer); a hanging central is
     # then just an unreachable one. 15 s fits a menu page of 5,000 products on a slow line.
     central_timeout_seconds: float = 15.0
+    # HQ's CA certificate (PEM): when set, every call to central trusts only it (the
+    # reverse_proxy role's self-signed certificate, or the operator's CA), not the system store.
+    central_ca_file: str = ""
     log_level: str = "info"
     ui_dir: str = ""
     # A sentence for IT shown on the status page, /health and /api/outlet — e.g. the image's
@@ -281,6 +284,11 @@ def validate(cfg: HubConfig) -> HubConfig:
         raise ConfigError("heartbeat_seconds: must be positive")
     if not 0.1 <= cfg.central_timeout_seconds <= 600:
         raise ConfigError("central_timeout_seconds: between 0.1 and 600")
+    if cfg.central_ca_file:
+        if not cfg.central_url.startswith("https://"):
+            raise ConfigError("central_ca_file: only with an https:// central_url")
+        if not Path(cfg.central_ca_file).is_file():
+            raise ConfigError(f"central_ca_file: {cfg.central_ca_file} is not a file")
     if len(cfg.notice) > 500:
         raise ConfigError("notice: at most 500 characters")
     if cfg.log_level.lower() not in ("debug", "info", "warning", "error"):

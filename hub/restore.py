@@ -16,6 +16,7 @@ import sqlite3
 import urllib.request
 from pathlib import Path
 
+from hub.central_tls import central_ssl_context
 from hub.config import HubConfig
 from hub.sqlite_backup import fsync_path
 
@@ -46,7 +47,8 @@ def central_floor(cfg: HubConfig, timeout: float = 10.0) -> tuple[int, int]:
         cfg.central_url.rstrip("/") + "/api/hubs/seen",
         headers={"Authorization": f"Bearer {token_path.read_text().strip()}"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as resp:  # noqa: S310 (scheme checked above)
+        with urllib.request.urlopen(request, timeout=timeout,  # noqa: S310 (scheme checked above)
+                                    context=central_ssl_context(cfg)) as resp:
             body = json.loads(resp.read(65536))
     except (OSError, ValueError) as exc:
         raise RestoreError(f"central did not answer GET /api/hubs/seen: {exc}") from None

@@ -18,6 +18,7 @@ from aiohttp.web_request import BaseRequest
 from central.config import CentralConfig
 from central.core import fleet
 from central.core.credentials import FailureThrottle
+from central.heartbeat_writer import HeartbeatWriter
 from central.metrics import CentralMetrics
 from central.realtime import Broadcaster
 from central.store import database
@@ -33,6 +34,7 @@ from central.store.summary import SummaryStore
 from central.web import (
     admin_api,
     admin_panel,
+    backup_api,
     cors,
     hub_api,
     menu_api,
@@ -48,6 +50,7 @@ from central.web.context import (
     AUTH_CACHE,
     BROADCASTER,
     CONFIG,
+    HEARTBEATS,
     METRICS,
     STORES,
     SUPERVISOR,
@@ -141,6 +144,18 @@ async def offline_sweep_ctx(app: web.Application) -> AsyncIterator[None]:
     await cancel_and_wait([task])
 
 
+async def heartbeat_writer_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The batch writer for heartbeats (docs/decisions/0710), supervised like the sweep."""
+    stores = app[STORES]
+    writer = HeartbeatWriter(stores.fleet.write_heartbeats, stores.catalog.current_version,
+                             on_batch=app[METRICS].heartbeat_batch.observe)
+    app[HEARTBEATS] = writer
+    task = app[SUPERVISOR].spawn("central-heartbeat-writer", writer.run)
+    yield
+    await cancel_and_wait([task])
+    writer.fail_pending()
+
+
 async def executor_ctx(app: web.Application) -> AsyncIterator[None]:
     """Worker threads for database calls, sized to the connection pool (10 + 10 overflow)."""
     pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="central-db")
@@ -160,10 +175,12 @@ def build_app(cfg: CentralConfig) -> web.Application:
         on_restart=lambda task: metrics.task_restarts.labels(task).inc())
     app[THROTTLE] = FailureThrottle(cfg.auth_failure_limit, cfg.auth_failure_window)
     app[AUTH_CACHE] = {}
-    app.cleanup_ctx.extend([executor_ctx, database_ctx, realtime_ctx, offline_sweep_ctx])
+    app.cleanup_ctx.extend([executor_ctx, database_ctx, realtime_ctx, offline_sweep_ctx,
+                             heartbeat_writer_ctx])
     app.add_routes(hub_api.routes)
     app.add_routes(pairing_api.routes)
     app.add_routes(pki_api.routes)
+    app.add_routes(backup_api.routes)
     app.add_routes(admin_api.routes)
     app.add_routes(orders_api.routes)
     app.add_routes(summary_api.routes)

@@ -16,6 +16,7 @@ from central.config import CentralConfig
 from central.core import credentials
 from central.core.credentials import FailureThrottle
 from central.core.proxies import client_address
+from central.heartbeat_writer import HeartbeatWriter
 from central.metrics import CentralMetrics
 from central.realtime import Broadcaster
 from central.store.accounts import AccountStore, AdminPrincipal
@@ -68,6 +69,7 @@ BROADCASTER = web.AppKey("broadcaster", Broadcaster)
 # shell until both move to the shared package (issue 13 item 1).
 SUPERVISOR = web.AppKey("supervisor", Supervisor)
 METRICS = web.AppKey("metrics", CentralMetrics)
+HEARTBEATS = web.AppKey("heartbeats", HeartbeatWriter)
 THROTTLE = web.AppKey("throttle", FailureThrottle)
 AUTH_CACHE = web.AppKey("auth_cache", dict)
 

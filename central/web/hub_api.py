@@ -8,11 +8,13 @@ from aiohttp import web
 
 from central.core import credentials, dead_letters, fleet
 from central.core import orders as rules
+from central.core.heartbeats import Beat
 from central.store.fleet import HubPrincipal
 from central.store.orders import seen_from_hub
 from central.web.context import (
     BROADCASTER,
     CONFIG,
+    HEARTBEATS,
     METRICS,
     STORES,
     bearer,
@@ -77,19 +79,27 @@ async def register(request: web.Request) -> web.Response:
 
 @routes.post("/api/hubs/heartbeat")
 async def heartbeat(request: web.Request) -> web.Response:
-    """Store the hub's health snapshot; answer with central's clock and menu version."""
-    hub = await require_hub(request)
-    snapshot = fleet.parse_heartbeat(await body_json(request))
-    if snapshot["hub_id"] not in (None, hub.hub_id):
-        raise ProtocolError("forbidden", "hub_id does not match the hub token", "hub_id")
+    """Store the hub's health snapshot; answer with central's clock and menu version.
+
+    No per-request query: the token is checked by digest inside the heartbeat batch, and
+    the answer waits for that batch's commit (docs/decisions/0710).
+    """
+    token = bearer(request)
+    if token is None or not token.startswith(credentials.HUB) or len(token) > 256:
+        raise ProtocolError("unauthorized", "hub token required")
     stores = request.app[STORES]
+    snapshot = fleet.parse_heartbeat(await body_json(request))
     received = now()
-    kitchens = await db(stores.fleet.heartbeat, hub, snapshot, received)
-    if kitchens is not None:
-        await request.app[BROADCASTER].publish([
-            kitchen_status_event(hub, kitchens, hub_online=True, at=received)])
-    answer: dict[str, Any] = {"server_time": iso(now()),
-                              "menu_version": await db(stores.catalog.current_version)}
+    outcome, menu_version = await request.app[HEARTBEATS].submit(
+        Beat(credentials.digest(token), snapshot, received))
+    if outcome.error is not None:
+        raise outcome.error
+    assert outcome.hub_id is not None and outcome.outlet_id is not None
+    hub = HubPrincipal(outcome.hub_id, outcome.outlet_id)
+    if outcome.kitchens_changed is not None:
+        await request.app[BROADCASTER].publish([kitchen_status_event(
+            hub, outcome.kitchens_changed, hub_online=True, at=received)])
+    answer: dict[str, Any] = {"server_time": iso(now()), "menu_version": menu_version}
     if stores.pki is not None:
         # The hub renews when its certificate is from another CA (a rotation) — decision 1001.
         answer["ca_fingerprint"] = await db(stores.pki.active_fingerprint, now())

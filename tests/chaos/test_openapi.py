@@ -137,7 +137,8 @@ def test_fuzz_hub_no_5xx_no_hang_nothing_acked_lost(fuzz_hub: Hub) -> None:
 def test_fuzz_central_no_5xx_no_hang(hq: CentralUnderTest) -> None:
     outlet_id, hub_token, _display = hq.enrolled_hub("fuzz-hub")
     hub_paths = {"/api/hubs/heartbeat", "/api/hubs/orders", "/api/hubs/order-events",
-                 "/api/hubs/dead-letters", "/api/hubs/pairing", "/api/hubs/seen"}
+                 "/api/hubs/dead-letters", "/api/hubs/pairing", "/api/hubs/seen",
+                 "/api/hubs/backup"}
 
     def call(case: Any) -> None:
         token = hub_token if case.path in hub_paths else hq.admin

@@ -1,7 +1,6 @@
 """Render the prometheus_agent role's templates the way Ansible would, for tests.
 
-Only the two Ansible filters the templates use are emulated (`comment`, `bool`); everything
-else is plain Jinja2, so a template that renders here renders under ansible-core.
+tests/support/role_templates.py does the rendering (Ansible's filters emulated there).
 """
 
 from __future__ import annotations
@@ -10,42 +9,20 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-import jinja2
-import yaml
-
 from tests.monitoring.fleet_queries import ROLE
-
-
-def _comment(text: str) -> str:
-    return "#\n" + "\n".join(f"# {line}" if line else "#" for line in text.splitlines()) + "\n#"
-
-
-def _bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in {"1", "true", "yes", "on"}
-    return bool(value)
+from tests.support.role_templates import render_role_template
+from tests.support.role_templates import role_vars as any_role_vars
 
 
 def role_vars(**overrides: Any) -> dict[str, Any]:
-    """The role's defaults with overrides applied and `{{ }}` defaults resolved once."""
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
-    values: dict[str, Any] = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
-    values |= {"inventory_hostname": "hub-test", "ansible_managed": "Ansible managed"}
-    values |= overrides
-    for key, value in list(values.items()):
-        if isinstance(value, str) and "{{" in value:
-            values[key] = env.from_string(value).render(values)
-    return values
+    """The role's defaults with overrides applied and `{{ }}` defaults resolved."""
+    return any_role_vars(ROLE.name, **{"inventory_hostname": "hub-test", **overrides})
 
 
 def render(template: str, **overrides: Any) -> str:
     """One file of templates/, rendered with the role's defaults plus overrides."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(ROLE / "templates"),
-                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                             trim_blocks=True)  # Ansible's template module default
-    env.filters["comment"] = _comment
-    env.filters["bool"] = _bool
-    return env.get_template(template).render(role_vars(**overrides))
+    return render_role_template(ROLE.name, template,
+                                **{"inventory_hostname": "hub-test", **overrides})
 
 
 def agent_argv(prometheus: str, **overrides: Any) -> list[str]:

@@ -152,6 +152,12 @@ class NetnsLab:
         return json.loads(lines[-1])
 
     # -- cleanup -------------------------------------------------------------------------
+    def __enter__(self) -> NetnsLab:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cleanup()
+
     def cleanup(self) -> None:
         """Kill what runs inside, delete host-side links (their peers go too), then namespaces."""
         for proc in reversed(self.processes):
