@@ -22,11 +22,16 @@ from urllib.parse import urlsplit
 
 from hub.core.pins import hash_pin, is_pin_hash
 from hub.printing.config import (
-    LOCALES,
     PrinterConfig,
     PrinterConfigError,
     check_day_start,
     parse_printers,
+)
+from outlet_protocol.locales import (
+    DEFAULT_CURRENCY,
+    DEFAULT_LOCALE,
+    normalize_currency,
+    normalize_locale,
 )
 
 # Loopback, RFC 1918, link-local and IPv6 ULA: the networks an outlet LAN can be on.
@@ -91,10 +96,13 @@ class HubConfig:
     notice: str = ""
     # Kitchen printers (`[[printers]]`, hub/printing/config.py) and the outlet's day:
     # tickets from before `day_starts_at` (local time) are yesterday's and never print
-    # by themselves; `locale` is the ticket language (id = Bahasa Indonesia, en).
+    # by themselves. `locale` and `currency` are the outlet's on a standalone hub (the apps'
+    # language and money, the tickets' words); an enrolled hub follows central's outlet
+    # (decision 0901). Old bare values ("id", "en") still load, as id-ID and en-US.
     printers: tuple[PrinterConfig, ...] = ()
     day_starts_at: str = "04:00"
-    locale: str = "id"
+    locale: str = DEFAULT_LOCALE
+    currency: str = DEFAULT_CURRENCY
 
     @property
     def mqtt_enabled(self) -> bool:
@@ -280,8 +288,14 @@ def validate(cfg: HubConfig) -> HubConfig:
         check_day_start(cfg.day_starts_at)
     except PrinterConfigError as exc:
         raise ConfigError(str(exc)) from None
-    if cfg.locale not in LOCALES:
-        raise ConfigError(f"locale: one of {', '.join(LOCALES)}")
+    try:
+        cfg = replace(cfg, locale=normalize_locale(cfg.locale))
+    except ValueError as exc:
+        raise ConfigError(f"locale: {exc}") from None
+    try:
+        cfg = replace(cfg, currency=normalize_currency(cfg.currency))
+    except ValueError as exc:
+        raise ConfigError(f"currency: {exc}") from None
     if len(cfg.hub_id) > 64 or any(c.isspace() for c in cfg.hub_id):
         raise ConfigError("hub_id: at most 64 characters, no spaces")
     return cfg

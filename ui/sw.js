@@ -3,7 +3,7 @@
 // network fails. Orders and status (/api/…) are never answered from a cache: the menu is
 // kept by the page itself in IndexedDB, and order freshness matters more than speed.
 
-const CACHE = 'outlet-hub-shell-v2';
+const CACHE = 'outlet-hub-shell-v3';
 const SHELL = [
   '/', '/kiosk/', '/kitchen/', '/board/',
   '/shared/base.css', '/shared/dom.js', '/shared/idb.js', '/shared/backoff.js', '/shared/money.js',
@@ -11,7 +11,7 @@ const SHELL = [
   '/shared/order-sender.js', '/shared/sync-client.js', '/shared/menu-cache.js', '/shared/status-bar.js',
   '/shared/hub-link.js', '/shared/uuid.js', '/shared/ticket-store.js', '/shared/ticket-timer.js',
   '/shared/poll-policy.js', '/shared/kitchen-feed.js', '/shared/pairing.js', '/shared/pairing-view.js',
-  '/shared/device-session.js', '/shared/order-progress.js',
+  '/shared/device-session.js', '/shared/order-progress.js', '/shared/i18n.js', '/shared/i18n/id.js', '/shared/i18n/en.js',
   '/kiosk/kiosk.js', '/kiosk/kiosk-view.js', '/kiosk/kiosk.css',
   '/kitchen/kitchen.js', '/kitchen/kitchen-view.js', '/kitchen/kitchen-settings.js', '/kitchen/alerts.js', '/kitchen/printer-panel.js', '/kitchen/kitchen.css',
   '/board/board.js', '/board/board.css',

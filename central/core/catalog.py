@@ -1,4 +1,5 @@
-"""Admin-written master data: outlets, tenants, categories, products, promotions.
+"""Admin-written master data: outlets (with locale and currency), tenants, categories,
+products, promotions.
 
 Each `parse_*` turns a POST/PUT body (all fields) or a PATCH body (`partial=True`, only the
 fields present) into column values, or raises ProtocolError naming the field.
@@ -10,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from central.core.fleet import websocket_url
-from outlet_protocol import fields
+from outlet_protocol import fields, locales
 from outlet_protocol.errors import invalid
 
 MAX_PAGE = 5000
@@ -88,6 +89,8 @@ def parse_outlet(raw: Any, partial: bool) -> dict[str, Any]:
         "name": (_name, True, None),
         "address": (_long, False, ""),
         "is_active": (_flag, False, True),
+        "locale": (locales.locale_field, False, locales.DEFAULT_LOCALE),
+        "currency": (locales.currency_field, False, locales.DEFAULT_CURRENCY),
     })
 
 

@@ -74,7 +74,8 @@ async def register(request: web.Request) -> web.Response:
 
 @routes.post("/api/hubs/heartbeat")
 async def heartbeat(request: web.Request) -> web.Response:
-    """Store the hub's health snapshot; answer with central's clock and menu version."""
+    """Store the hub's health snapshot; answer with central's clock, menu version and the
+    outlet's locale and currency (a change at HQ reaches the hub within one heartbeat)."""
     hub = await require_hub(request)
     snapshot = fleet.parse_heartbeat(await body_json(request))
     if snapshot["hub_id"] not in (None, hub.hub_id):
@@ -86,7 +87,8 @@ async def heartbeat(request: web.Request) -> web.Response:
         await request.app[BROADCASTER].publish([
             kitchen_status_event(hub, kitchens, hub_online=True, at=received)])
     return reply({"server_time": iso(now()),
-                  "menu_version": await db(stores.catalog.current_version)})
+                  "menu_version": await db(stores.catalog.current_version),
+                  "outlet": await db(stores.fleet.outlet_settings, hub.outlet_id)})
 
 
 @routes.post("/api/hubs/orders")

@@ -1,5 +1,7 @@
 // Central's admin API (docs/protocol.md §6) behind one small client. No DOM; fetch and storage injected.
 
+import { t } from '../shared/i18n.js';
+
 export class ApiError extends Error {
   constructor(status, code, message, field) { super(message); this.status = status; this.code = code; this.field = field; }
 }
@@ -30,7 +32,7 @@ export class AdminApi {
     try {
       res = await this.fetch(`${this.base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store', credentials: 'same-origin' });
     } catch (err) {
-      throw new ApiError(0, 'network', `Central is not reachable (${err.message})`);
+      throw new ApiError(0, 'network', t('admin.unreachable', { error: err.message }));
     }
     let data = null;
     if (res.status !== 204) { try { data = await res.json(); } catch { data = null; } }
@@ -53,6 +55,8 @@ export class AdminApi {
   outlets() { return this.call('GET', '/api/tenants/outlets/').then((b) => listFrom(b, 'outlets')); }
   createOutlet(v) { return this.call('POST', '/api/tenants/outlets/', v); }
   pinUrl(id, url) { return this.call('PATCH', `/api/tenants/outlets/${id}/`, { websocket_url: url }); }
+  /** The outlet's locale and currency (decision 0901): its hub picks them up within a heartbeat. */
+  setLocale(id, locale, currency) { return this.call('PATCH', `/api/tenants/outlets/${id}/`, { locale, currency }); }
   unpinUrl(id) { return this.call('PATCH', `/api/tenants/outlets/${id}/`, { websocket_url: null }); }
   /** Orders hubs set aside for good (central refused them, or a hub refused an online order). */
   deadLetters() { return this.call('GET', '/api/admin/dead-letters').then((b) => listFrom(b, 'dead_letters')); }

@@ -3,24 +3,28 @@
 
 import { h, mount } from '../shared/dom.js';
 import { ticketAgeMs, timerLevel, formatAge } from '../shared/ticket-timer.js';
+import { t as tr } from '../shared/i18n.js'; // `t` is a ticket below
 
-const TYPE_TEXT = { dine_in: 'Dine in', takeaway: 'Takeaway', delivery: 'Delivery' };
+const TYPES = new Set(['dine_in', 'takeaway', 'delivery']);
+const STATUSES = { pending: 'new', preparing: 'preparing', ready: 'ready', completed: 'completed', cancelled: 'cancelled' };
+const typeText = (type) => (TYPES.has(type || 'dine_in') ? tr(`order_type.${type || 'dine_in'}`) : type);
+const statusText = (status) => (STATUSES[status] ? tr(`kitchen.status_${STATUSES[status]}`) : status);
 
 /** The buttons a ticket offers in its status. */
 export function actionsFor(status) {
   switch (status) {
-    case 'pending': return [['start', 'Start', 'preparing'], ['ready', 'Ready', 'ready'], ['cancel', '✕', 'cancelled']];
-    case 'preparing': return [['ready', 'Ready', 'ready'], ['cancel', '✕', 'cancelled']];
-    case 'ready': return [['bump', 'Bump ✓', 'completed']];
+    case 'pending': return [['start', tr('kitchen.start'), 'preparing'], ['ready', tr('kitchen.ready'), 'ready'], ['cancel', '✕', 'cancelled']];
+    case 'preparing': return [['ready', tr('kitchen.ready'), 'ready'], ['cancel', '✕', 'cancelled']];
+    case 'ready': return [['bump', tr('kitchen.bump'), 'completed']];
     default: return [];
   }
 }
 
 function ticketEl(t, { onAction, onReprint, showTenant }) {
   const meta = [
-    h('span.status', {}, t.status === 'pending' ? 'New' : t.status),
-    h(`span.tag.${t.order_type || 'dine_in'}`, {}, TYPE_TEXT[t.order_type] || t.order_type || 'Dine in'),
-    t.table ? h('span.tag', {}, `Table ${t.table}`) : null,
+    h('span.status', {}, statusText(t.status)),
+    h(`span.tag.${t.order_type || 'dine_in'}`, {}, typeText(t.order_type)),
+    t.table ? h('span.tag', {}, tr('kitchen.table', { table: t.table })) : null,
     t.customer_name ? h('span.tag', {}, t.customer_name) : null,
     showTenant && t.tenant_name ? h('span', {}, t.tenant_name) : null,
   ];
@@ -33,8 +37,9 @@ function ticketEl(t, { onAction, onReprint, showTenant }) {
       i.notes ? h('span.note', {}, `“${i.notes}”`) : null))),
     t.notes ? h('div.onote', {}, t.notes) : null,
     h('div.acts', {}, actionsFor(t.status).map(([cls, label, status]) =>
-      h(`button.${cls}`, { dataset: { testid: `action-${cls}` }, onclick: (ev) => { ev.currentTarget.disabled = true; onAction(t.uuid, status); } }, label)),
-      onReprint ? h('button.reprint', { title: 'Reprint ticket', dataset: { testid: 'action-reprint' }, onclick: () => onReprint(t.uuid) }, '🖨') : null));
+      h(`button.${cls}`, { dataset: { testid: `action-${cls}` }, title: cls === 'cancel' ? tr('kitchen.cancel_order') : null, 'aria-label': cls === 'cancel' ? tr('kitchen.cancel_order') : null,
+        onclick: (ev) => { ev.currentTarget.disabled = true; onAction(t.uuid, status); } }, label)),
+      onReprint ? h('button.reprint', { title: tr('kitchen.reprint'), 'aria-label': tr('kitchen.reprint'), dataset: { testid: 'action-reprint' }, onclick: () => onReprint(t.uuid) }, '🖨') : null));
 }
 
 export class TicketBoard {
@@ -72,6 +77,6 @@ export class TicketBoard {
 }
 
 export function renderAllDay(el, rows) {
-  mount(el, h('h2', {}, 'All day'), rows.length ? rows.map(([name, n]) => h('div.row', { dataset: { testid: 'allday-row' } }, h('span', {}, name), h('b', {}, n)))
-    : h('p.muted', {}, 'Nothing open.'));
+  mount(el, h('h2', {}, tr('kitchen.all_day')), rows.length ? rows.map(([name, n]) => h('div.row', { dataset: { testid: 'allday-row' } }, h('span', {}, name), h('b', {}, n)))
+    : h('p.muted', {}, tr('kitchen.nothing_open')));
 }

@@ -1,0 +1,90 @@
+// The message catalogs and the Intl formatting every app uses (ui/shared/i18n.js, decision 0901).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { CATALOGS, LANGUAGES, configure, setLanguage, t, money, number, duration, normalizeLocale, language } from '../shared/i18n.js';
+
+const nbsp = (s) => s.replace(/\u00a0/g, ' ');
+const placeholders = (v) => [...JSON.stringify(v).matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+test('every catalog has every key another catalog has', () => {
+  for (const a of LANGUAGES) {
+    for (const b of LANGUAGES) {
+      const missing = Object.keys(CATALOGS[a]).filter((k) => !(k in CATALOGS[b]));
+      assert.deepEqual(missing, [], `${b} lacks keys that ${a} has`);
+    }
+  }
+});
+
+test('a translation fills the same placeholders as the English text', () => {
+  for (const [key, en] of Object.entries(CATALOGS.en)) {
+    assert.deepEqual([...new Set(placeholders(CATALOGS.id[key]))], [...new Set(placeholders(en))], key);
+  }
+});
+
+test('no catalog value is empty', () => {
+  for (const lang of LANGUAGES) {
+    for (const [key, v] of Object.entries(CATALOGS[lang])) {
+      for (const text of typeof v === 'object' ? Object.values(v) : [v]) assert.ok(String(text).trim(), `${lang} ${key}`);
+    }
+  }
+});
+
+test('every key the apps ask for is in the catalogs', () => {
+  // t('a.b'), data-i18n="a.b", data-i18n-*="a.b" and template keys t(`progress.${…}`) in ui/.
+  const root = new URL('../', import.meta.url);
+  const asked = new Set();
+  const walk = (dir) => {
+    for (const e of readdirSync(new URL(dir, root), { withFileTypes: true })) {
+      const rel = `${dir}${e.name}`;
+      if (e.isDirectory()) { if (!['tests', 'i18n'].includes(e.name)) walk(`${rel}/`); continue; }
+      if (!/\.(js|html)$/.test(e.name)) continue;
+      const src = readFileSync(new URL(rel, root), 'utf8');
+      for (const m of src.matchAll(/\b(?:t|tr|translate)\('([a-z_]+\.[a-z0-9_]+)'|data-i18n(?:-[a-z-]+)?="([a-z_]+\.[a-z0-9_]+)"|label: '([a-z_]+\.[a-z0-9_]+)'/g)) asked.add(m[1] || m[2] || m[3]);
+    }
+  };
+  walk('');
+  assert.ok(asked.size > 150, `found only ${asked.size} keys: the scan is broken`);
+  assert.deepEqual([...asked].filter((k) => !(k in CATALOGS.en)), []);
+});
+
+test('IDR has no minor unit: Rp 45.000 in id-ID, Rp 45,000 in en-US', () => {
+  configure({ locale: 'id-ID', currency: 'IDR' });
+  assert.equal(language(), 'id');
+  assert.equal(nbsp(money(4500000)), 'Rp 45.000');
+  assert.equal(nbsp(money(1234567800)), 'Rp 12.345.678');
+  assert.equal(number(12345), '12.345');
+  configure({ locale: 'en-US', currency: 'IDR' });
+  assert.equal(language(), 'en');
+  assert.equal(nbsp(money(4500000)), 'Rp 45,000');
+  configure({ locale: 'en-SG', currency: 'SGD' });
+  assert.match(nbsp(money(450)), /^\$4\.50$/);
+});
+
+test('the outlet locale picks the language; a screen can switch and the region stays', () => {
+  configure({ locale: 'id-ID', currency: 'IDR' });
+  assert.equal(t('board.ready'), 'Siap');
+  setLanguage('en');
+  assert.equal(t('board.ready'), 'Ready');
+  assert.equal(nbsp(money(4500000)), 'Rp 45.000'); // English words, Indonesian digits (en-ID)
+  setLanguage(null);
+  assert.equal(t('board.ready'), 'Siap');
+});
+
+test('plural forms and placeholders', () => {
+  configure({ locale: 'en-US' });
+  assert.equal(t('conn.waiting', { n: 1 }), '1 order waiting to send');
+  assert.equal(t('conn.waiting', { n: 3 }), '3 orders waiting to send');
+  assert.equal(duration(3 * 86400), '3 days');
+  configure({ locale: 'id-ID' });
+  assert.equal(t('conn.waiting', { n: 3 }), '3 pesanan menunggu dikirim');
+  assert.equal(duration(90), '2 mnt');
+});
+
+test('locales normalise like the hub and central do (outlet_protocol/locales.py)', () => {
+  assert.equal(normalizeLocale('id'), 'id-ID');
+  assert.equal(normalizeLocale('en'), 'en-US');
+  assert.equal(normalizeLocale('en_gb'), 'en-GB');
+  assert.equal(normalizeLocale('fr-FR'), 'id-ID');
+  assert.equal(normalizeLocale(undefined), 'id-ID');
+});
