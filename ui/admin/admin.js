@@ -4,7 +4,7 @@ import { h, mount } from '../shared/dom.js';
 import { AdminApi } from './admin-api.js';
 import { KINDS, editDialog, catalogTable } from './admin-forms.js';
 import { renderScreens } from './admin-screens.js';
-import { t, ago, dateTime, configure, languagePicker, onLanguageChange } from '../shared/i18n.js';
+import { t, ago, dateTime, errorText, configure, languagePicker, onLanguageChange } from '../shared/i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const api = new AdminApi();
@@ -59,7 +59,7 @@ function outletRow(o) {
 }
 
 async function act(fn, ok) {
-  try { await fn(); flash(ok); await render(); } catch (err) { flash(err.message, true); }
+  try { await fn(); flash(ok); await render(); } catch (err) { flash(errorText(err), true); }
 }
 
 function pinDialog(o) {
@@ -85,7 +85,7 @@ async function enrollDialog(o) {
       h('p.sub', {}, tok.expires_at ? t('admin.expires', { when: dateTime(tok.expires_at) }) : ''),
       h('div.actions', {}, h('button.primary', { onclick: close }, t('admin.done')))));
     modal.classList.remove('hidden');
-  } catch (err) { flash(err.message, true); }
+  } catch (err) { flash(errorText(err), true); }
 }
 
 async function renderOutlets() {
@@ -195,7 +195,7 @@ async function render() {
       await renderCatalog(current);
     }
   } catch (err) {
-    if (err.status !== 401) flash(err.message, true);
+    if (err.status !== 401) flash(errorText(err), true);
   }
 }
 
@@ -213,7 +213,7 @@ $('login-form').addEventListener('submit', async (ev) => {
     await api.login(f.username.value, f.password.value);
     showApp();
   } catch (err) {
-    $('login-error').textContent = err.status === 401 || err.status === 400 ? t('admin.wrong_login') : err.message;
+    $('login-error').textContent = err.status === 401 || err.status === 400 ? t('admin.wrong_login') : errorText(err);
   }
 });
 $('logout').addEventListener('click', () => { api.logout(); showLogin(); });

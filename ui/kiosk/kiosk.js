@@ -16,7 +16,7 @@ import { uuid4 } from '../shared/uuid.js';
 import { openDeviceSession } from '../shared/device-session.js';
 import { noteFromMessage, noteFromRow, isOpen } from '../shared/order-progress.js';
 import { h, mount, registerServiceWorker } from '../shared/dom.js';
-import { t, configure, languagePicker, onLanguageChange } from '../shared/i18n.js';
+import { t, errorText, configure, languagePicker, onLanguageChange } from '../shared/i18n.js';
 import { renderCategories, renderMenu, renderCart, receiptRows, moneyFormatter, askOptions } from './kiosk-view.js';
 
 const $ = (id) => document.getElementById(id);
@@ -122,7 +122,7 @@ async function main() {
     try {
       await queue.enqueue(orders); // committed to IndexedDB before anything says "sent"
     } catch (err) {
-      alert(t('kiosk.save_failed', { error: err.message }));
+      alert(t('kiosk.save_failed', { error: errorText(err) }));
       $('checkout').disabled = false;
       return;
     }

@@ -9,7 +9,7 @@ import { loadOutlet } from '../shared/hub-link.js';
 import { uuid4 } from '../shared/uuid.js';
 import { openDeviceSession } from '../shared/device-session.js';
 import { registerServiceWorker } from '../shared/dom.js';
-import { t, time, configure, languagePicker, onLanguageChange } from '../shared/i18n.js';
+import { t, time, errorText, configure, languagePicker, onLanguageChange } from '../shared/i18n.js';
 import { TicketBoard, renderAllDay } from './kitchen-view.js';
 import { TicketAlerts } from './alerts.js';
 import { PrinterPanel } from './printer-panel.js';
@@ -100,7 +100,7 @@ async function main() {
     try {
       await feed.setStatus(uuid, status);
     } catch (err) {
-      toast(err.code === 'invalid_transition' ? t('kitchen.conflict') : t('kitchen.update_failed', { error: err.message }));
+      toast(err.code === 'invalid_transition' ? t('kitchen.conflict') : t('kitchen.update_failed', { error: errorText(err) }));
       redraw();
     }
   }

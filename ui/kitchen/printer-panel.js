@@ -2,7 +2,7 @@
 // the held tickets (too old to print by themselves) with Print / Dismiss, and reprint.
 
 import { h, mount } from '../shared/dom.js';
-import { t } from '../shared/i18n.js';
+import { t, errorText } from '../shared/i18n.js';
 
 const HELD_REASON = { too_old: 'kitchen.held_too_old' };
 const HELD_KIND = { kitchen: 'kitchen.held_kind_kitchen', ready: 'kitchen.held_kind_ready', cancelled: 'kitchen.held_kind_cancelled' };
@@ -58,7 +58,7 @@ export class PrinterPanel {
   }
 
   async decide(job, action) {
-    try { await post(this.fetch, `/api/printers/held/${job}/${action}`); } catch (err) { this.toast(t(action === 'print' ? 'kitchen.could_not_print' : 'kitchen.could_not_dismiss', { error: err.message })); }
+    try { await post(this.fetch, `/api/printers/held/${job}/${action}`); } catch (err) { this.toast(t(action === 'print' ? 'kitchen.could_not_print' : 'kitchen.could_not_dismiss', { error: errorText(err) })); }
     this.refreshHeld();
   }
 
@@ -68,6 +68,6 @@ export class PrinterPanel {
     try {
       const { queued } = await post(this.fetch, `/api/orders/${encodeURIComponent(uuid)}/reprint`);
       this.toast(t('kitchen.reprinting', { printers: queued.map((q) => q.printer).join(', ') }));
-    } catch (err) { this.toast(t('kitchen.could_not_reprint', { error: err.message })); }
+    } catch (err) { this.toast(t('kitchen.could_not_reprint', { error: errorText(err) })); }
   }
 }

@@ -32,6 +32,15 @@ function storage() {
   try { return globalThis.localStorage || null; } catch { return null; } // file:// or a locked-down browser
 }
 
+/**
+ * An error as staff read it: the catalog's words for its code (error.*) when it has one,
+ * else its own message (a server's validation text, a browser's storage error).
+ */
+export function errorText(err) {
+  const key = `error.${err?.code}`;
+  return typeof err?.code === 'string' && key in CATALOGS.en ? t(key) : String(err?.message ?? err);
+}
+
 /** The language shown now ("id" | "en"). */
 export function language() { return state.lang; }
 /** The BCP 47 locale for Intl: the shown language in the outlet's region ("en-ID" reads Rp 45.000). */

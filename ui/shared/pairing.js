@@ -4,7 +4,7 @@
 
 // One token per kind of screen: a kiosk and a kitchen page on the same hub (same origin)
 // share localStorage but are different devices with different rights.
-import { t } from './i18n.js';
+import { t, errorText } from './i18n.js';
 
 export const credentialsKey = (clientType) => `outlet-hub.device.${clientType}`;
 export const REQUEST_KEY = 'outlet-hub.pairing-request';
@@ -182,7 +182,7 @@ export class PairingFlow {
       this.#schedule(() => this.pollOnce(), this.pollMs);
     } catch (err) {
       this.#set({ message: err.code === 'rate_limited' ? t('pairing.too_many_requests')
-        : t('pairing.unreachable_retry', { error: err.message }) });
+        : t('pairing.unreachable_retry', { error: errorText(err) }) });
       this.#schedule(() => this.requestCode(), this.pollMs * (err.code === 'rate_limited' ? 15 : 2));
     }
   }
@@ -195,7 +195,7 @@ export class PairingFlow {
       r = await this.api.status(this.state.requestId);
     } catch (err) {
       if (err.status === 404 || err.code === 'not_found') { this.#forget(); this.requestCode(); return; }
-      this.#set({ message: t('pairing.unreachable_waiting', { error: err.message }) });
+      this.#set({ message: t('pairing.unreachable_waiting', { error: errorText(err) }) });
       this.#schedule(() => this.pollOnce(), this.pollMs);
       return;
     }
@@ -230,7 +230,7 @@ export class PairingFlow {
       await this.api.approve(this.state.code, clean);
     } catch (err) {
       this.#set({ pinBusy: false, pinError: PIN_KEY[err.code] ? t(PIN_KEY[err.code])
-        : err.status === 401 ? t(PIN_KEY.unauthorized) : t('pairing.not_approved', { error: err.message }) });
+        : err.status === 401 ? t(PIN_KEY.unauthorized) : t('pairing.not_approved', { error: errorText(err) }) });
       return false;
     }
     this.#set({ pinBusy: false });

@@ -47,7 +47,7 @@ export function overall({ status, health, reachable }) {
 /** Enrollment: explicit `enrolled`, else inferred from central being configured and answering. */
 export function enrollment(outlet, status) {
   if (outlet?.enrolled === true) return 'enrolled';
-  if (outlet?.enrolled === false) return status?.central === 'disabled' ? 'standalone' : 'not enrolled';
+  if (outlet?.enrolled === false) return status?.central === 'disabled' ? 'standalone' : 'not_enrolled';
   if (status?.central === 'disabled') return 'standalone';
   if (status?.central === 'ok') return 'enrolled';
   return 'unknown';

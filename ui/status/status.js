@@ -24,7 +24,7 @@ const row = (k, v, level) => {
   const id = (CATALOGS.en[k] ?? k).toLowerCase().replace(/\W+/g, '-');
   return [h('dt', {}, label), h('dd', { dataset: { testid: `status-${id}` } }, level ? h('span', { class: `dot ${level}` }) : null, v ?? '—')];
 };
-const ENROLLMENT = { enrolled: 'status.enrolled', standalone: 'status.standalone', 'not enrolled': 'status.not_enrolled', unknown: 'status.unknown' };
+const ENROLLMENT = { enrolled: 'status.enrolled', standalone: 'status.standalone', not_enrolled: 'status.not_enrolled', unknown: 'status.unknown' };
 const CLIENT = { kitchen: 'status.client_kitchen', pos: 'status.client_pos', board: 'status.client_board', display: 'status.client_display', device: 'status.client_device' };
 let configured = '';
 

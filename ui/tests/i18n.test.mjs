@@ -48,6 +48,62 @@ test('every key the apps ask for is in the catalogs', () => {
   assert.deepEqual([...asked].filter((k) => !(k in CATALOGS.en)), []);
 });
 
+// String literals of a JS source with the 40 characters before each (comments skipped;
+// a template literal's ${…} parts become \u0000).
+function literals(src) {
+  const out = [];
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '/' && src[i + 1] === '/') { i = src.indexOf('\n', i); if (i < 0) break; continue; }
+    if (c === '/' && src[i + 1] === '*') { i = src.indexOf('*/', i) + 1; continue; }
+    if (c !== "'" && c !== '"' && c !== '`') continue;
+    const start = i;
+    let text = '';
+    for (i++; i < src.length && src[i] !== c; i++) {
+      if (src[i] === '\\') { text += src[++i]; continue; }
+      if (c === '`' && src[i] === '$' && src[i + 1] === '{') {
+        text += '\u0000';
+        let depth = 1;
+        for (i += 2; depth && i < src.length; i++) { if (src[i] === '{') depth++; else if (src[i] === '}') depth--; }
+        i--;
+        continue;
+      }
+      text += src[i];
+    }
+    out.push({ text, before: src.slice(Math.max(0, start - 40), start), line: src.slice(0, start).split('\n').length });
+  }
+  return out;
+}
+
+// Where prose may stand in code: logs and thrown errors that carry a code (errorText() shows
+// the catalog's words for the code), class names, and a shell command shown as <code>.
+const NOT_SHOWN = [/(Error|console\.\w+|lost|warn|querySelector(All)?)\(\s*$/, /'[a-z_]+',\s*$/, /class:\s*$/, /h\('code', \{\}, $/];
+
+test('no app hard-codes a sentence: prose in ui/ code and markup comes from the catalogs', () => {
+  const root = new URL('../', import.meta.url);
+  const found = [];
+  const walk = (dir) => {
+    for (const e of readdirSync(new URL(dir, root), { withFileTypes: true })) {
+      const rel = `${dir}${e.name}`;
+      if (e.isDirectory()) { if (!['tests', 'i18n'].includes(e.name)) walk(`${rel}/`); continue; }
+      const src = /\.(js|html)$/.test(e.name) ? readFileSync(new URL(rel, root), 'utf8') : '';
+      if (e.name.endsWith('.html')) {
+        // Text in markup sits in an element that names its catalog key (the page translates it).
+        for (const m of src.matchAll(/<([a-z0-9]+)([^>]*)>([^<]*[A-Za-z]{2}[^<]*)</g)) {
+          if (!/data-i18n=/.test(m[2]) && m[1] !== 'script') found.push(`${rel}: <${m[1]}> ${m[3].trim()}`);
+        }
+      } else if (e.name.endsWith('.js')) {
+        for (const l of literals(src)) {
+          const prose = l.text.split('\u0000').some((part) => /[A-Za-z]{2,}[ ,]+[A-Za-z]{2,}/.test(part));
+          if (prose && !NOT_SHOWN.some((re) => re.test(l.before))) found.push(`${rel}:${l.line}: ${JSON.stringify(l.text)}`);
+        }
+      }
+    }
+  };
+  walk('');
+  assert.deepEqual(found, []);
+});
+
 test('IDR has no minor unit: Rp 45.000 in id-ID, Rp 45,000 in en-US', () => {
   configure({ locale: 'id-ID', currency: 'IDR' });
   assert.equal(language(), 'id');

@@ -26,6 +26,18 @@ export default {
   'time.ago': '{time} ago',
   'time.never': 'never',
 
+  'error.stopped': 'the connection was closed',
+  'error.disconnected': 'the connection to the hub dropped',
+  'error.not_connected': 'not connected to the hub',
+  'error.timeout': 'the hub did not answer in time',
+  'error.network': 'no network connection',
+  'error.no_central': 'the HQ address is not known yet',
+  'error.unreachable': 'the hub is not answering',
+  'error.unauthorized': 'this screen is no longer allowed; pair it again',
+  'error.forbidden': 'not allowed',
+  'error.rate_limited': 'too many requests; wait a moment',
+  'error.not_found': 'not found',
+
   'order_type.dine_in': 'Dine in',
   'order_type.takeaway': 'Takeaway',
   'order_type.delivery': 'Delivery',

@@ -27,6 +27,18 @@ export default {
   'time.ago': '{time} lalu',
   'time.never': 'belum pernah',
 
+  'error.stopped': 'koneksi ditutup',
+  'error.disconnected': 'koneksi ke hub terputus',
+  'error.not_connected': 'belum tersambung ke hub',
+  'error.timeout': 'hub tidak menjawab tepat waktu',
+  'error.network': 'tidak ada jaringan',
+  'error.no_central': 'alamat pusat belum diketahui',
+  'error.unreachable': 'hub tidak menjawab',
+  'error.unauthorized': 'layar ini sudah tidak diizinkan; pasangkan lagi',
+  'error.forbidden': 'tidak diizinkan',
+  'error.rate_limited': 'terlalu banyak permintaan; tunggu sebentar',
+  'error.not_found': 'tidak ditemukan',
+
   'order_type.dine_in': 'Makan di sini',
   'order_type.takeaway': 'Bungkus',
   'order_type.delivery': 'Antar',
