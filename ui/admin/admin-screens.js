@@ -3,7 +3,7 @@
 // given here reaches the hub within a few seconds while its link is up.
 
 import { h, mount } from '../shared/dom.js';
-import { t, ago, time } from '../shared/i18n.js';
+import { t, ago, time, screenType } from '../shared/i18n.js';
 
 const stalls = (ids, names) => (ids && ids.length ? ids.map((id) => names[id] || `#${id}`).join(', ') : t('admin.all_stalls'));
 
@@ -13,7 +13,7 @@ function pendingRow(api, outlet, p, names, done) {
     catch (err) { done(err.message, true); }
   };
   return h('tr', { dataset: { testid: `pending-${p.code}` } },
-    h('td', {}, h('b.code', {}, p.code)), h('td', {}, p.client_type), h('td', {}, p.name), h('td', {}, stalls(p.tenant_ids, names)),
+    h('td', {}, h('b.code', {}, p.code)), h('td', {}, screenType(p.client_type)), h('td', {}, p.name), h('td', {}, stalls(p.tenant_ids, names)),
     h('td', {}, t('admin.expires_at', { time: time(p.expires_at) })),
     h('td.actions', {}, h('button.primary', { onclick: decide('approve'), dataset: { testid: `approve-${p.code}` } }, t('common.approve')),
       h('button', { onclick: decide('reject'), dataset: { testid: `reject-${p.code}` } }, t('common.reject'))));
@@ -22,7 +22,7 @@ function pendingRow(api, outlet, p, names, done) {
 function deviceRow(d, names) {
   return h('tr', { dataset: { testid: `device-${d.device_id}` } },
     h('td', {}, h('span', { class: `badge ${d.online ? 'on' : 'off'}`, dataset: { testid: 'device-online' } }, t(d.online ? 'common.online' : d.hub_online ? 'common.offline' : 'admin.hub_offline'))),
-    h('td', {}, d.client_type), h('td', {}, d.name), h('td', {}, stalls(d.tenant_ids, names)),
+    h('td', {}, screenType(d.client_type)), h('td', {}, d.name), h('td', {}, stalls(d.tenant_ids, names)),
     h('td', {}, t('admin.last_seen', { ago: ago(d.last_seen) })), h('td.sub', {}, d.device_id));
 }
 

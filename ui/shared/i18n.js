@@ -41,6 +41,11 @@ export function errorText(err) {
   return typeof err?.code === 'string' && key in CATALOGS.en ? t(key) : String(err?.message ?? err);
 }
 
+/** A kind of screen as the hub names it (pos, kitchen, board, display) in words. */
+export function screenType(type) {
+  return ['pos', 'kitchen', 'board', 'display'].includes(type) ? t(`pairing.type_${type}`) : type;
+}
+
 /** The language shown now ("id" | "en"). */
 export function language() { return state.lang; }
 /** The BCP 47 locale for Intl: the shown language in the outlet's region ("en-ID" reads Rp 45.000). */

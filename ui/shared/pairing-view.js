@@ -3,10 +3,7 @@
 // on the spot, and the HQ alternative. Draws PairingFlow's state; only wiring, no rules.
 
 import { h, mount } from './dom.js';
-import { t } from './i18n.js';
-
-const TYPES = new Set(['pos', 'kitchen', 'board', 'display']);
-const typeText = (type) => (TYPES.has(type) ? t(`pairing.type_${type}`) : type);
+import { t, screenType } from './i18n.js';
 
 /** "123456" → "123 456" for reading aloud over the phone to HQ. */
 export function spacedCode(code) { return String(code || '').replace(/^(\d{3})(\d{3})$/, '$1 $2'); }
@@ -26,7 +23,7 @@ export function showPairingView({ identity, outletName = '', stallText = '', onP
       h('p.pairing-kicker', {}, outletName ? `${outletName} · ${t('common.brand')}` : t('common.brand')),
       h('h1', {}, t('pairing.title')),
       h('p.pairing-as', { dataset: { testid: 'pairing-as' } }, `${t('pairing.paired_as')} `,
-        h('strong', {}, typeText(identity.client_type)),
+        h('strong', {}, screenType(identity.client_type)),
         stallText ? [` ${t('pairing.for')} `, h('strong', {}, stallText)] : null,
         identity.name && !(stallText && identity.name.includes(stallText)) ? h('span.muted', {}, ` (“${identity.name}”)`) : null),
       h('div.pairing-code', { dataset: { testid: 'pairing-code', code: state.code || '' }, 'aria-live': 'polite' }, code),

@@ -3,7 +3,7 @@
 // X-Manager-Pin, and 5 wrong PINs lock this address out for 5 minutes (the hub says 429).
 
 import { h, mount } from '../shared/dom.js';
-import { t, ago } from '../shared/i18n.js';
+import { t, ago, screenType } from '../shared/i18n.js';
 
 let pin = '';
 
@@ -54,13 +54,13 @@ export async function render(root, { redraw = false } = {}) {
     note ? h('p.muted', {}, note) : null,
     pending.length ? h('div.pending', {}, h('h3', {}, t('status.waiting_pair')),
       pending.map((p) => h('div.screen', { dataset: { testid: `pending-${p.code}` } },
-        h('b', {}, p.code), ` ${p.client_type} · ${p.name}`, p.tenant_ids.length ? ` · ${t('status.stalls_list', { ids: p.tenant_ids.join(', ') })}` : '',
+        h('b', {}, p.code), ` ${screenType(p.client_type)} · ${p.name}`, p.tenant_ids.length ? ` · ${t('status.stalls_list', { ids: p.tenant_ids.join(', ') })}` : '',
         h('span.muted', {}, ` ${t('status.from', { remote: p.remote })}`),
         h('button', { onclick: act(() => call('POST', '/api/pairing/approve', { code: p.code, pin })) }, t('common.approve')),
         h('button.secondary', { onclick: act(() => call('POST', '/api/pairing/reject', { code: p.code, pin })) }, t('common.reject'))))) : null,
     devices.length ? devices.map((d) => h('div.screen', { dataset: { testid: `device-${d.device_id}` } },
       h('span', { class: `dot ${d.online ? 'ok' : 'bad'}` }),
-      h('b', {}, d.name), ` ${d.client_type}`, d.tenant_ids.length ? ` · ${t('status.stalls_list', { ids: d.tenant_ids.join(', ') })}` : '',
+      h('b', {}, d.name), ` ${screenType(d.client_type)}`, d.tenant_ids.length ? ` · ${t('status.stalls_list', { ids: d.tenant_ids.join(', ') })}` : '',
       h('span.muted', {}, ` · ${t(d.online ? 'common.online' : 'common.offline')} · ${t('status.last_seen', { ago: ago(d.last_seen) })} · ${d.remote}`),
       h('button.danger', { onclick: act(() => call('DELETE', `/api/devices/${encodeURIComponent(d.device_id)}`)), dataset: { testid: `revoke-${d.device_id}` } }, t('status.revoke'))))
       : h('p.muted', {}, t('status.no_paired')),
