@@ -14,7 +14,7 @@ import pytest
 from hub.config import ConfigError, load
 from hub.printing.config import PrinterConfig
 from hub.printing.tickets import render_ticket
-from tests.central.conftest import CentralUnderTest, start_central
+from tests.central.conftest import hub_enrolled_at_new_central
 from tests.support.fake_printer import ticket_text
 from tests.support.faults import eventually
 from tests.support.processes import Hub, Process, http_json
@@ -28,14 +28,10 @@ def outlet_info(hub: Hub) -> dict[str, Any]:
 
 def test_enrolled_hub_follows_central_and_keeps_it_while_central_is_down(
         tmp_path: Path, procs: list[Process], hub_factory: Callable[..., Hub]) -> None:
-    proc = start_central(tmp_path / "central", f"sqlite:///{tmp_path / 'central.db'}")
-    procs.append(proc)
-    hq = CentralUnderTest(proc, proc.admin_token(), "sqlite")
-    outlet_id = hq.new_outlet("Kedai Kopi")
     # The hub's own setting says English; an enrolled hub follows central's outlet instead.
-    hub = hub_factory(outlet_id=outlet_id, env={
-        "HUB_CENTRAL_URL": hq.base, "HUB_ENROLLMENT_TOKEN": hq.enrollment_token(outlet_id),
-        "HUB_HEARTBEAT_SECONDS": "0.3", "HUB_CENTRAL_TIMEOUT_SECONDS": "2", "HUB_LOCALE": "en"})
+    proc, hq, outlet_id, hub = hub_enrolled_at_new_central(
+        tmp_path, procs, hub_factory, "Kedai Kopi",
+        HUB_HEARTBEAT_SECONDS="0.3", HUB_CENTRAL_TIMEOUT_SECONDS="2", HUB_LOCALE="en")
     eventually(lambda: outlet_info(hub)["locale"] == "id-ID", "central's default outlet locale")
     assert outlet_info(hub)["currency"] == "IDR"
 
