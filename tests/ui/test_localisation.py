@@ -1,7 +1,8 @@
 """Issue 14 item 1 in real Chromium: every word on the kiosk, kitchen, board and status page
 comes from the message catalogs, in the outlet's language (id-ID by default, en-US when the
-hub says so), money reads the outlet's way (Rp 45.000), and a screen switches language from
-its menu and keeps it. Screenshots of both languages go to docs/screenshots/l10n-*.png.
+hub says so), money reads the outlet's way (Rp 45.000), a screen switches language from its
+menu and keeps it, and an admin's locale change at central reaches the outlet's kiosk.
+Screenshots of both languages go to docs/screenshots/l10n-*.png.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from typing import Any
 
 import pytest
 
-from tests.support.processes import ROOT, Hub
+from tests.support.faults import eventually
+from tests.support.processes import ROOT, Hub, http_json
 from tests.ui.menu_fixture import CATEGORIES, PRODUCTS, PROMOTIONS, TENANTS
 from tests.ui.pages import add, open_kitchen
+from tests.ui.test_with_central import ADMIN, enrolled_hub
 
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 # Menu data a screen shows as it is (names are the outlet's, not ours to translate).
@@ -187,3 +190,37 @@ def test_english_outlet_shows_english_everywhere(
     assert kiosk.evaluate("document.documentElement.lang") == "en-US"
     assert money(kiosk, 1) == "Rp 45,000"
     assert kiosk.inner_text('[data-testid="checkout"]') == "Place order"
+
+
+def test_admin_sets_the_outlet_to_english_in_the_panel_and_its_kiosk_follows(
+        central_factory: Callable[..., Any], hub_factory: Callable[..., Hub],
+        new_page: Callable[..., Any]) -> None:
+    central = central_factory()
+    hub = enrolled_hub(hub_factory, central)
+    kiosk = new_page(f"{hub.base}/kiosk/", lang=None)
+    kiosk.wait_for_selector('[data-testid="product"]')
+    assert kiosk.inner_text('[data-testid="checkout"]') == "Pesan sekarang"
+    price = kiosk.inner_text('[data-testid="product"] .price >> nth=0').replace("\u00a0", " ")
+    assert re.fullmatch(r"Rp \d{1,3}(\.\d{3})+", price), price
+
+    # An Indonesian HQ browser gets the panel in Indonesian; the admin sets the outlet to en-US.
+    admin = new_page(f"{central.base}/admin/", width=1440, height=900, lang=None, locale="id-ID")
+    assert admin.inner_text('[data-testid="login"]') == "Masuk"
+    admin.fill('[data-testid="username"]', ADMIN[0])
+    admin.fill('[data-testid="password"]', ADMIN[1])
+    admin.click('[data-testid="login"]')
+    row = admin.locator('[data-testid="outlet-row"][data-outlet-id="1"]')
+    assert row.locator('[data-testid="outlet-locale"]').inner_text() == "id-ID · IDR"
+    row.locator('[data-testid="edit-locale"]').click()
+    admin.select_option('[data-testid="outlet-locale-input"]', "en-US")
+    admin.click('[data-testid="save-locale"]')
+    admin.wait_for_selector('[data-outlet-id="1"] [data-testid="outlet-locale"]:text("en-US · IDR")')
+
+    # The hub learns it from its next heartbeat (every 1 s here).
+    eventually(lambda: http_json(f"{hub.base}/api/outlet")[1]["locale"] == "en-US",
+               "the hub following central's outlet locale")
+    kiosk.reload()
+    kiosk.wait_for_selector('[data-testid="product"]')
+    assert kiosk.inner_text('[data-testid="checkout"]') == "Place order"
+    price = kiosk.inner_text('[data-testid="product"] .price >> nth=0').replace("\u00a0", " ")
+    assert re.fullmatch(r"Rp \d{1,3}(,\d{3})+", price), price
