@@ -155,16 +155,14 @@ export function ago(iso, now = Date.now()) {
 }
 
 /**
- * Translate static markup: data-i18n (text), data-i18n-placeholder, data-i18n-aria-label,
- * data-i18n-title. Elements drawn by JS call t() themselves and redraw on a switch.
+ * Translate static markup (the <title> too): data-i18n (text), data-i18n-placeholder,
+ * data-i18n-aria-label, data-i18n-title. What JS draws calls t() itself and redraws on a switch.
  */
 export function translatePage(root) {
   for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   for (const [attr, prop] of [['placeholder', 'i18nPlaceholder'], ['aria-label', 'i18nAriaLabel'], ['title', 'i18nTitle']]) {
     for (const el of root.querySelectorAll(`[data-i18n-${attr}]`)) el.setAttribute(attr, t(el.dataset[prop]));
   }
-  const title = root.querySelector?.('title[data-i18n]');
-  if (title && root.title !== undefined) root.title = title.textContent;
 }
 
 /** The language menu a screen shows: each language named in itself; a switch is remembered. */

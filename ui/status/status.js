@@ -82,7 +82,8 @@ function fill(key, parts) {
   return t(key).split(/(\{\w+\})/).map((bit) => { const m = /^\{(\w+)\}$/.exec(bit); return m && parts[m[1]] ? parts[m[1]] : bit; });
 }
 
-configure(JSON.parse(localStorage.getItem('outlet-hub.outlet') || '{}'));
+// The outlet as another page of this hub last saw it, so the first paint is in its language.
+try { configure(JSON.parse(localStorage.getItem('outlet-hub.outlet') || '{}')); } catch { configure({}); }
 document.querySelector('.shead').append(languagePicker());
 onLanguageChange(() => { refresh(); renderScreens($('screens'), { redraw: true }); });
 refresh();
