@@ -34,8 +34,11 @@ lint: venv
 	$(VENV)/bin/ruff check outlet_protocol hub central tests bench scripts
 	$(VENV)/bin/mypy
 
+# Most tests wait on real processes (hub, central, broker, Chromium), not on the CPU: several
+# workers overlap the waiting. A file stays on one worker (module-scoped processes).
+PYTEST_WORKERS ?= 4
 test-py: deps
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 test-ui:
 	@if ls ui/tests/*.test.mjs >/dev/null 2>&1; then node --test ui/tests/; fi

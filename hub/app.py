@@ -37,6 +37,7 @@ from hub.ops import add_routes as add_ops_routes
 from hub.pairing_api import add_routes as add_pairing_routes
 from hub.printing.service import add_printing, start_printing
 from hub.security import MAX_BODY, FloodGuard, make_allowlist_middleware, make_guard_middleware
+from hub.sold_out import add_routes as add_sold_out_routes
 from hub.state import HubState
 from hub.store import CommitStats, OrderStore, migrate
 from hub.ui_static import add_routes as add_ui_routes
@@ -238,6 +239,7 @@ def build_apps(ctx: HubContext) -> tuple[web.Application, web.Application]:
     main.router.add_get("/", root)
     add_http_routes(main)
     add_pairing_routes(main)
+    add_sold_out_routes(main)
     add_printing(main, ctx)
     add_ui_routes(main)
     main.cleanup_ctx.append(_store_ctx)

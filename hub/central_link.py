@@ -9,6 +9,7 @@ enter through the same intake as local ones, deduplicated by uuid.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -27,7 +28,7 @@ from hub.context import HubContext
 from hub.dead_letters import DeadLetterBox
 from hub.discovery import advertised_addresses, websocket_url_for
 from hub.online_orders import OnlineOrders
-from hub.store import OrderStore
+from hub.store import OrderStore, sold_out
 from outlet_protocol.fields import iso
 from outlet_protocol.locales import normalize_currency, normalize_locale
 from outlet_protocol.outbox import Backoff
@@ -180,6 +181,12 @@ class CentralLink:
             "last_rev": ctx.store.last_rev, "websocket_url": ctx.websocket_url,
             "addresses": ctx.addresses,
         }
+        try:
+            body["sold_out"] = await ctx.store.read(sold_out.product_ids)
+        except STORE_FAULTS as exc:
+            # Leave it out rather than say "nothing is sold out": central keeps the last set,
+            # and a store fault is the store's to report, not a central outage.
+            log.warning("heartbeat without sold_out: %s", exc)
         answer = await self._call("POST", "/api/hubs/heartbeat", body)
         if not isinstance(answer, dict):
             raise CentralBadAnswer("heartbeat: expected an object")
@@ -288,9 +295,20 @@ class CentralLink:
                 attempt += 1
                 self.menu_wake.set()
 
-    async def pause(self, attempt: int) -> None:
-        """Wait the backoff for retry number `attempt`."""
-        await asyncio.sleep(self.backoff.delay(attempt, random.random()))  # noqa: S311
+    async def pause(self, attempt: int, wake: asyncio.Event | None = None) -> None:
+        """Wait the backoff for retry number `attempt`, or until `wake` is set.
+
+        A store fault (full disk, read-only file system) ends the moment the store commits
+        again: the outbox passes the commit listener's event so it retries then, instead of
+        sleeping out a backoff grown to 30 s while the disk was full.
+        """
+        delay = self.backoff.delay(attempt, random.random())  # noqa: S311
+        if wake is None:
+            await asyncio.sleep(delay)
+            return
+        wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wake.wait(), delay)
 
 
 def _menu_page(body: Any, kind: str) -> tuple[list[dict[str, Any]], list[Any], int, bool]:

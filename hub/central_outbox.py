@@ -72,7 +72,7 @@ class CentralOutbox:
                 continue
             except STORE_FAULTS as exc:
                 state.set_problem("central outbox", f"cannot record what central took: {exc}")
-                await self.link.pause(attempt)
+                await self.link.pause(attempt, wake=self.link.outbox_wake)
                 attempt += 1
                 continue
             attempt = 0

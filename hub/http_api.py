@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import Connection
 
+from hub import today
 from hub.access import guard, tenant_scope
 from hub.context import CTX, HubContext
 from hub.core.pairing import READ, SUBMIT, UPDATE_STATUS
@@ -189,6 +190,7 @@ async def outlet_info(request: web.Request) -> web.Response:
         "central": ctx.state.central, "addresses": ctx.addresses,
         "notice": ctx.cfg.notice or None, "pairing": ctx.cfg.pairing,
         "locale": ctx.outlet_locale(), "currency": ctx.outlet_currency(),
+        "day_starts_at": ctx.cfg.day_starts_at,
     }
     if ctx.display_token:
         body["display_token"] = ctx.display_token
@@ -197,7 +199,10 @@ async def outlet_info(request: web.Request) -> web.Response:
 
 async def hub_status(request: web.Request) -> web.Response:
     ctx = request.app[CTX]
+    day, since, until = today.window(ctx.cfg.day_starts_at, datetime.now(UTC))
+    figures = await ctx.store.read(lambda c: today.counts(c, since, until))
     body = ctx.state.snapshot() | {
+        "today": figures | {"business_day": day, "since": since},
         "outlet_id": ctx.cfg.outlet_id, "hub_id": ctx.cfg.effective_hub_id, "version": ctx.version,
         "clients": ctx.client_counts(), "last_rev": ctx.store.last_rev,
         "oldest_unsynced_age_seconds": ctx.state.oldest_unsynced_age,

@@ -87,3 +87,12 @@ dead_letters = Table(
     UniqueConstraint("source", "key", name="uq_dead_letters_source_key"),
     sqlite_autoincrement=True,
 )
+
+# Products marked sold out at this outlet (issue 14): set from a kitchen or POS, pushed to
+# every screen at once and reported to central on each heartbeat. A row means sold out.
+sold_out = Table(
+    "sold_out", metadata,
+    Column("product_id", Integer, primary_key=True),
+    Column("at", String(32), nullable=False),
+    Column("by", String(100), nullable=False),
+)

@@ -12,7 +12,8 @@ step by step, including its arithmetic, and `vectors/pricing.json` runs against 
   products or categories, the product is among them; no scope at all covers everything;
 - percent: the discount off one unit is `Math.round(unit * pct / 100)` in IEEE doubles
   (ties up), pct clamped to [0, 100]; amount: `toCents(value)`; both clamped to [0, unit];
-- promotions never stack: the single largest discount wins (the first on a tie).
+- promotions never stack: the single largest discount wins (the first on a tie);
+- modifier options add their `price_delta` to the discounted unit (`modifier_cents`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from outlet_protocol import fields
+from outlet_protocol import fields, modifiers
 
 
 def to_cents(value: Any) -> int:
@@ -151,3 +152,32 @@ def best_price(product: dict[str, Any], promotions: Iterable[dict[str, Any]],
         if off > best_off:
             best, best_off = promo.get("id"), off
     return Priced(unit - best_off, unit, best)
+
+
+class ChoiceError(ValueError):
+    """Chosen modifiers a product does not offer, or a group's min/max broken."""
+
+
+def modifier_cents(product: dict[str, Any], chosen: Iterable[str]) -> int:
+    """Cents the chosen options add to one unit (`modifierCents` in ui/shared/modifiers.js).
+
+    Promotions discount the base price only; option deltas are added after, never
+    discounted, so a 100 % promotion still charges for extra cheese. A product without
+    groups takes free-text modifiers (the seed's shape) at no charge.
+    """
+    groups = modifiers.groups_of(product)
+    names = list(chosen)
+    if not groups:
+        return 0
+    if len(set(names)) != len(names):
+        raise ChoiceError("an option is chosen twice")
+    price = {o["name"]: (g["name"], to_cents(o["price_delta"]))
+             for g in groups for o in g["options"]}
+    unknown = [n for n in names if n not in price]
+    if unknown:
+        raise ChoiceError(f"{product.get('name', 'product')} has no option {unknown[0]!r}")
+    for g in groups:
+        n = sum(1 for name in names if price[name][0] == g["name"])
+        if not g["min"] <= n <= g["max"]:
+            raise ChoiceError(f"{g['name']}: choose {g['min']}-{g['max']} options, not {n}")
+    return sum(price[n][1] for n in names)

@@ -3,7 +3,7 @@
 // network fails. Orders and status (/api/…) are never answered from a cache: the menu is
 // kept by the page itself in IndexedDB, and order freshness matters more than speed.
 
-const CACHE = 'outlet-hub-shell-v3';
+const CACHE = 'outlet-hub-shell-v4';
 const SHELL = [
   '/', '/kiosk/', '/kitchen/', '/board/',
   '/shared/base.css', '/shared/dom.js', '/shared/idb.js', '/shared/backoff.js', '/shared/money.js',
@@ -12,13 +12,23 @@ const SHELL = [
   '/shared/hub-link.js', '/shared/uuid.js', '/shared/ticket-store.js', '/shared/ticket-timer.js',
   '/shared/poll-policy.js', '/shared/kitchen-feed.js', '/shared/pairing.js', '/shared/pairing-view.js',
   '/shared/device-session.js', '/shared/order-progress.js', '/shared/i18n.js', '/shared/i18n/id.js', '/shared/i18n/en.js',
+  '/shared/abort.js', '/shared/modifiers.js', '/shared/sold-out.js', '/shared/business-day.js',
   '/kiosk/kiosk.js', '/kiosk/kiosk-view.js', '/kiosk/kiosk.css',
-  '/kitchen/kitchen.js', '/kitchen/kitchen-view.js', '/kitchen/kitchen-settings.js', '/kitchen/alerts.js', '/kitchen/printer-panel.js', '/kitchen/kitchen.css',
+  '/kitchen/kitchen.js', '/kitchen/kitchen-view.js', '/kitchen/kitchen-settings.js', '/kitchen/alerts.js', '/kitchen/printer-panel.js', '/kitchen/kitchen-keys.js', '/kitchen/sold-out-panel.js', '/kitchen/kitchen.css',
   '/board/board.js', '/board/board.css',
-  '/status/status.js', '/status/status-model.js', '/status/status.css', '/status/screens.js', '/status/printers-card.js',
+  '/status/status.js', '/status/status-model.js', '/status/status.css', '/status/screens.js', '/status/printers-card.js', '/status/today-card.js',
 ];
 const NEVER_CACHE = /^\/(api|ws|health|clients|metrics|emit)(\/|$)/;
 const NETWORK_TIMEOUT_MS = 4000; // a hub that accepts but hangs must not freeze a reload
+
+// AbortSignal.timeout is Safari 16 / Chrome 103 (ui/shared/abort.js says why; a classic
+// service worker cannot import that module).
+function timeoutSignal(ms) {
+  if (typeof AbortSignal.timeout === 'function') return AbortSignal.timeout(ms);
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), ms);
+  return controller.signal;
+}
 
 self.addEventListener('install', (event) => {
   // One missing file must not block the rest: cache what answers.
@@ -34,7 +44,7 @@ self.addEventListener('activate', (event) => {
 async function networkFirst(request) {
   const cache = await caches.open(CACHE);
   try {
-    const res = await fetch(request, { signal: AbortSignal.timeout(NETWORK_TIMEOUT_MS) });
+    const res = await fetch(request, { signal: timeoutSignal(NETWORK_TIMEOUT_MS) });
     if (res.ok && res.type === 'basic') cache.put(request, res.clone());
     return res;
   } catch (err) {

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from central.core.fleet import websocket_url
-from outlet_protocol import fields, locales
+from outlet_protocol import fields, locales, modifiers
+from outlet_protocol.business_day import DEFAULT_DAY_START, parse_day_start
 from outlet_protocol.errors import invalid
 
 MAX_PAGE = 5000
@@ -83,6 +85,23 @@ def _when(v: Any, f: str) -> str | None:
     return None if v in (None, "") else fields.iso(fields.timestamp_field(v, f))
 
 
+def _day_start(v: Any, f: str) -> str:
+    try:
+        parse_day_start(v if isinstance(v, str) else "")
+    except ValueError:
+        raise invalid(f, f"{f} must be HH:MM (24 h), e.g. 04:00") from None
+    return str(v)
+
+
+def _zone(v: Any, f: str) -> str:
+    name = fields.required_text(v, f, 64)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise invalid(f, f"{f} must be an IANA time zone such as Asia/Jakarta") from None
+    return name
+
+
 def parse_outlet(raw: Any, partial: bool) -> dict[str, Any]:
     """Outlet columns; a websocket_url here is an admin pin (null unpins), see `pin_change`."""
     return _pick(raw, partial, {
@@ -91,6 +110,8 @@ def parse_outlet(raw: Any, partial: bool) -> dict[str, Any]:
         "is_active": (_flag, False, True),
         "locale": (locales.locale_field, False, locales.DEFAULT_LOCALE),
         "currency": (locales.currency_field, False, locales.DEFAULT_CURRENCY),
+        "day_starts_at": (_day_start, False, DEFAULT_DAY_START),
+        "timezone": (_zone, False, "Asia/Jakarta"),
     })
 
 
@@ -134,6 +155,8 @@ def parse_product(raw: Any, partial: bool) -> dict[str, Any]:
         "station": (lambda v, f: fields.text(v, f, 50, default=None), False, None),
         "image": (lambda v, f: fields.text(v, f, 500, default=None), False, None),
         "is_available": (_flag, False, True),
+        "modifier_groups": (modifiers.parse_groups, False, []),
+        "allow_notes": (_flag, False, False),
     })
 
 

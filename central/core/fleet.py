@@ -114,11 +114,26 @@ def parse_heartbeat(raw: Any) -> dict[str, Any]:
         "last_rev": _count(raw.get("last_rev"), "last_rev"),
         "websocket_url": websocket_url(ws) if ws else None,
         "addresses": _addresses(raw.get("addresses")) if "addresses" in raw else None,
+        "sold_out": _sold_out(raw["sold_out"]) if "sold_out" in raw else None,
     }
 
 
+# A food court sells a few hundred products; 5,000 bounds a heartbeat at ~40 kB.
+MAX_SOLD_OUT = 5000
+
+
+def _sold_out(raw: Any) -> list[int]:
+    """The product ids the hub has marked sold out (state, sent whole on every heartbeat;
+    absent means "unknown this time", and central keeps the previous set)."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or len(raw) > MAX_SOLD_OUT:
+        raise invalid("sold_out", f"sold_out must be a list of at most {MAX_SOLD_OUT} product ids")
+    return sorted({fields.integer(v, "sold_out") for v in raw})
+
+
 HEALTH_FIGURES = ("outbox_pending", "oldest_unsynced_age_seconds", "kitchens_connected",
-                  "clients", "menu_version", "mqtt")
+                  "clients", "menu_version", "mqtt", "sold_out")
 
 
 def health_figures(snapshot: dict[str, Any] | None) -> dict[str, Any]:

@@ -175,11 +175,13 @@ def parse_cart(raw: Any) -> Cart:
 def split_cart(cart: Cart, products: dict[int, dict[str, Any]],
                tenants: dict[int, dict[str, Any]], new_uuid: str,
                now: datetime, promotions: list[dict[str, Any]] | None = None,
-               ) -> list[dict[str, Any]]:
+               sold_out: frozenset[int] = frozenset()) -> list[dict[str, Any]]:
     """One canonical order per tenant, priced from `products` (id → {name, price, tenant_id,
     station?}) less the best of `promotions` active at `now` (the kiosk's rule, see
-    outlet_protocol.pricing); `tenants` maps id → {name, outlet_id}. Raises ProtocolError for an unknown
-    or unavailable product or one sold at another outlet.
+    outlet_protocol.pricing) plus the chosen options' deltas; `tenants` maps id → {name,
+    outlet_id}. Raises ProtocolError for an unknown, unavailable or `sold_out` product, one
+    sold at another outlet, or options the product does not offer (a note is never refused: it costs nothing,
+    and `allow_notes` only decides whether the kiosk offers the field).
 
     Per-tenant uuids: `uuids[tenant_id]` if given, else `<client_uuid>:<tenant_id>` so a
     kiosk resending one cart gets the same orders back, else `<new_uuid>:<tenant_id>`.
@@ -195,10 +197,16 @@ def split_cart(cart: Cart, products: dict[int, dict[str, Any]],
         if tenant is None or tenant["outlet_id"] != cart.outlet_id:
             raise invalid(f"items[{i}].product_id",
                           f"product {line.product_id} is not sold at outlet {cart.outlet_id}")
+        if sold_out and line.product_id in sold_out:
+            raise invalid(f"items[{i}].product_id", f"product {line.product_id} is sold out")
         priced = pricing.best_price(dict(product, id=line.product_id), promotions or [], now)
+        try:
+            extra = pricing.modifier_cents(product, line.modifiers)
+        except pricing.ChoiceError as exc:
+            raise invalid(f"items[{i}].modifiers", str(exc)) from None
         item: dict[str, Any] = {
             "product_id": line.product_id, "name": product["name"], "qty": line.qty,
-            "price": pricing.money_from_cents(priced.unit_cents), "modifiers": line.modifiers,
+            "price": pricing.money_from_cents(priced.unit_cents + extra), "modifiers": line.modifiers,
             "notes": line.notes, "station": product.get("station"),
         }
         if priced.promotion_id is not None:

@@ -40,6 +40,7 @@ class FleetStore:
                            .order_by(hubs.c.last_seen.desc().nulls_last()).limit(1)).first()
         return {
             "id": row.id, "name": row.name, "address": row.address, "is_active": row.is_active,
+            "day_starts_at": row.day_starts_at, "timezone": row.timezone,
             "websocket_url": row.websocket_url,
             "websocket_url_source": row.websocket_url_source,
             "locale": row.locale, "currency": row.currency,
@@ -120,6 +121,14 @@ class FleetStore:
         with self.engine.connect() as conn:
             return conn.execute(select(outlets.c.id).where(outlets.c.id == outlet_id)).first() \
                 is not None
+
+    def sold_out(self, outlet_id: int) -> frozenset[int]:
+        """Products the outlet's hub last reported sold out (its newest heartbeat wins)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(hubs.c.last_heartbeat).where(hubs.c.outlet_id == outlet_id)
+                               .order_by(hubs.c.last_seen.desc().nulls_last()).limit(1)).first()
+        snap = (row.last_heartbeat if row is not None else None) or {}
+        return frozenset(int(p) for p in snap.get("sold_out") or [])
 
     # -- enrollment and registration ------------------------------------------------------
 
@@ -241,6 +250,9 @@ class FleetStore:
             prev = conn.execute(select(hubs.c.last_heartbeat, hubs.c.last_seen,
                                        hubs.c.offline_announced_at)
                                 .where(hubs.c.hub_id == hub.hub_id)).first()
+            if snap.get("sold_out") is None:     # not reported this time: keep the last set
+                snap["sold_out"] = ((prev.last_heartbeat if prev is not None else None)
+                                    or {}).get("sold_out") or []
             values: dict[str, Any] = {"last_seen": now, "last_heartbeat": snap}
             if snapshot.get("version"):
                 values["version"] = snapshot["version"]

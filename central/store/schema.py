@@ -56,6 +56,9 @@ outlets = Table(
     # The apps' language/number formats and money of the outlet, cached by its hub (0901).
     Column("locale", String(16), nullable=False, default="id-ID", server_default="id-ID"),
     Column("currency", String(3), nullable=False, default="IDR", server_default="IDR"),
+    # The outlet's trading day (issue 14): it starts at day_starts_at in its IANA zone.
+    Column("day_starts_at", String(5), nullable=False, default="04:00"),
+    Column("timezone", String(64), nullable=False, default="Asia/Jakarta"),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
 )
@@ -116,6 +119,10 @@ products = _versioned(
     Column("station", String(50), nullable=True),
     Column("image", String(500), nullable=True),
     Column("is_available", Boolean, nullable=False, default=True),
+    # Issue 14: option groups with price deltas (outlet_protocol.modifiers) and whether a
+    # customer may write a note for the kitchen on this product.
+    Column("modifier_groups", JSON, nullable=False, default=list),
+    Column("allow_notes", Boolean, nullable=False, default=False),
 )
 
 promotions = _versioned(

@@ -26,6 +26,7 @@ from central.store.dead_letters import DeadLetterStore
 from central.store.fleet import FleetStore
 from central.store.orders import OrderStore
 from central.store.pairing import PairingStore
+from central.store.summary import SummaryStore
 from central.web import (
     admin_api,
     admin_panel,
@@ -36,6 +37,7 @@ from central.web import (
     orders_api,
     outlet_ws,
     pairing_api,
+    summary_api,
 )
 from central.web.context import (
     AUTH_CACHE,
@@ -77,7 +79,8 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
         fleet=FleetStore(engine, cfg.hub_offline_after), accounts=accounts,
         catalog=CatalogStore(engine), orders=OrderStore(engine),
         display_secret=await asyncio.to_thread(accounts.secret, "display_token"),
-        dead_letters=DeadLetterStore(engine), pairing=PairingStore(engine))
+        dead_letters=DeadLetterStore(engine), pairing=PairingStore(engine),
+        summary=SummaryStore(engine))
     log.info("database ready (%s)", engine.dialect.name)
     yield
     engine.dispose()
@@ -150,6 +153,7 @@ def build_app(cfg: CentralConfig) -> web.Application:
     app.add_routes(pairing_api.routes)
     app.add_routes(admin_api.routes)
     app.add_routes(orders_api.routes)
+    app.add_routes(summary_api.routes)
     app.add_routes(menu_api.menu_routes())
     app.add_routes(outlet_ws.routes)
     app.add_routes(ops.routes)

@@ -24,6 +24,7 @@ from central.store.dead_letters import DeadLetterStore
 from central.store.fleet import FleetStore, HubPrincipal
 from central.store.orders import OrderStore
 from central.store.pairing import PairingStore
+from central.store.summary import SummaryStore
 from hub.supervisor import Supervisor
 from outlet_protocol import fields
 from outlet_protocol.errors import ProtocolError
@@ -43,6 +44,7 @@ class Stores:
     display_secret: str
     dead_letters: DeadLetterStore
     pairing: PairingStore
+    summary: SummaryStore
 
 
 @dataclass(frozen=True)

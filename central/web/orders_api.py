@@ -63,7 +63,9 @@ async def order_group(request: web.Request) -> web.Response:
     promotions = await db(stores.catalog.cart_promotions, list(products),
                           sorted({p["tenant_id"] for p in products.values()}))
     group_id = cart.client_uuid or str(uuidlib.uuid4())
-    orders = rules.split_cart(cart, products, tenants, group_id, datetime.now(UTC), promotions)
+    sold_out = await db(stores.fleet.sold_out, cart.outlet_id)
+    orders = rules.split_cart(cart, products, tenants, group_id, datetime.now(UTC), promotions,
+                              sold_out)
     outcome, duplicate = await db(stores.orders.create_group, orders, now())
     await request.app[BROADCASTER].publish(outcome.events)
     return reply({"group_id": group_id, "orders": outcome.results, "duplicate": duplicate},

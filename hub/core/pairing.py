@@ -14,9 +14,12 @@ ROLES = ("pos", "kitchen", "board", "display")
 
 # Actions a request or message needs; the table is the whole role policy.
 READ, SUBMIT, UPDATE_STATUS, ACK = "read", "submit", "update_status", "ack"
+# Marking a product sold out (issue 14): the cook who runs out and the cashier who is told
+# so both may; boards and displays only show.
+SELL_OUT = "sell_out"
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
-    "pos": frozenset({READ, SUBMIT}),
-    "kitchen": frozenset({READ, UPDATE_STATUS, ACK}),
+    "pos": frozenset({READ, SUBMIT, SELL_OUT}),
+    "kitchen": frozenset({READ, UPDATE_STATUS, ACK, SELL_OUT}),
     "board": frozenset({READ}),
     "display": frozenset({READ}),
 }

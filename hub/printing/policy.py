@@ -7,10 +7,14 @@ on the kitchen screen for a reprint decision.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 
 from hub.printing.config import PrinterConfig
+from outlet_protocol.business_day import business_day, parse_day_start
+
+__all__ = ["business_day", "hold_reason", "items_for", "parse_day_start", "parse_iso",
+           "prints_for", "ticket_kind"]
 
 # Change-feed entry → ticket kind: a new order is the kitchen ticket; two status moves print.
 _STATUS_KINDS = {"ready": "ready", "cancelled": "cancelled"}
@@ -41,18 +45,6 @@ def prints_for(printer: PrinterConfig, kind: str | None, order: dict[str, Any]) 
     if printer.tenants and tenant is not None and tenant not in printer.tenants:
         return False
     return bool(items_for(order, printer)) or not order.get("items")
-
-
-def parse_day_start(value: str) -> time:
-    hours, minutes = value.split(":")
-    return time(int(hours), int(minutes))
-
-
-def business_day(moment: datetime, day_start: time, zone: tzinfo | None) -> date:
-    """The trading day `moment` belongs to: before `day_start` local time it is yesterday's."""
-    local = moment.astimezone(zone)
-    day = local.date()
-    return day - timedelta(days=1) if local.time() < day_start else day
 
 
 def hold_reason(at: datetime, now: datetime, hold_after_minutes: float, day_start: time,

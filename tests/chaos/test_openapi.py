@@ -34,8 +34,8 @@ from tests.support.processes import ROOT, Hub, http_json
 
 SPECS = ROOT / "docs" / "openapi"
 METHODS = {"get", "put", "post", "patch", "delete"}
-HUB_EXAMPLES = 15      # per operation and mode: 30 operations → ~900 requests
-CENTRAL_EXAMPLES = 8   # 73 operations → ~1,170 requests (central is slower per request)
+HUB_EXAMPLES = 15      # per operation and mode: 33 operations → ~990 requests
+CENTRAL_EXAMPLES = 8   # 74 operations → ~1,180 requests (central is slower per request)
 REQUEST_TIMEOUT = 10.0
 OPS_PATHS = {"/health", "/clients", "/metrics"}
 ORDER_POSTS = {"/api/orders", "/emit"}

@@ -143,7 +143,8 @@ def _http_answer(outlet: Outlet, route: str, token: str | None) -> str:
     else:
         url = hub.base + (path.replace("{id}", outlet.order_uuid).replace("{rid}", outlet.request_id)
                           .replace("{k}", "tenants").replace("{x}", "dev-unknown")
-                          .replace("{p}", "grill").replace("{job}", "999999"))
+                          .replace("{p}", "grill").replace("{job}", "999999")
+                          .replace("{so}", "7"))
     if method == "POST" and path in ("/api/orders", "/emit"):
         body = make_order(f"H-{uuidlib.uuid4().hex[:6]}")
     elif method == "PATCH":
@@ -173,7 +174,8 @@ def test_route_by_caller_by_pairing_mode(outlets: dict[str, Outlet], mode: str, 
     by the PIN, not by device tokens. Printer routes (a printer `grill` that never answers):
     the list is an order read, reprint / test / a held ticket's decision are kitchen
     writes (a held job nobody has, hence 404), and the status page's test print may carry
-    the manager PIN instead (`+pin`).
+    the manager PIN instead (`+pin`). Sold out (issue 14) is a kitchen or POS write; this
+    hub has no menu, so a permitted mark answers 404 (product 7 is not on it).
 
     mode     | route                     | none | wrong | revoked | legacy | pos  | kitchen | board | display
     off      | GET /api/orders           | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
@@ -190,6 +192,9 @@ def test_route_by_caller_by_pairing_mode(outlets: dict[str, Outlet], mode: str, 
     off      | GET /api/status           | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
     off      | GET /api/outlet           | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
     off      | GET /api/master-data/{k}  | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    off      | GET /api/sold-out          | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    off      | PUT /api/sold-out/{so}     | 404  | 404   | 404     | 404    | 404  | 404     | 404   | 404
+    off      | DELETE /api/sold-out/{so}  | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
     off      | GET / (status page)       | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
     off      | GET /kiosk/index.html     | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
     off      | GET /health (ops)         | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
@@ -221,6 +226,9 @@ def test_route_by_caller_by_pairing_mode(outlets: dict[str, Outlet], mode: str, 
     required | GET /api/status           | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
     required | GET /api/outlet           | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
     required | GET /api/master-data/{k}  | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
+    required | GET /api/sold-out          | 401  | 401   | 401     | 200    | 200  | 200     | 200   | 200
+    required | PUT /api/sold-out/{so}     | 401  | 401   | 401     | 404    | 404  | 404     | 403   | 403
+    required | DELETE /api/sold-out/{so}  | 401  | 401   | 401     | 200    | 200  | 200     | 403   | 403
     required | GET / (status page)       | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
     required | GET /kiosk/index.html     | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200
     required | GET /health (ops)         | 200  | 200   | 200     | 200    | 200  | 200     | 200   | 200

@@ -31,6 +31,14 @@ def _ip(*args: str, ns: str | None = None) -> str:
     return done.stdout
 
 
+def _third_octet() -> int:
+    """A random 10.213.<n>.0/24 for this lab, from this pytest-xdist worker's own slice of
+    the range, so labs of tests running side by side never share a subnet."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    index = int(worker) % 8 if worker.isdigit() else 0
+    return random.randrange(1 + index * 31, 32 + index * 31)
+
+
 @dataclass
 class Link:
     """One end of a veth pair: its interface name, namespace (None = this host) and address."""
@@ -57,7 +65,7 @@ class NetnsLab:
     namespaces: list[str] = field(default_factory=list)
     host_links: list[str] = field(default_factory=list)
     processes: list[Process] = field(default_factory=list)
-    _third: int = field(default_factory=lambda: random.randrange(1, 255))
+    _third: int = field(default_factory=lambda: _third_octet())
     _fourth: int = 0
     _links: int = 0
 

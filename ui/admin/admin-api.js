@@ -13,6 +13,12 @@ export function listFrom(body, kind) {
   return body[kind] || body.results || body.items || [];
 }
 
+function summaryQuery(outletId, date) {
+  const q = new URLSearchParams({ outlet_id: String(outletId) });
+  if (date) q.set('date', date);
+  return q.toString();
+}
+
 export class AdminApi {
   constructor({ fetchImpl = (...a) => globalThis.fetch(...a), storage = globalThis.sessionStorage, base = '' } = {}) {
     this.fetch = fetchImpl;
@@ -79,6 +85,17 @@ export class AdminApi {
   save(kind, item) {
     const path = kind === 'tenants' ? '/api/tenants/' : `/api/${kind}/`;
     return item.id != null ? this.call('PATCH', `${path}${item.id}/`, item) : this.call('POST', path, item);
+  }
+
+  /** The day's close of one outlet (issue 14): {business_day, rows, …}; `date` YYYY-MM-DD or today. */
+  summary(outletId, date) { return this.call('GET', `/api/admin/summary?${summaryQuery(outletId, date)}`); }
+
+  /** The same summary as CSV text (fetched with the token, so no token ever sits in a link). */
+  async summaryCsv(outletId, date) {
+    const res = await this.fetch(`${this.base}/api/admin/summary?${summaryQuery(outletId, date)}&format=csv`, {
+      headers: { Authorization: `Bearer ${this.token}` }, cache: 'no-store', credentials: 'same-origin' });
+    if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, `CSV download failed (HTTP ${res.status})`);
+    return res.text();
   }
 
   remove(kind, id) {

@@ -2,6 +2,7 @@
 
 import { h, mount } from '../shared/dom.js';
 import { t, dateTime } from '../shared/i18n.js';
+import { modifierEditor } from './modifier-editor.js';
 
 /** What each kind shows in its table and edits in its form. `ref` names a lookup list;
  *  `title` and `label` are catalog keys (i18n.js). */
@@ -25,6 +26,8 @@ export const KINDS = {
     { name: 'price', label: 'field.price', type: 'money', required: true },
     { name: 'station', label: 'field.station' },
     { name: 'is_available', label: 'field.available', type: 'bool', default: true },
+    { name: 'allow_notes', label: 'field.allow_notes', type: 'bool', default: false, hideInTable: true },
+    { name: 'modifier_groups', label: 'field.options', type: 'modifiers', default: [] },
     { name: 'description', label: 'field.description', hideInTable: true },
   ] },
   promotions: { title: 'kind.promotions', fields: [
@@ -57,6 +60,7 @@ export function cellText(field, value, refs) {
   if (value == null || value === '') return '—';
   switch (field.type) {
     case 'bool': return t(value ? 'common.yes' : 'common.no');
+    case 'modifiers': return Array.isArray(value) && value.length ? value.map((g) => `${g.name} (${g.options.length})`).join(', ') : '—';
     case 'list': case 'intlist': return Array.isArray(value) ? value.join(', ') || '—' : String(value);
     case 'ref': return refs[field.ref]?.find((r) => r.id === value)?.name ?? `#${value}`;
     case 'datetime': return dateTime(value);
@@ -68,6 +72,11 @@ export function cellText(field, value, refs) {
 export function formToBody(fields, form) {
   const body = {};
   for (const f of fields) {
+    if (f.type === 'modifiers') {
+      const editor = form.querySelector('[data-modifiers]');
+      if (editor) body[f.name] = editor.readGroups();
+      continue;
+    }
     const el = form.elements[f.name];
     if (!el) continue;
     if (f.type === 'bool') body[f.name] = el.checked;
@@ -83,6 +92,7 @@ export function formToBody(fields, form) {
 
 function input(f, value, refs) {
   const v = value ?? f.default ?? '';
+  if (f.type === 'modifiers') return modifierEditor(Array.isArray(value) ? value : []);
   if (f.type === 'bool') return h('label.check', {}, h('input', { type: 'checkbox', name: f.name, checked: !!v, style: { width: '22px', minHeight: '22px' } }), t(f.label));
   let el;
   if (f.type === 'ref') {

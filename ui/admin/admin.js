@@ -5,12 +5,14 @@ import { AdminApi } from './admin-api.js';
 import { KINDS, editDialog, catalogTable } from './admin-forms.js';
 import { renderScreens } from './admin-screens.js';
 import { t, ago, dateTime, errorText, configure, languagePicker, onLanguageChange } from '../shared/i18n.js';
+import { renderSummary } from './summary-view.js';
 
 const $ = (id) => document.getElementById(id);
 const api = new AdminApi();
 const refs = { outlets: [], tenants: [], categories: [], products: [] };
 let current = null;
 let refreshTimer = null;
+const summaryState = { outletId: null, date: null };
 
 function flash(text, bad = false) {
   const el = $('flash');
@@ -40,6 +42,7 @@ function outletRow(o) {
   const stats = hub ? [
     hub.outbox_pending != null ? t('admin.waiting_sync', { n: hub.outbox_pending }) : null,
     hub.kitchens_connected != null ? t('admin.kitchens_connected', { n: hub.kitchens_connected }) : null,
+    hub.sold_out?.length ? OUTLET_DAY_TEXT.soldOut(hub.sold_out.length) : null,
   ].filter(Boolean) : [];
   return h('tr', { dataset: { testid: 'outlet-row', outletId: o.id } },
     h('td', {}, h('b', {}, o.name), h('div.sub', {}, `#${o.id}${o.address ? ` · ${o.address}` : ''}`)),
@@ -53,6 +56,7 @@ function outletRow(o) {
     h('td', {}, stats.length ? stats.map((s) => h('div', {}, s)) : h('span.muted', {}, '—')),
     h('td.actions', {},
       h('button', { onclick: () => pinDialog(o) }, t('admin.pin_url')),
+      h('button', { dataset: { testid: 'outlet-day' }, onclick: () => dayDialog(o) }, OUTLET_DAY_TEXT.button),
       src === 'admin' ? h('button', { dataset: { testid: 'unpin' }, onclick: () => act(() => api.unpinUrl(o.id), t('admin.unpinned')) }, t('admin.unpin')) : null,
       h('button', { dataset: { testid: 'enroll' }, onclick: () => enrollDialog(o) }, t('admin.enrollment_token')),
       h('button', { dataset: { testid: 'edit-locale' }, onclick: () => localeDialog(o) }, t('admin.edit_locale'))));
@@ -71,6 +75,29 @@ function pinDialog(o) {
     h('form', { onsubmit: (ev) => { ev.preventDefault(); close(); act(() => api.pinUrl(o.id, input.value.trim()), t('admin.pinned')); } },
       h('label', {}, t('admin.websocket_url'), input),
       h('div.actions', {}, h('button.ghost', { type: 'button', onclick: close }, t('common.cancel')), h('button.primary', { type: 'submit' }, t('admin.pin'))))));
+  modal.classList.remove('hidden');
+}
+
+// Issue 14: the outlet's trading day (the daily summary and the kitchens' yesterday list).
+const OUTLET_DAY_TEXT = {
+  button: 'Trading day',
+  title: (name) => `Trading day of ${name}`,
+  hint: 'The day starts at this local time, not at midnight: an order at 01:00 still belongs to the evening before.',
+  starts: 'Day starts at (HH:MM)', zone: 'Time zone (e.g. Asia/Jakarta)',
+  saved: 'Trading day saved', save: 'Save', cancel: 'Cancel',
+  soldOut: (n) => `${n} sold out`,
+};
+
+function dayDialog(o) {
+  const modal = $('modal');
+  const starts = h('input', { name: 'day_starts_at', value: o.day_starts_at || '04:00', pattern: '\\d{2}:\\d{2}', dataset: { testid: 'day-starts-at' } });
+  const zone = h('input', { name: 'timezone', value: o.timezone || 'Asia/Jakarta', dataset: { testid: 'timezone' } });
+  const close = () => { modal.classList.add('hidden'); mount(modal); };
+  mount(modal, h('div.dialog', {}, h('h2', {}, OUTLET_DAY_TEXT.title(o.name)), h('p.muted', {}, OUTLET_DAY_TEXT.hint),
+    h('form', { onsubmit: (ev) => { ev.preventDefault(); close();
+      act(() => api.call('PATCH', `/api/tenants/outlets/${o.id}/`, { day_starts_at: starts.value.trim(), timezone: zone.value.trim() }), OUTLET_DAY_TEXT.saved); } },
+    h('label', {}, OUTLET_DAY_TEXT.starts, starts), h('label', {}, OUTLET_DAY_TEXT.zone, zone),
+    h('div.actions', {}, h('button.ghost', { type: 'button', onclick: close }, OUTLET_DAY_TEXT.cancel), h('button.primary', { type: 'submit' }, OUTLET_DAY_TEXT.save)))));
   modal.classList.remove('hidden');
 }
 
@@ -138,7 +165,7 @@ function localeDialog(o) {
 async function renderCatalog(kind) {
   await loadRefs();
   const { items, version } = kind === 'tenants' ? { items: refs.tenants, version: null } : await api.catalog(kind);
-  $('view-title').replaceChildren(t(KINDS[kind].title), version != null ? h('span.version', { dataset: { testid: 'menu-version' } }, t('admin.menu_version', { version })) : '');
+  mount($('view-title'), t(KINDS[kind].title), version != null ? h('span.version', { dataset: { testid: 'menu-version' } }, t('admin.menu_version', { version })) : '');
   mount($('view-tools'), h('button.primary', { dataset: { testid: `new-${kind}` }, onclick: () => edit(kind, null) }, t('admin.add')));
   mount($('view'), catalogTable(kind, items, refs, {
     onEdit: (it) => edit(kind, it),
@@ -171,7 +198,7 @@ async function renderDeadLetters() {
 
 async function render() {
   const view = (location.hash || '#outlets').slice(1);
-  current = KINDS[view] || ['outlets', 'screens', 'dead-letters'].includes(view) ? view : 'outlets';
+  current = KINDS[view] || ['outlets', 'screens', 'dead-letters', 'summary'].includes(view) ? view : 'outlets';
   for (const a of $('nav').querySelectorAll('a')) a.classList.toggle('on', a.dataset.view === current);
   clearInterval(refreshTimer);
   try {
@@ -189,6 +216,9 @@ async function render() {
       await screens();
       // Codes appear as the hubs report them (every 2 s while one waits).
       refreshTimer = setInterval(() => { screens().catch(() => {}); }, 3000);
+    } else if (current === 'summary') {
+      await renderSummary(api, { view: $('view'), tools: $('view-tools'), title: $('view-title'),
+        outlets: await api.outlets(), state: summaryState, flash });
     } else if (current === 'dead-letters') {
       await renderDeadLetters();
     } else {

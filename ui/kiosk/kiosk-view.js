@@ -4,6 +4,22 @@ import { h, mount } from '../shared/dom.js';
 import { t, money as formatMoney } from '../shared/i18n.js';
 import { bestPrice } from '../shared/promotions.js';
 import { STEPS, stepText, stepOf } from '../shared/order-progress.js';
+import { groupsOf, legacyOptions, choicesComplete } from '../shared/modifiers.js';
+import { toCents } from '../shared/money.js';
+
+// Issue 14 strings (options sheet, sold out), kept together for the message catalogs.
+export const MENU_TEXT = {
+  soldOut: 'Sold out',
+  markSoldOut: 'Mark sold out',
+  markBack: 'Back on sale',
+  notesLabel: 'Note for the kitchen',
+  notesPlaceholder: 'e.g. not spicy (optional)',
+  chooseExactly: (n) => `Choose ${n}`,
+  chooseUpTo: (n) => `Choose up to ${n}`,
+  chooseBetween: (a, b) => `Choose ${a} to ${b}`,
+  optionsCancel: 'Cancel',
+  optionsAdd: 'Add to order',
+};
 
 const PALETTE = ['#e8542f', '#2f6fde', '#1f9d55', '#8e44ad', '#d35400', '#16a085', '#c0392b', '#2c3e50'];
 export const tileColor = (id) => PALETTE[Math.abs(Number(id) || 0) % PALETTE.length];
@@ -16,7 +32,7 @@ export function renderCategories(el, categories, active, onPick) {
   }, c.name)));
 }
 
-export function renderMenu(el, { products, categories, promotions, tenantsById, activeCategory, cart, money, onAdd }) {
+export function renderMenu(el, { products, categories, promotions, tenantsById, activeCategory, cart, money, onAdd, soldOut, staff, onToggleSoldOut }) {
   const inCart = new Map();
   for (const l of cart.lines) inCart.set(l.product_id, (inCart.get(l.product_id) || 0) + l.qty);
   const cats = activeCategory == null ? [...categories, { id: null, name: t('kiosk.more_category') }] : categories.filter((c) => c.id === activeCategory);
@@ -25,24 +41,33 @@ export function renderMenu(el, { products, categories, promotions, tenantsById, 
   for (const c of cats) {
     const list = products.filter((p) => (c.id == null ? !known.has(p.category_id) : p.category_id === c.id));
     if (!list.length) continue;
-    sections.push(h('h3', {}, c.name), h('div.grid', {}, list.map((p) => productCard(p, { promotions, tenantsById, inCart, money, onAdd }))));
+    sections.push(h('h3', {}, c.name), h('div.grid', {}, list.map((p) => productCard(p, { promotions, tenantsById, inCart, money, onAdd, soldOut, staff, onToggleSoldOut }))));
   }
   if (!sections.length) sections.push(h('p.muted.empty', {}, products.length ? t('kiosk.category_empty') : t('kiosk.menu_not_loaded')));
   mount(el, sections);
 }
 
-function productCard(p, { promotions, tenantsById, inCart, money, onAdd }) {
+function productCard(p, { promotions, tenantsById, inCart, money, onAdd, soldOut, staff, onToggleSoldOut }) {
   const priced = bestPrice(p, promotions);
   const n = inCart.get(p.id);
-  return h('button.product', { onclick: () => onAdd(p), dataset: { testid: 'product', productId: p.id, name: p.name } },
+  const out = soldOut?.has(p.id) ?? false;
+  const card = h('button.product', { class: out ? 'sold-out' : '', disabled: out && !staff, 'aria-disabled': out ? 'true' : null,
+    onclick: () => { if (!out) onAdd(p); },
+    dataset: { testid: 'product', productId: p.id, name: p.name, soldOut: out ? '1' : '0' } },
     h('div.tile', { style: { background: tileColor(p.category_id ?? p.id) } }, initials(p.name)),
     n ? h('span.in-cart', {}, n) : null,
+    out ? h('span.sold-out-badge', {}, MENU_TEXT.soldOut) : null,
     h('div.body', {},
       priced.promotion ? h('span.badge', {}, priced.promotion.name || t('kiosk.promo')) : null,
       h('span.name', {}, p.name),
       p.tenant_id != null ? h('span.tenant', {}, tenantsById.get(p.tenant_id)?.name ?? '') : null,
       h('span.price', {}, money(priced.unitCents),
         priced.promotion ? h('span.was', {}, money(priced.originalCents)) : null)));
+  if (!staff) return card;
+  // Staff (a POS, `?staff=1`) switch a product off and on from the same grid.
+  return h('div.product-cell', {}, card,
+    h('button.sold-out-toggle', { dataset: { testid: 'toggle-sold-out', productId: p.id },
+      onclick: () => onToggleSoldOut(p, !out) }, out ? MENU_TEXT.markBack : MENU_TEXT.markSoldOut));
 }
 
 export function renderCart(el, { cart, tenantsById, money, onQty }) {
@@ -87,23 +112,58 @@ export function moneyFormatter() {
   return (cents) => formatMoney(cents);
 }
 
-/** The options sheet for a product with modifiers: resolves {modifiers, notes} or null. */
-export function askOptions(sheetEl, product) {
+function groupHint(g) {
+  if (g.min === g.max) return MENU_TEXT.chooseExactly(g.min);
+  if (g.min === 0) return MENU_TEXT.chooseUpTo(g.max);
+  return MENU_TEXT.chooseBetween(g.min, g.max);
+}
+
+/**
+ * The options sheet: central's modifier groups (min/max, price deltas), the seed's free-text
+ * modifiers, and a note when the product allows one. Resolves {modifiers, notes} or null.
+ */
+export function askOptions(sheetEl, product, money = (c) => String(c)) {
   return new Promise((resolve) => {
     const chosen = new Set();
-    const names = (product.modifiers || []).map((m) => (typeof m === 'string' ? m : m.name)).filter(Boolean);
-    const notes = h('input.notes', { placeholder: t('kiosk.notes_placeholder'), maxLength: 120 });
+    const groups = groupsOf(product);
+    const legacy = groups.length ? [] : legacyOptions(product);
+    const wantsNotes = product.allow_notes === true || (!groups.length && product.allow_notes !== false);
+    const notes = wantsNotes ? h('input.notes', { placeholder: MENU_TEXT.notesPlaceholder, maxLength: 120,
+      'aria-label': MENU_TEXT.notesLabel, dataset: { testid: 'options-notes' } }) : null;
+    const add = h('button.primary', { dataset: { testid: 'options-add' },
+      onclick: () => close({ modifiers: [...chosen], notes: notes ? notes.value : '' }) }, MENU_TEXT.optionsAdd);
+    const refresh = () => { add.disabled = groups.length > 0 && !choicesComplete(product, [...chosen]); };
     const close = (v) => { sheetEl.classList.add('hidden'); mount(sheetEl); resolve(v); };
-    mount(sheetEl, h('div.sheet', {},
+    const chip = (name, label, group) => h('button', { 'aria-pressed': 'false', dataset: { testid: 'option', option: name },
+      onclick: (ev) => {
+        const el = ev.currentTarget;
+        if (chosen.has(name)) chosen.delete(name);
+        else {
+          // A pick-one group swaps its choice instead of refusing the tap.
+          if (group && group.max === 1) for (const o of group.options) chosen.delete(o.name);
+          chosen.add(name);
+        }
+        for (const b of el.parentElement.querySelectorAll('button')) {
+          const on = chosen.has(b.dataset.option);
+          b.classList.toggle('on', on);
+          b.setAttribute('aria-pressed', String(on));
+        }
+        refresh();
+      } }, label);
+    mount(sheetEl, h('div.sheet', { dataset: { testid: 'options-sheet' } },
       h('h2', {}, product.name),
-      h('div.chips', {}, names.map((n) => h('button', { onclick: (ev) => {
-        if (chosen.has(n)) chosen.delete(n); else chosen.add(n);
-        ev.currentTarget.classList.toggle('on');
-      } }, n))),
-      notes,
+      groups.map((g) => h('fieldset.group', { dataset: { testid: 'option-group' } },
+        h('legend', {}, g.name, h('span.muted', {}, ` · ${groupHint(g)}`)),
+        h('div.chips', {}, g.options.map((o) => {
+          const delta = toCents(o.price_delta ?? '0');
+          return chip(o.name, delta ? `${o.name} +${money(delta)}` : o.name, g);
+        })))),
+      legacy.length ? h('div.chips', {}, legacy.map((n) => chip(n, n, null))) : null,
+      notes ? h('label.notes-label', {}, MENU_TEXT.notesLabel, notes) : null,
       h('div.actions', {},
-        h('button.ghost', { onclick: () => close(null) }, t('common.cancel')),
-        h('button.primary', { dataset: { testid: 'options-add' }, onclick: () => close({ modifiers: [...chosen], notes: notes.value }) }, t('kiosk.add_to_order')))));
+        h('button.ghost', { onclick: () => close(null) }, MENU_TEXT.optionsCancel),
+        add)));
+    refresh();
     sheetEl.classList.remove('hidden');
   });
 }

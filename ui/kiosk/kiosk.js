@@ -18,6 +18,9 @@ import { noteFromMessage, noteFromRow, isOpen } from '../shared/order-progress.j
 import { h, mount, registerServiceWorker } from '../shared/dom.js';
 import { t, errorText, configure, languagePicker, onLanguageChange } from '../shared/i18n.js';
 import { renderCategories, renderMenu, renderCart, receiptRows, moneyFormatter, askOptions } from './kiosk-view.js';
+import { timeoutSignal } from '../shared/abort.js';
+import { needsOptions } from '../shared/modifiers.js';
+import { SoldOutList } from '../shared/sold-out.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -52,8 +55,13 @@ async function main() {
     ...(params.get('central_after') ? { centralAfterMs: Number(params.get('central_after')) * 1000 } : {}),
   });
   const watcher = new HubStatusWatcher({ socket, fetchImpl: session.fetch, onChange: () => onHubChange() });
+  // Sold out (issue 14): pushed by the hub the moment a kitchen or POS marks it, re-read on
+  // every hub status change so a screen that was away catches up.
+  const soldOut = new SoldOutList({ fetchImpl: session.fetch, onChange: () => drawMenu() });
+  const staff = params.get('staff') === '1';
   // The kitchen's progress on our orders (the hub sends a POS acknowledgments and status moves).
   socket.on('message', async (m) => {
+    if (soldOut.onMessage(m)) return;
     const note = noteFromMessage(m);
     if (note && await queue.noteProgress(note.uuid, note)) redrawSheet();
   });
@@ -65,7 +73,8 @@ async function main() {
     const categories = menu.items('categories').filter((c) => c.active !== false).sort(sortByOrder);
     renderCategories($('categories'), categories, state.activeCategory, (id) => { state.activeCategory = id; drawMenu(); });
     renderMenu($('menu'), { products: menu.sellable().sort(sortByOrder), categories, promotions: menu.items('promotions'),
-      tenantsById: tenantsById(), activeCategory: state.activeCategory, cart, money, onAdd: addProduct });
+      tenantsById: tenantsById(), activeCategory: state.activeCategory, cart, money, onAdd: addProduct,
+      soldOut: soldOut.ids, staff, onToggleSoldOut: (p, out) => soldOut.set(p.id, out).catch((err) => alert(err.message)) });
   }
 
   function drawCart() {
@@ -77,8 +86,8 @@ async function main() {
 
   async function addProduct(p) {
     let opts = { modifiers: [], notes: '' };
-    if (Array.isArray(p.modifiers) && p.modifiers.length) {
-      opts = await askOptions($('sheet'), p);
+    if (needsOptions(p)) {
+      opts = await askOptions($('sheet'), p, money);
       if (!opts) return;
     }
     cart.add(p, { ...opts, priced: bestPrice(p, menu.items('promotions')) });
@@ -104,6 +113,7 @@ async function main() {
   async function onHubChange() {
     drawStatus();
     if (watcher.hubReachable) {
+      soldOut.refresh().catch(() => {});
       if (await queue.count()) sender.drain();
       const v = watcher.status?.menu_version;
       if (v != null && v !== lastMenuVersion) { lastMenuVersion = v; refreshMenu(); }
@@ -157,7 +167,7 @@ async function main() {
   async function refreshProgress(entries) {
     for (const e of entries.filter(isOpen)) {
       try {
-        const res = await session.fetch(`/api/orders/${encodeURIComponent(e.uuid)}`, { cache: 'no-store', signal: AbortSignal.timeout(4000) });
+        const res = await session.fetch(`/api/orders/${encodeURIComponent(e.uuid)}`, { cache: 'no-store', signal: timeoutSignal(4000) });
         if (!res.ok) continue;
         const note = noteFromRow(await res.json());
         if (note) await queue.noteProgress(e.uuid, note);
@@ -204,7 +214,7 @@ async function main() {
   setInterval(() => queue.prune(), 3600000);
   sender.drain();
   // For end-to-end tests and support staff: the queue as data.
-  window.outletKiosk = { queue, sender, socket, watcher, menu, session, persistent: stores.persistent };
+  window.outletKiosk = { queue, sender, socket, watcher, menu, session, soldOut, persistent: stores.persistent };
 }
 
 main().catch((err) => {

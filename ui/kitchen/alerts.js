@@ -9,7 +9,7 @@ export class TicketAlerts {
   /** Call from a tap/click handler: creates or resumes the AudioContext. */
   unlock() {
     try {
-      this.ctx ??= new (window.AudioContext || window.webkitAudioContext)();
+      if (!this.ctx) this.ctx = new (window.AudioContext || window.webkitAudioContext)();
       if (this.ctx.state === 'suspended') this.ctx.resume();
     } catch { this.ctx = null; }
     return this.ready;

@@ -10,6 +10,14 @@ const STATUSES = { pending: 'new', preparing: 'preparing', ready: 'ready', compl
 const typeText = (type) => (TYPES.has(type || 'dine_in') ? tr(`order_type.${type || 'dine_in'}`) : type);
 const statusText = (status) => (STATUSES[status] ? tr(`kitchen.status_${STATUSES[status]}`) : status);
 
+// Issue 14 strings (the day's close), kept together for the message catalogs.
+export const DAY_TEXT = {
+  yesterday: (n) => `Yesterday (${n})`,
+  yesterdayTitle: 'Still open from an earlier day',
+  yesterdayHint: 'These orders are from before the day started. Bump them once they are dealt with.',
+  bumpAll: 'Bump all',
+};
+
 /** The buttons a ticket offers in its status. */
 export function actionsFor(status) {
   switch (status) {
@@ -29,7 +37,7 @@ function ticketEl(t, { onAction, onReprint, showTenant }) {
     showTenant && t.tenant_name ? h('span', {}, t.tenant_name) : null,
   ];
   return h('article.ticket', { dataset: { testid: 'ticket', uuid: t.uuid, number: t.order_number, status: t.status, rev: String(t.rev), created: t.created_at || '' } },
-    h('div.th', {}, h('span.num', {}, t.order_number), h('span.timer', {}, '')),
+    h('div.th', {}, h('span.kidx', { 'aria-hidden': 'true' }, ''), h('span.num', {}, t.order_number), h('span.timer', {}, '')),
     h('div.meta', {}, meta),
     h('ul', {}, (t.items || []).map((i) => h('li', {},
       h('span.q', {}, `${i.qty}×`), i.name,
@@ -49,9 +57,14 @@ export class TicketBoard {
     this.onReprint = onReprint;
     this.thresholds = thresholds;
     this.els = new Map(); // uuid → {rev, status, el}
+    this.order = []; // uuids as drawn: what arrows and 1…9 walk
+    this.selected = null; // keyboard selection (kitchen-keys.js); null until a key is pressed
   }
 
   render(tickets, { showTenant, emptyText }) {
+    const active = this.root.ownerDocument.activeElement;
+    const hadFocus = !!active && this.root.contains(active); // keep the keyboard where it was
+    const wasAt = this.order.indexOf(this.selected);
     const next = new Map();
     const list = tickets.map((t) => {
       const prev = this.els.get(t.uuid);
@@ -60,8 +73,36 @@ export class TicketBoard {
       return el;
     });
     this.els = next;
+    this.order = tickets.map((t) => t.uuid);
+    // A bumped ticket leaves: the one that takes its place is selected, so Enter, Enter… works.
+    if (this.selected && !next.has(this.selected)) this.selected = this.order[Math.min(wasAt, this.order.length - 1)] || null;
     if (list.length) mount(this.root, list); else mount(this.root, h('div.empty-k', { dataset: { testid: 'no-tickets' } }, emptyText));
+    this.#markSelection(hadFocus);
     this.tick();
+  }
+
+  count() { return this.order.length; }
+  selectedIndex() { return this.order.indexOf(this.selected); }
+  selectedEl() { return this.els.get(this.selected)?.el || null; }
+
+  /** Select (and focus) the ticket at `index`; -1 clears. */
+  selectIndex(index) {
+    this.selected = this.order[index] || null;
+    this.#markSelection(true);
+  }
+
+  // Roving tabindex: one ticket is in the tab order (the selected one, else the first), its
+  // badge 1…9 says which number key reaches it.
+  #markSelection(focus) {
+    const entry = this.selected || this.order[0];
+    this.order.forEach((uuid, i) => {
+      const { el } = this.els.get(uuid);
+      el.tabIndex = uuid === entry ? 0 : -1;
+      el.classList.toggle('selected', uuid === this.selected);
+      el.setAttribute('aria-current', uuid === this.selected ? 'true' : 'false');
+      el.querySelector('.kidx').textContent = i < 9 ? String(i + 1) : '';
+    });
+    if (focus && this.selected) this.els.get(this.selected).el.focus();
   }
 
   /** Update every timer and colour; called each second. */
@@ -79,4 +120,17 @@ export class TicketBoard {
 export function renderAllDay(el, rows) {
   mount(el, h('h2', {}, tr('kitchen.all_day')), rows.length ? rows.map(([name, n]) => h('div.row', { dataset: { testid: 'allday-row' } }, h('span', {}, name), h('b', {}, n)))
     : h('p.muted', {}, tr('kitchen.nothing_open')));
+}
+
+/** The "yesterday" list: open tickets from an earlier trading day, bumped in one go. */
+export function renderYesterday(btn, el, tickets, { onBumpAll }) {
+  btn.classList.toggle('hidden', tickets.length === 0);
+  btn.textContent = DAY_TEXT.yesterday(tickets.length);
+  btn.dataset.count = String(tickets.length);
+  if (!tickets.length) el.classList.add('hidden');
+  mount(el, h('h2', {}, DAY_TEXT.yesterdayTitle), h('p.muted', {}, DAY_TEXT.yesterdayHint),
+    tickets.map((t) => h('div.row', { dataset: { testid: 'yesterday-ticket', number: t.order_number, uuid: t.uuid } },
+      h('span', {}, t.order_number), h('span.muted', {}, (t.items || []).map((i) => `${i.qty}× ${i.name}`).join(', ')))),
+    tickets.length ? h('button.kbtn.bump-all', { dataset: { testid: 'bump-all-yesterday' },
+      onclick: (ev) => { ev.currentTarget.disabled = true; onBumpAll(tickets); } }, DAY_TEXT.bumpAll) : null);
 }

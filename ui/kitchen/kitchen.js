@@ -10,10 +10,12 @@ import { uuid4 } from '../shared/uuid.js';
 import { openDeviceSession } from '../shared/device-session.js';
 import { registerServiceWorker } from '../shared/dom.js';
 import { t, time, errorText, configure, languagePicker, onLanguageChange } from '../shared/i18n.js';
-import { TicketBoard, renderAllDay } from './kitchen-view.js';
+import { TicketBoard, renderAllDay, renderYesterday } from './kitchen-view.js';
 import { TicketAlerts } from './alerts.js';
 import { PrinterPanel } from './printer-panel.js';
+import { SoldOutPanel } from './sold-out-panel.js';
 import { loadSettings, saveSettings, editSettings } from './kitchen-settings.js';
+import { attachKitchenKeys, keysSheet } from './kitchen-keys.js';
 
 const $ = (id) => document.getElementById(id);
 const CLIENT_KEY = 'outlet-hub.kitchen-id';
@@ -27,6 +29,7 @@ function loadStore(settings) {
 
 async function main() {
   registerServiceWorker();
+  const keys = keysSheet($('keys-sheet'), $('keys-btn')); // labelled before pairing can hold main() up
   const settings = loadSettings();
   const { outlet } = await loadOutlet();
   configure(outlet);
@@ -42,7 +45,8 @@ async function main() {
   const session = await openDeviceSession({ outlet, stallText: stallNames.length ? stallNames.join(' · ') : t('kitchen.every_stall'),
     identity: { client_type: 'kitchen', name: params.get('name') || (stallNames.length ? `${t('kitchen.kitchen')} ${stallNames.join(', ')}` : t('kitchen.kitchen')),
       tenant_ids: settings.tenantIds } });
-  const filter = () => ({ tenantIds: settings.tenantIds.length ? settings.tenantIds : null, stations: settings.stations.length ? settings.stations : null });
+  const dayStartsAt = outlet.day_starts_at || '04:00';
+  const filter = () => ({ tenantIds: settings.tenantIds.length ? settings.tenantIds : null, stations: settings.stations.length ? settings.stations : null, dayStartsAt });
 
   const socket = new HubSocket({ url: () => session.socketUrl(hubSocketUrl()), hello: () => session.hello({
     client_type: 'kitchen', client_id: clientId, outlet_id: outlet.outlet_id, tenant_ids: settings.tenantIds, since_rev: store.lastRev,
@@ -50,6 +54,8 @@ async function main() {
   session.watch(socket);
   const printers = new PrinterPanel({ banner: $('printer-banner'), heldEl: $('held-tickets'), toast: (t) => toast(t), fetchImpl: session.fetch });
   socket.on('message', (m) => printers.onMessage(m));
+  const soldOut = new SoldOutPanel({ el: $('soldout'), fetchImpl: session.fetch, tenantIds: settings.tenantIds, toast: (t) => toast(t) });
+  socket.on('message', (m) => soldOut.onMessage(m));
   const board = new TicketBoard($('tickets'), { thresholds: settings, onAction: (uuid, status) => act(uuid, status),
     onReprint: (uuid) => printers.reprint(uuid) });
   const central = outlet.central_url && outlet.display_token ? { url: outlet.central_url, token: outlet.display_token } : null;
@@ -70,6 +76,7 @@ async function main() {
     $('open-count').textContent = t('kitchen.open_count', { n: open });
     board.render(visible, { showTenant: settings.tenantIds.length !== 1, emptyText: t('kitchen.no_orders') });
     renderAllDay($('allday'), store.allDay(filter()));
+    renderYesterday($('yesterday-btn'), $('yesterday'), store.yesterday(filter()), { onBumpAll: bumpAll });
     $('recall').disabled = !store.lastBumped();
     const fresh = visible.filter((t) => newUuids.includes(t.uuid) && t.status === 'pending');
     if (fresh.length) {
@@ -105,6 +112,12 @@ async function main() {
     }
   }
 
+  // The day's close: yesterday's open tickets leave the main screen and go in one tap.
+  async function bumpAll(tickets) {
+    for (const t of tickets) await act(t.uuid, 'completed');
+    redraw();
+  }
+
   function toast(text) {
     const el = $('toast');
     el.textContent = text;
@@ -117,12 +130,16 @@ async function main() {
     const t = store.lastBumped();
     if (t) act(t.uuid, 'recall');
   });
+  attachKitchenKeys(document, { board, recall: () => $('recall').click(), toggleHelp: keys.toggle, closeSheet: keys.close,
+    sheetOpen: () => keys.isOpen() || !$('settings-sheet').classList.contains('hidden') });
   $('allday-btn').addEventListener('click', () => $('allday').classList.toggle('hidden'));
+  $('yesterday-btn').addEventListener('click', () => $('yesterday').classList.toggle('hidden'));
+  $('soldout-btn').addEventListener('click', () => soldOut.toggle());
   $('settings-btn').addEventListener('click', async () => {
     const stations = [...new Set([...tenants.flatMap((t) => t.stations || []),
       ...[...store.tickets.values()].flatMap((t) => (t.items || []).map((i) => i.station))].filter(Boolean))].sort();
     const next = await editSettings($('settings-sheet'), settings, { tenants, stations,
-      onAskNotifications: () => Notification.requestPermission() });
+      onAskNotifications: () => ('Notification' in window ? Notification.requestPermission() : null) });
     if (!next) return;
     saveSettings(next);
     location.search = ''; // reload with the new filter: the socket hello and saved state follow it
@@ -139,7 +156,7 @@ async function main() {
   onLanguageChange(() => { board.els.clear(); redraw(); showMode($('conn').dataset.mode); });
   redraw();
   feed.start();
-  window.outletKitchen = { store, feed, socket, settings, session };
+  window.outletKitchen = { store, feed, socket, settings, session, soldOut };
 }
 
 main().catch((err) => {

@@ -3,6 +3,7 @@
 
 import { fromCents } from './money.js';
 import { bestPrice } from './promotions.js';
+import { modifierCents } from './modifiers.js';
 
 /** A line's identity: same product with same modifiers and notes merges into one line. */
 export function lineKey(productId, modifiers = [], notes = '') {
@@ -12,15 +13,16 @@ export function lineKey(productId, modifiers = [], notes = '') {
 export class Cart {
   constructor() { this.lines = []; }
 
-  /** Add qty of a product (already priced with bestPrice); returns the line. */
+  /** Add qty of a product (already priced with bestPrice; option deltas added here); returns the line. */
   add(product, { qty = 1, modifiers = [], notes = '', priced }) {
+    const extra = modifierCents(product, modifiers);
     const key = lineKey(product.id, modifiers, notes);
     let line = this.lines.find((l) => l.key === key);
     if (!line) {
       line = {
         key, product_id: product.id, name: product.name, tenant_id: product.tenant_id ?? null,
-        station: product.station ?? null, unitCents: priced.unitCents,
-        originalCents: priced.originalCents, promotion_id: priced.promotion?.id ?? null,
+        station: product.station ?? null, unitCents: priced.unitCents + extra,
+        originalCents: priced.originalCents + extra, extraCents: extra, promotion_id: priced.promotion?.id ?? null,
         modifiers: [...modifiers], notes: notes.trim(), qty: 0,
       };
       this.lines.push(line);
@@ -49,8 +51,11 @@ export function repriceCart(cart, productsById, promotions, now = Date.now()) {
     const p = productsById.get(line.product_id);
     if (!p) continue;
     const priced = bestPrice(p, promotions, now);
-    line.unitCents = priced.unitCents;
-    line.originalCents = priced.originalCents;
+    let extra;
+    try { extra = modifierCents(p, line.modifiers); } catch { extra = line.extraCents || 0; } // options changed under the cart: keep what was shown
+    line.extraCents = extra;
+    line.unitCents = priced.unitCents + extra;
+    line.originalCents = priced.originalCents + extra;
     line.promotion_id = priced.promotion?.id ?? null;
   }
 }

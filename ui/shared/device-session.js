@@ -7,6 +7,7 @@
 import { pairingRequired, credentialsKey, DeviceCredentials, PairingApi, PairingFlow, authorizedFetch,
   withToken, isUnauthorized } from './pairing.js';
 import { showPairingView } from './pairing-view.js';
+import { timeoutSignal } from './abort.js';
 
 // After this many failed socket connects in a row, ask over HTTP whether the token still
 // works: a browser hides the 401 of a refused WebSocket handshake behind a bare 1006 close.
@@ -40,7 +41,7 @@ export class DeviceSession {
   async probe() {
     if (!this.required || !this.token || this.now() - this.lastProbeAt < PROBE_EVERY_MS) return;
     this.lastProbeAt = this.now();
-    try { await this.fetch('/api/orders?since_rev=2147483647', { cache: 'no-store', signal: AbortSignal.timeout(4000) }); } catch { /* hub down: the socket keeps trying */ }
+    try { await this.fetch('/api/orders?since_rev=2147483647', { cache: 'no-store', signal: timeoutSignal(4000) }); } catch { /* hub down: the socket keeps trying */ }
   }
 
   /** The token is gone for good: forget it and go back to pairing (once). */

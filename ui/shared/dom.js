@@ -23,7 +23,10 @@ export function h(tag, props = {}, ...children) {
 
 /** Replace all children of `el`. */
 export function mount(el, ...children) {
-  el.replaceChildren(...children.flat(Infinity).filter((c) => c != null && c !== false));
+  const kids = children.flat(Infinity).filter((c) => c != null && c !== false);
+  if (el.replaceChildren) { el.replaceChildren(...kids); return; }
+  el.textContent = ''; // replaceChildren is Chrome 86: older WebViews clear and append
+  el.append(...kids);
 }
 
 /** Register the root service worker when the browser allows it (secure contexts only). */

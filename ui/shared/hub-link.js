@@ -1,12 +1,14 @@
 // Browser glue shared by the hub-served pages: outlet info (cached for offline reloads)
 // and the hub's status (pushed over the socket, polled over HTTP as a heartbeat).
 
+import { timeoutSignal } from './abort.js';
+
 const OUTLET_KEY = 'outlet-hub.outlet';
 
 /** GET /api/outlet, remembered in localStorage so a reload with the hub down still knows it. */
 export async function loadOutlet({ fetchImpl = (...a) => globalThis.fetch(...a), storage = localStorage } = {}) {
   try {
-    const res = await fetchImpl('/api/outlet', { cache: 'no-store', signal: AbortSignal.timeout(4000) });
+    const res = await fetchImpl('/api/outlet', { cache: 'no-store', signal: timeoutSignal(4000) });
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const outlet = await res.json();
     storage.setItem(OUTLET_KEY, JSON.stringify(outlet));
@@ -41,7 +43,7 @@ export class HubStatusWatcher {
 
   async poll() {
     try {
-      const res = await this.fetch('/api/status', { cache: 'no-store', signal: AbortSignal.timeout(4000) });
+      const res = await this.fetch('/api/status', { cache: 'no-store', signal: timeoutSignal(4000) });
       if (!res.ok) throw new Error(String(res.status));
       this.status = await res.json();
       this.httpOk = true;

@@ -54,13 +54,17 @@ export class IdbStore {
   clear() { return this.#run('readwrite', (s) => s.clear()); }
 }
 
+// structuredClone is Safari 15.4 / Chrome 98; the records are plain JSON, so a JSON copy is
+// the same thing on older tablets.
+const copy = (v) => (typeof structuredClone === 'function' ? structuredClone(v) : v === undefined ? v : JSON.parse(JSON.stringify(v)));
+
 /** Same interface in memory (tests, and a last resort when IndexedDB is unavailable). */
 export class MemoryStore {
   constructor(keyPath) { this.keyPath = keyPath; this.map = new Map(); }
-  async get(key) { return structuredClone(this.map.get(key)); }
-  async put(value) { this.map.set(value[this.keyPath], structuredClone(value)); }
+  async get(key) { return copy(this.map.get(key)); }
+  async put(value) { this.map.set(value[this.keyPath], copy(value)); }
   async delete(key) { this.map.delete(key); }
-  async getAll() { return [...this.map.values()].map((v) => structuredClone(v)); }
+  async getAll() { return [...this.map.values()].map((v) => copy(v)); }
   async clear() { this.map.clear(); }
 }
 

@@ -10,6 +10,7 @@ import { t as translate } from './i18n.js';
 const MODES = new Set(['live', 'polling', 'offline', 'central', 'connecting']);
 /** The connection pill's word for a feed mode, in the screen's language. */
 export function modeLabel(mode) { return MODES.has(mode) ? translate(`feed.${mode}`) : mode; }
+import { timeoutSignal } from './abort.js';
 
 export function feedQuery({ sinceRev, outletId, tenantIds }) {
   const q = new URLSearchParams({ since_rev: String(sinceRev || 0) });
@@ -136,7 +137,7 @@ export class KitchenFeed {
 
   async #pollHub() {
     const q = feedQuery({ sinceRev: this.store.lastRev, outletId: this.outletId, tenantIds: this.tenantIds });
-    const res = await this.fetch(`${this.base}/api/orders?${q}`, { cache: 'no-store', signal: AbortSignal.timeout(5000) });
+    const res = await this.fetch(`${this.base}/api/orders?${q}`, { cache: 'no-store', signal: timeoutSignal(5000) });
     if (!res.ok) throw new Error(`poll: HTTP ${res.status}`);
     const rows = await res.json();
     this.applyBatch(Array.isArray(rows) ? rows : rows.orders || []);
@@ -147,7 +148,7 @@ export class KitchenFeed {
   async #pollCentral() {
     const q = new URLSearchParams({ outlet_id: String(this.outletId), since_id: String(this.centralLastId) });
     const res = await this.fetch(`${this.central.url.replace(/\/$/, '')}/api/orders/?${q}`, {
-      cache: 'no-store', headers: { Authorization: `Bearer ${this.central.token}` }, signal: AbortSignal.timeout(8000),
+      cache: 'no-store', headers: { Authorization: `Bearer ${this.central.token}` }, signal: timeoutSignal(8000),
     });
     if (!res.ok) throw new Error(`central: HTTP ${res.status}`);
     const body = await res.json();

@@ -4,6 +4,7 @@
 
 import { backoffDelay } from './backoff.js';
 import { SubmitError, REJECT_CODES, AUTH_CODES } from './sync-client.js';
+import { timeoutSignal } from './abort.js';
 
 /** POST an order to the hub's HTTP API; resolves with the ack body or throws SubmitError. */
 export async function httpSubmit(order, { fetchImpl = (...a) => globalThis.fetch(...a), base = '', timeoutMs = 8000 } = {}) {
@@ -11,7 +12,7 @@ export async function httpSubmit(order, { fetchImpl = (...a) => globalThis.fetch
   try {
     res = await fetchImpl(`${base}/api/orders`, {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(order),
-      signal: AbortSignal.timeout(timeoutMs), cache: 'no-store',
+      signal: timeoutSignal(timeoutMs), cache: 'no-store',
     });
   } catch (err) {
     throw new SubmitError('unreachable', 'network', String(err?.message || err));
@@ -65,7 +66,7 @@ export async function centralSubmit(orders, { fetchImpl = (...a) => globalThis.f
     try {
       res = await fetchImpl(`${centralUrl.replace(/\/$/, '')}/api/public/order-groups/`, {
         method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(cart),
-        signal: AbortSignal.timeout(timeoutMs), cache: 'no-store', mode: 'cors',
+        signal: timeoutSignal(timeoutMs), cache: 'no-store', mode: 'cors',
       });
     } catch (err) {
       throw new SubmitError('unreachable', 'network', String(err?.message || err));
@@ -152,7 +153,7 @@ export class OrderSender {
           return;
         }
         this.hubReachable = false;
-        this.hubDownSince ??= this.now();
+        if (this.hubDownSince == null) this.hubDownSince = this.now();
         // Hub unreachable both ways: the rest would fail the same; try central with all of them.
         const rest = waiting.slice(i);
         const longDown = this.now() - this.hubDownSince >= this.centralAfterMs;

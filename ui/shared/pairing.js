@@ -2,6 +2,8 @@
 // code, wait until the manager approves it (PIN on the spot, or at HQ), keep the device token.
 // No DOM: fetch, storage and timers are injected so Node's test runner drives it.
 
+import { timeoutSignal } from './abort.js';
+
 // One token per kind of screen: a kiosk and a kitchen page on the same hub (same origin)
 // share localStorage but are different devices with different rights.
 import { t, errorText } from './i18n.js';
@@ -102,7 +104,7 @@ export class PairingApi {
   async #call(method, path, body) {
     let res;
     try {
-      res = await this.fetch(`${this.base}${path}`, { method, cache: 'no-store', signal: AbortSignal.timeout(this.timeoutMs),
+      res = await this.fetch(`${this.base}${path}`, { method, cache: 'no-store', signal: timeoutSignal(this.timeoutMs),
         ...(body === undefined ? {} : { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }) });
     } catch (err) {
       throw new PairingError('unreachable', `the hub does not answer (${err?.message || err})`);

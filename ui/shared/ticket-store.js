@@ -1,8 +1,14 @@
 // The kitchen's tickets: one per order uuid, changed only by a newer rev, so replays,
 // polling overlap and a socket/poll race never show a ticket twice or roll it back. Pure.
 
+import { fromEarlierDay } from './business-day.js';
+
 export const OPEN_STATUSES = new Set(['pending', 'preparing', 'ready']);
 const CANCEL_SHOW_MS = 2 * 60 * 1000; // a cancelled ticket stays visible (struck) this long
+
+// The hub's clock (`received_at`) decides a ticket's trading day where it is known: a kiosk
+// whose clock is a day behind must not send its orders straight to "yesterday".
+const arrivedAt = (t) => t.received_at || t.created_at;
 
 /** Normalise a hub message payload (`new_order` carries the order, maybe under `order`). */
 export function orderFromPayload(payload) {
@@ -59,20 +65,31 @@ export class TicketStore {
     return null;
   }
 
-  /** Tickets to draw: open ones plus recently cancelled ones, oldest first. */
-  visible({ tenantIds = null, stations = null } = {}) {
+  /**
+   * Tickets to draw: open ones plus recently cancelled ones, oldest first. With
+   * `dayStartsAt`, open tickets from an earlier trading day are left to `yesterday()`.
+   */
+  visible({ tenantIds = null, stations = null, dayStartsAt = null } = {}) {
     const now = this.now();
     const out = [];
     for (const t of this.tickets.values()) {
       const open = OPEN_STATUSES.has(t.status);
       const recentCancel = t.status === 'cancelled' && now - (t.status_at || 0) < CANCEL_SHOW_MS;
       if (!open && !recentCancel) continue;
+      if (dayStartsAt && fromEarlierDay(arrivedAt(t), now, dayStartsAt)) continue;
       if (tenantIds && tenantIds.length && !tenantIds.includes(t.tenant_id)) continue;
       const items = stations && stations.length ? t.items.filter((i) => stations.includes(i.station)) : t.items;
       if (items.length === 0) continue;
       out.push(items === t.items ? t : { ...t, items });
     }
     return out.sort((a, b) => (Date.parse(a.created_at) || 0) - (Date.parse(b.created_at) || 0) || a.rev - b.rev);
+  }
+
+  /** Open tickets from an earlier trading day (the kitchen's "yesterday" list), oldest first. */
+  yesterday({ tenantIds = null, stations = null, dayStartsAt } = {}) {
+    const now = this.now();
+    return this.visible({ tenantIds, stations })
+      .filter((t) => OPEN_STATUSES.has(t.status) && fromEarlierDay(arrivedAt(t), now, dayStartsAt));
   }
 
   /** Open item counts by name across pending/preparing tickets ("all day"). */

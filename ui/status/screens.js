@@ -4,6 +4,7 @@
 
 import { h, mount } from '../shared/dom.js';
 import { t, ago, screenType } from '../shared/i18n.js';
+import { timeoutSignal } from '../shared/abort.js';
 
 let pin = '';
 
@@ -13,7 +14,7 @@ let note = '';
 
 async function call(method, path, body) {
   const res = await fetch(path, {
-    method, cache: 'no-store', signal: AbortSignal.timeout(5000),
+    method, cache: 'no-store', signal: timeoutSignal(5000),
     headers: { 'X-Manager-Pin': pin, ...(body ? { 'Content-Type': 'application/json' } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });

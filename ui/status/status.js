@@ -6,12 +6,14 @@ import { render as renderScreens } from './screens.js';
 import { levelOf, ageText, clientsByType, overall, enrollment, taskRows, valueText } from './status-model.js';
 import { t, CATALOGS, configure, languagePicker, onLanguageChange, time, money } from '../shared/i18n.js';
 import { printersCard } from './printers-card.js';
+import { timeoutSignal } from '../shared/abort.js';
+import { todayCard } from './today-card.js';
 
 const $ = (id) => document.getElementById(id);
 
 async function getJson(path) {
   try {
-    const res = await fetch(path, { cache: 'no-store', signal: AbortSignal.timeout(4000) });
+    const res = await fetch(path, { cache: 'no-store', signal: timeoutSignal(4000) });
     if (!res.ok) return null;
     return await res.json();
   } catch { return null; }
@@ -55,6 +57,7 @@ async function refresh() {
       row('status.oldest_waiting', ageText(s.oldest_unsynced_age_seconds ?? s.oldest_pending_age_seconds)),
       row('status.menu_version', s.menu_version ?? o.menu_version),
       row('status.last_rev', s.last_rev ?? health?.last_rev))),
+    todayCard(s.today),
     printersCard(printers),
     (s.reasons || []).length ? h('section.card.wide', { dataset: { testid: 'status-problems' } }, h('h2', {}, t('status.problems')),
       h('ul', {}, s.reasons.map((r) => h('li', {}, r)))) : null,

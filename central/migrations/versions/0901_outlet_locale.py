@@ -1,7 +1,7 @@
 """outlets.locale and outlets.currency: the apps' language and money per outlet (issue 14, decision 0901).
 
 Revision ID: 0901
-Revises: 0601
+Revises: 0910 (main's menus migration; re-chained on the merge)
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0901'
-down_revision: str | None = '0601'
+down_revision: str | None = '0910'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
