@@ -94,7 +94,7 @@ export class AdminApi {
   async summaryCsv(outletId, date) {
     const res = await this.fetch(`${this.base}/api/admin/summary?${summaryQuery(outletId, date)}&format=csv`, {
       headers: { Authorization: `Bearer ${this.token}` }, cache: 'no-store', credentials: 'same-origin' });
-    if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, `CSV download failed (HTTP ${res.status})`);
+    if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, t('summary.csv_failed', { status: res.status }));
     return res.text();
   }
 

@@ -42,7 +42,7 @@ function outletRow(o) {
   const stats = hub ? [
     hub.outbox_pending != null ? t('admin.waiting_sync', { n: hub.outbox_pending }) : null,
     hub.kitchens_connected != null ? t('admin.kitchens_connected', { n: hub.kitchens_connected }) : null,
-    hub.sold_out?.length ? OUTLET_DAY_TEXT.soldOut(hub.sold_out.length) : null,
+    hub.sold_out?.length ? t('admin.sold_out_count', { n: hub.sold_out.length }) : null,
   ].filter(Boolean) : [];
   return h('tr', { dataset: { testid: 'outlet-row', outletId: o.id } },
     h('td', {}, h('b', {}, o.name), h('div.sub', {}, `#${o.id}${o.address ? ` · ${o.address}` : ''}`)),
@@ -56,7 +56,7 @@ function outletRow(o) {
     h('td', {}, stats.length ? stats.map((s) => h('div', {}, s)) : h('span.muted', {}, '—')),
     h('td.actions', {},
       h('button', { onclick: () => pinDialog(o) }, t('admin.pin_url')),
-      h('button', { dataset: { testid: 'outlet-day' }, onclick: () => dayDialog(o) }, OUTLET_DAY_TEXT.button),
+      h('button', { dataset: { testid: 'outlet-day' }, onclick: () => dayDialog(o) }, t('admin.day_button')),
       src === 'admin' ? h('button', { dataset: { testid: 'unpin' }, onclick: () => act(() => api.unpinUrl(o.id), t('admin.unpinned')) }, t('admin.unpin')) : null,
       h('button', { dataset: { testid: 'enroll' }, onclick: () => enrollDialog(o) }, t('admin.enrollment_token')),
       h('button', { dataset: { testid: 'edit-locale' }, onclick: () => localeDialog(o) }, t('admin.edit_locale'))));
@@ -79,25 +79,16 @@ function pinDialog(o) {
 }
 
 // Issue 14: the outlet's trading day (the daily summary and the kitchens' yesterday list).
-const OUTLET_DAY_TEXT = {
-  button: 'Trading day',
-  title: (name) => `Trading day of ${name}`,
-  hint: 'The day starts at this local time, not at midnight: an order at 01:00 still belongs to the evening before.',
-  starts: 'Day starts at (HH:MM)', zone: 'Time zone (e.g. Asia/Jakarta)',
-  saved: 'Trading day saved', save: 'Save', cancel: 'Cancel',
-  soldOut: (n) => `${n} sold out`,
-};
-
 function dayDialog(o) {
   const modal = $('modal');
   const starts = h('input', { name: 'day_starts_at', value: o.day_starts_at || '04:00', pattern: '\\d{2}:\\d{2}', dataset: { testid: 'day-starts-at' } });
   const zone = h('input', { name: 'timezone', value: o.timezone || 'Asia/Jakarta', dataset: { testid: 'timezone' } });
   const close = () => { modal.classList.add('hidden'); mount(modal); };
-  mount(modal, h('div.dialog', {}, h('h2', {}, OUTLET_DAY_TEXT.title(o.name)), h('p.muted', {}, OUTLET_DAY_TEXT.hint),
+  mount(modal, h('div.dialog', {}, h('h2', {}, t('admin.day_title', { outlet: o.name })), h('p.muted', {}, t('admin.day_hint')),
     h('form', { onsubmit: (ev) => { ev.preventDefault(); close();
-      act(() => api.call('PATCH', `/api/tenants/outlets/${o.id}/`, { day_starts_at: starts.value.trim(), timezone: zone.value.trim() }), OUTLET_DAY_TEXT.saved); } },
-    h('label', {}, OUTLET_DAY_TEXT.starts, starts), h('label', {}, OUTLET_DAY_TEXT.zone, zone),
-    h('div.actions', {}, h('button.ghost', { type: 'button', onclick: close }, OUTLET_DAY_TEXT.cancel), h('button.primary', { type: 'submit' }, OUTLET_DAY_TEXT.save)))));
+      act(() => api.call('PATCH', `/api/tenants/outlets/${o.id}/`, { day_starts_at: starts.value.trim(), timezone: zone.value.trim() }), t('admin.day_saved')); } },
+    h('label', {}, t('admin.day_starts'), starts), h('label', {}, t('admin.day_zone'), zone),
+    h('div.actions', {}, h('button.ghost', { type: 'button', onclick: close }, t('common.cancel')), h('button.primary', { type: 'submit' }, t('common.save'))))));
   modal.classList.remove('hidden');
 }
 

@@ -7,19 +7,6 @@ import { STEPS, stepText, stepOf } from '../shared/order-progress.js';
 import { groupsOf, legacyOptions, choicesComplete } from '../shared/modifiers.js';
 import { toCents } from '../shared/money.js';
 
-// Issue 14 strings (options sheet, sold out), kept together for the message catalogs.
-export const MENU_TEXT = {
-  soldOut: 'Sold out',
-  markSoldOut: 'Mark sold out',
-  markBack: 'Back on sale',
-  notesLabel: 'Note for the kitchen',
-  notesPlaceholder: 'e.g. not spicy (optional)',
-  chooseExactly: (n) => `Choose ${n}`,
-  chooseUpTo: (n) => `Choose up to ${n}`,
-  chooseBetween: (a, b) => `Choose ${a} to ${b}`,
-  optionsCancel: 'Cancel',
-  optionsAdd: 'Add to order',
-};
 
 const PALETTE = ['#e8542f', '#2f6fde', '#1f9d55', '#8e44ad', '#d35400', '#16a085', '#c0392b', '#2c3e50'];
 export const tileColor = (id) => PALETTE[Math.abs(Number(id) || 0) % PALETTE.length];
@@ -56,7 +43,7 @@ function productCard(p, { promotions, tenantsById, inCart, money, onAdd, soldOut
     dataset: { testid: 'product', productId: p.id, name: p.name, soldOut: out ? '1' : '0' } },
     h('div.tile', { style: { background: tileColor(p.category_id ?? p.id) } }, initials(p.name)),
     n ? h('span.in-cart', {}, n) : null,
-    out ? h('span.sold-out-badge', {}, MENU_TEXT.soldOut) : null,
+    out ? h('span.sold-out-badge', {}, t('kiosk.sold_out')) : null,
     h('div.body', {},
       priced.promotion ? h('span.badge', {}, priced.promotion.name || t('kiosk.promo')) : null,
       h('span.name', {}, p.name),
@@ -67,7 +54,7 @@ function productCard(p, { promotions, tenantsById, inCart, money, onAdd, soldOut
   // Staff (a POS, `?staff=1`) switch a product off and on from the same grid.
   return h('div.product-cell', {}, card,
     h('button.sold-out-toggle', { dataset: { testid: 'toggle-sold-out', productId: p.id },
-      onclick: () => onToggleSoldOut(p, !out) }, out ? MENU_TEXT.markBack : MENU_TEXT.markSoldOut));
+      onclick: () => onToggleSoldOut(p, !out) }, t(out ? 'kiosk.back_on_sale' : 'kiosk.mark_sold_out')));
 }
 
 export function renderCart(el, { cart, tenantsById, money, onQty }) {
@@ -113,9 +100,9 @@ export function moneyFormatter() {
 }
 
 function groupHint(g) {
-  if (g.min === g.max) return MENU_TEXT.chooseExactly(g.min);
-  if (g.min === 0) return MENU_TEXT.chooseUpTo(g.max);
-  return MENU_TEXT.chooseBetween(g.min, g.max);
+  if (g.min === g.max) return t('kiosk.choose_exactly', { n: g.min });
+  if (g.min === 0) return t('kiosk.choose_up_to', { n: g.max });
+  return t('kiosk.choose_between', { min: g.min, max: g.max });
 }
 
 /**
@@ -128,10 +115,10 @@ export function askOptions(sheetEl, product, money = (c) => String(c)) {
     const groups = groupsOf(product);
     const legacy = groups.length ? [] : legacyOptions(product);
     const wantsNotes = product.allow_notes === true || (!groups.length && product.allow_notes !== false);
-    const notes = wantsNotes ? h('input.notes', { placeholder: MENU_TEXT.notesPlaceholder, maxLength: 120,
-      'aria-label': MENU_TEXT.notesLabel, dataset: { testid: 'options-notes' } }) : null;
+    const notes = wantsNotes ? h('input.notes', { placeholder: t('kiosk.notes_placeholder'), maxLength: 120,
+      'aria-label': t('kiosk.notes_label'), dataset: { testid: 'options-notes' } }) : null;
     const add = h('button.primary', { dataset: { testid: 'options-add' },
-      onclick: () => close({ modifiers: [...chosen], notes: notes ? notes.value : '' }) }, MENU_TEXT.optionsAdd);
+      onclick: () => close({ modifiers: [...chosen], notes: notes ? notes.value : '' }) }, t('kiosk.add_to_order'));
     const refresh = () => { add.disabled = groups.length > 0 && !choicesComplete(product, [...chosen]); };
     const close = (v) => { sheetEl.classList.add('hidden'); mount(sheetEl); resolve(v); };
     const chip = (name, label, group) => h('button', { 'aria-pressed': 'false', dataset: { testid: 'option', option: name },
@@ -159,9 +146,9 @@ export function askOptions(sheetEl, product, money = (c) => String(c)) {
           return chip(o.name, delta ? `${o.name} +${money(delta)}` : o.name, g);
         })))),
       legacy.length ? h('div.chips', {}, legacy.map((n) => chip(n, n, null))) : null,
-      notes ? h('label.notes-label', {}, MENU_TEXT.notesLabel, notes) : null,
+      notes ? h('label.notes-label', {}, t('kiosk.notes_label'), notes) : null,
       h('div.actions', {},
-        h('button.ghost', { onclick: () => close(null) }, MENU_TEXT.optionsCancel),
+        h('button.ghost', { onclick: () => close(null) }, t('common.cancel')),
         add)));
     refresh();
     sheetEl.classList.remove('hidden');

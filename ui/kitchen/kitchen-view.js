@@ -10,14 +10,6 @@ const STATUSES = { pending: 'new', preparing: 'preparing', ready: 'ready', compl
 const typeText = (type) => (TYPES.has(type || 'dine_in') ? tr(`order_type.${type || 'dine_in'}`) : type);
 const statusText = (status) => (STATUSES[status] ? tr(`kitchen.status_${STATUSES[status]}`) : status);
 
-// Issue 14 strings (the day's close), kept together for the message catalogs.
-export const DAY_TEXT = {
-  yesterday: (n) => `Yesterday (${n})`,
-  yesterdayTitle: 'Still open from an earlier day',
-  yesterdayHint: 'These orders are from before the day started. Bump them once they are dealt with.',
-  bumpAll: 'Bump all',
-};
-
 /** The buttons a ticket offers in its status. */
 export function actionsFor(status) {
   switch (status) {
@@ -125,12 +117,12 @@ export function renderAllDay(el, rows) {
 /** The "yesterday" list: open tickets from an earlier trading day, bumped in one go. */
 export function renderYesterday(btn, el, tickets, { onBumpAll }) {
   btn.classList.toggle('hidden', tickets.length === 0);
-  btn.textContent = DAY_TEXT.yesterday(tickets.length);
+  btn.textContent = tr('kitchen.yesterday', { n: tickets.length });
   btn.dataset.count = String(tickets.length);
   if (!tickets.length) el.classList.add('hidden');
-  mount(el, h('h2', {}, DAY_TEXT.yesterdayTitle), h('p.muted', {}, DAY_TEXT.yesterdayHint),
+  mount(el, h('h2', {}, tr('kitchen.yesterday_title')), h('p.muted', {}, tr('kitchen.yesterday_hint')),
     tickets.map((t) => h('div.row', { dataset: { testid: 'yesterday-ticket', number: t.order_number, uuid: t.uuid } },
       h('span', {}, t.order_number), h('span.muted', {}, (t.items || []).map((i) => `${i.qty}× ${i.name}`).join(', ')))),
     tickets.length ? h('button.kbtn.bump-all', { dataset: { testid: 'bump-all-yesterday' },
-      onclick: (ev) => { ev.currentTarget.disabled = true; onBumpAll(tickets); } }, DAY_TEXT.bumpAll) : null);
+      onclick: (ev) => { ev.currentTarget.disabled = true; onBumpAll(tickets); } }, tr('kitchen.bump_all')) : null);
 }

@@ -153,7 +153,7 @@ async function main() {
 
   $('settings-btn').after(languagePicker());
   // A language switch redraws every ticket (the board reuses unchanged ones otherwise).
-  onLanguageChange(() => { board.els.clear(); redraw(); showMode($('conn').dataset.mode); });
+  onLanguageChange(() => { board.els.clear(); redraw(); soldOut.draw(); showMode($('conn').dataset.mode); });
   redraw();
   feed.start();
   window.outletKitchen = { store, feed, socket, settings, session, soldOut };

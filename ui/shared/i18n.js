@@ -107,7 +107,8 @@ function formatter(kind, options) {
   if (!f) {
     try {
       f = kind === 'date' ? new Intl.DateTimeFormat(formatLocale(), options) : new Intl.NumberFormat(formatLocale(), options);
-    } catch {
+    } catch (err) {
+      if (kind === 'date') throw err; // an unknown time zone: the caller decides
       // Safari < 14.1 has no currencyDisplay "narrowSymbol": the code (IDR 45.000) is still right.
       const { currencyDisplay, ...rest } = options;
       f = new Intl.NumberFormat(formatLocale(), { ...rest, currencyDisplay: currencyDisplay === 'narrowSymbol' ? 'symbol' : currencyDisplay });
@@ -134,9 +135,23 @@ export function time(when, { seconds = false } = {}) {
   return formatter('date', { hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}) }).format(new Date(when));
 }
 
-/** Date and time, medium length: "1 Des 2026, 14.05". */
-export function dateTime(when) {
+/**
+ * Date and time, medium length: "1 Des 2026, 14.05". `timeZone` (IANA) shows it as the
+ * outlet's clock reads it; a zone this browser does not know falls back to its own clock.
+ */
+export function dateTime(when, { timeZone } = {}) {
+  if (timeZone) {
+    try { return formatter('date', { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(new Date(when)); } catch { /* below */ }
+  }
   return formatter('date', { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(when));
+}
+
+/** A calendar day "YYYY-MM-DD" (a trading day) as the locale writes it: "1 Des 2026" / "Dec 1, 2026". */
+export function date(day) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(day ?? ''));
+  if (!m) return String(day ?? '');
+  // Noon UTC shown in UTC: the same calendar day whatever zone this browser is in.
+  return formatter('date', { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], 12)));
 }
 
 /** A duration in seconds, short: "45 dtk", "12 mnt", "3 jam", "2 hari" / "45 s", "12 min", …. */
