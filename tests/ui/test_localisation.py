@@ -23,11 +23,13 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 # Menu data a screen shows as it is (names are the outlet's, not ours to translate).
 DATA = {x["name"] for x in TENANTS + CATEGORIES + PRODUCTS + PROMOTIONS}
 DATA |= {str(m) for p in PRODUCTS for m in p.get("modifiers", [])}
+DATA |= {x["name"] for p in PRODUCTS for g in p.get("modifier_groups", []) for x in [g, *g["options"]]}
 DATA |= {"".join(w[0] for w in p["name"].split()[:2]).upper() for p in PRODUCTS}  # tile initials
 # Marks that are no language: the logo dot, ✕, the printer, minus/plus, arrows.
 SYMBOLS = {"●", "⚙", "✕", "🖨", "\u2212", "+", "—", "·", "…"}
-# Numbers, times, counts, money and order numbers: digits with separators and a currency.
-FIGURES = re.compile(r"^(Rp|IDR|\$)?[\s\d.,:\u00d7x+#%/\-]*\d[\s\d.,:\u00d7x+#%/\-]*$")
+# Numbers, times, counts, money and order numbers: digits with separators and a currency
+# (en-US clock times end in AM/PM: the kitchen's clock once it has ticked).
+FIGURES = re.compile(r"^(Rp|IDR|\$)?[\s\d.,:\u00d7x+#%/\-]*\d[\s\d.,:\u00d7x+#%/\-]*(\s?[AP]M)?$")
 # Ids, URLs and versions (no spaces, with a digit or a separator): data, never prose.
 TOKENS = re.compile(r"^\S*[\d/:_-]\S*$")
 
@@ -110,6 +112,11 @@ def task_names(status: Any) -> set[str]:
     return set(names)
 
 
+# The keys sheet's <kbd> caps (ui/kitchen/kitchen-keys.js KEY_ROWS): printed on the keys,
+# the same in every language.
+KEY_CAPS = {"← → ↑ ↓", "1 … 9", "Home", "End", "Enter", "R", "?", "Esc"}
+
+
 def walk_all_screens(new_page: Callable[..., Any], hub: Hub, lang: str, shots: str) -> dict[str, Any]:
     """Order on the kiosk, start it in the kitchen, and check every screen on the way."""
     kiosk = new_page(f"{hub.base}/kiosk/", lang=None)
@@ -119,6 +126,13 @@ def walk_all_screens(new_page: Callable[..., Any], hub: Hub, lang: str, shots: s
     add(kiosk, "Laksa")
     kiosk.fill('[data-testid="table"]', "12")
     check_page(kiosk, lang)
+    # The options sheet: its hints and buttons from the catalog, the delta as the outlet's money.
+    kiosk.click('[data-testid="product"][data-name="Quattro Formaggi"]')
+    chip = kiosk.inner_text('[data-testid="option"][data-option="Thick"]')
+    assert chip.replace("\u00a0", " ") == ("Thick +Rp 5.000" if lang == "id" else "Thick +Rp 5,000")
+    check_page(kiosk, lang, {chip})
+    kiosk.click('[data-testid="options-sheet"] button.ghost')
+    kiosk.wait_for_selector('[data-testid="options-sheet"]', state="detached")
     kiosk.screenshot(path=str(SCREENSHOTS / f"l10n-kiosk-{shots}.png"))
     kiosk.click('[data-testid="checkout"]')
     kiosk.wait_for_selector('[data-testid="receipt-row"][data-state="sent"]')
@@ -130,6 +144,16 @@ def walk_all_screens(new_page: Callable[..., Any], hub: Hub, lang: str, shots: s
     kitchen.click('[data-testid="allday-toggle"]')
     check_page(kitchen, lang, {number})
     kitchen.screenshot(path=str(SCREENSHOTS / f"l10n-kitchen-{shots}.png"))
+    # The keys sheet and the sold-out panel (merged from main) speak the same language.
+    kitchen.click('[data-testid="keys-help"]')
+    kitchen.wait_for_selector('[data-testid="keys-sheet"]')
+    check_page(kitchen, lang, {number, *KEY_CAPS})
+    kitchen.keyboard.press("Escape")
+    kitchen.wait_for_selector('[data-testid="keys-sheet"]', state="detached")
+    kitchen.click('[data-testid="soldout-toggle"]')
+    kitchen.wait_for_selector('[data-testid="kitchen-sold-out"]')
+    check_page(kitchen, lang, {number})
+    kitchen.click('[data-testid="soldout-toggle"]')
     kitchen.click(f'[data-testid="ticket"][data-number="{number}"] [data-testid="action-start"]')
     kitchen.wait_for_selector(f'[data-testid="ticket"][data-number="{number}"][data-status="preparing"]')
     check_page(kitchen, lang, {number})

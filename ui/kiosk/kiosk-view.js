@@ -140,7 +140,7 @@ export function askOptions(sheetEl, product, money = (c) => String(c)) {
     mount(sheetEl, h('div.sheet', { dataset: { testid: 'options-sheet' } },
       h('h2', {}, product.name),
       groups.map((g) => h('fieldset.group', { dataset: { testid: 'option-group' } },
-        h('legend', {}, g.name, h('span.muted', {}, ` · ${groupHint(g)}`)),
+        h('legend', {}, g.name, ' · ', h('span.muted', {}, groupHint(g))),
         h('div.chips', {}, g.options.map((o) => {
           const delta = toCents(o.price_delta ?? '0');
           return chip(o.name, delta ? `${o.name} +${money(delta)}` : o.name, g);

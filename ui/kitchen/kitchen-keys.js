@@ -99,7 +99,7 @@ export function keysSheet(el, opener) {
     done.focus();
   }
   function label() {
-    opener.textContent = `⌨ ${t('keys.button')}`;
+    opener.textContent = t('keys.button');
     opener.setAttribute('aria-label', t('keys.button_label'));
   }
   label();

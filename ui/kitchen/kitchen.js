@@ -63,10 +63,13 @@ async function main() {
     isHidden: () => document.hidden, onMode: showMode, onTickets: ({ newUuids, changed }) => { if (changed || newUuids.length) redraw(newUuids); } });
 
   let saveTimer = null;
+  const saveNow = () => { clearTimeout(saveTimer); saveTimer = null; localStorage.setItem(stateKey(settings), JSON.stringify(store)); };
   function persist() {
     clearTimeout(saveTimer);
-    saveTimer = setTimeout(() => localStorage.setItem(stateKey(settings), JSON.stringify(store)), 200);
+    saveTimer = setTimeout(saveNow, 200);
   }
+  // A reload inside the 200 ms debounce (a busy tablet) would restore without the newest tickets.
+  window.addEventListener('pagehide', () => { if (saveTimer) saveNow(); });
 
   function redraw(newUuids = []) {
     const visible = store.visible(filter());

@@ -164,7 +164,7 @@ export default {
   'sold_out.out': 'Sold out',
   'sold_out.on': 'On sale',
   'sold_out.failed': 'Could not change it: {error}',
-  'keys.button': 'Keys',
+  'keys.button': '⌨ Keys',
   'keys.button_label': 'Keyboard and bump bar keys',
   'keys.title': 'Keyboard and bump bar',
   'keys.move': 'Previous / next ticket',

@@ -165,7 +165,7 @@ export default {
   'sold_out.out': 'Habis',
   'sold_out.on': 'Ada',
   'sold_out.failed': 'Gagal mengubah: {error}',
-  'keys.button': 'Tombol',
+  'keys.button': '⌨ Tombol',
   'keys.button_label': 'Tombol keyboard dan bump bar',
   'keys.title': 'Keyboard dan bump bar',
   'keys.move': 'Tiket sebelumnya / berikutnya',
