@@ -33,6 +33,7 @@ from hub.lan_tls_renewal import CertificateRenewal
 from hub.online_orders import OnlineOrders
 from hub.store import OrderStore, sold_out
 from outlet_protocol.fields import iso
+from outlet_protocol.locales import normalize_currency, normalize_locale
 from outlet_protocol.outbox import Backoff
 
 log = logging.getLogger(__name__)
@@ -183,6 +184,7 @@ class CentralLink:
             ctx.display_token = str(answer["display_token"])
         self._note_menu_version(answer.get("menu_version"))
         self.certificate.note(answer)
+        await self._note_outlet(answer.get("outlet"))
         ctx.state.update(enrolled=True)
         log.info("registered with central: websocket_url %s", ctx.websocket_url)
         self.registered.set()
@@ -221,6 +223,24 @@ class CentralLink:
         if self.update_agent is not None:
             self.offered_update = parse_target(answer.get("update"))
             self.update_agent.offer(answer.get("update"))
+        await self._note_outlet(answer.get("outlet"))
+
+    async def _note_outlet(self, outlet: Any) -> None:
+        """Cache the outlet's locale and currency central sent; a bad value keeps the last."""
+        if not isinstance(outlet, dict):
+            return  # a central from before decision 0901
+        ctx = self.ctx
+        for key, attr, normalize in (("locale", "central_locale", normalize_locale),
+                                     ("currency", "central_currency", normalize_currency)):
+            try:
+                value = normalize(outlet.get(key))
+            except ValueError as exc:
+                log.warning("central sent a bad outlet %s: %s", key, exc)
+                continue
+            if value != getattr(ctx, attr):
+                await ctx.store.set_meta(f"outlet_{key}", value)
+                setattr(ctx, attr, value)
+                log.info("outlet %s is now %s (from central)", key, value)
 
     def _addresses_changed(self) -> bool:
         current = advertised_addresses(self.ctx.cfg)

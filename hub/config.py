@@ -23,11 +23,16 @@ from urllib.parse import urlsplit
 from hub.core.pins import hash_pin, is_pin_hash
 from hub.core.updates import Window
 from hub.printing.config import (
-    LOCALES,
     PrinterConfig,
     PrinterConfigError,
     check_day_start,
     parse_printers,
+)
+from outlet_protocol.locales import (
+    DEFAULT_CURRENCY,
+    DEFAULT_LOCALE,
+    normalize_currency,
+    normalize_locale,
 )
 
 # Loopback, RFC 1918, link-local and IPv6 ULA: the networks an outlet LAN can be on.
@@ -99,10 +104,13 @@ class HubConfig:
     notice: str = ""
     # Kitchen printers (`[[printers]]`, hub/printing/config.py) and the outlet's day:
     # tickets from before `day_starts_at` (local time) are yesterday's and never print
-    # by themselves; `locale` is the ticket language (id = Bahasa Indonesia, en).
+    # by themselves. `locale` and `currency` are the outlet's on a standalone hub (the apps'
+    # language and money, the tickets' words); an enrolled hub follows central's outlet
+    # (decision 0901). Old bare values ("id", "en") still load, as id-ID and en-US.
     printers: tuple[PrinterConfig, ...] = ()
     day_starts_at: str = "04:00"
-    locale: str = "id"
+    locale: str = DEFAULT_LOCALE
+    currency: str = DEFAULT_CURRENCY
     # Fleet updates (decision 1101). `update_root` holds releases/<version>, the `current`
     # and `previous` symlinks and update.json (/opt/outlet-hub in the image); empty turns
     # updates off (a hub run from a checkout). `release_public_key` is base64 of the Ed25519
@@ -304,8 +312,14 @@ def validate(cfg: HubConfig) -> HubConfig:
         check_day_start(cfg.day_starts_at)
     except PrinterConfigError as exc:
         raise ConfigError(str(exc)) from None
-    if cfg.locale not in LOCALES:
-        raise ConfigError(f"locale: one of {', '.join(LOCALES)}")
+    try:
+        cfg = replace(cfg, locale=normalize_locale(cfg.locale))
+    except ValueError as exc:
+        raise ConfigError(f"locale: {exc}") from None
+    try:
+        cfg = replace(cfg, currency=normalize_currency(cfg.currency))
+    except ValueError as exc:
+        raise ConfigError(f"currency: {exc}") from None
     try:
         check_update_settings(cfg.update_window, cfg.release_public_key)
     except ValueError as exc:

@@ -76,6 +76,18 @@ class HubContext:
     # The fleet update's `update` object for /health and the status page (hub/updater.py);
     # None while updates are off (no update_root, no central).
     update_report: Callable[[], dict[str, Any]] | None = None
+    # The outlet's locale and currency as central last sent them (kept in meta across
+    # restarts); empty until then or on a standalone hub (decision 0901).
+    central_locale: str = ""
+    central_currency: str = ""
+
+    def outlet_locale(self) -> str:
+        """Central's outlet locale on an enrolled hub, else this hub's own `locale`."""
+        return (self.central_locale if self.cfg.central_enabled else "") or self.cfg.locale
+
+    def outlet_currency(self) -> str:
+        """Central's outlet currency on an enrolled hub, else this hub's own `currency`."""
+        return (self.central_currency if self.cfg.central_enabled else "") or self.cfg.currency
 
     def ws_refused(self) -> bool:
         return bool(self.ws_refuse_flag) and os.path.exists(self.ws_refuse_flag)

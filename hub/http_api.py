@@ -189,6 +189,7 @@ async def outlet_info(request: web.Request) -> web.Response:
         "enrolled": ctx.state.enrolled, "central_url": ctx.cfg.central_url or None,
         "central": ctx.state.central, "addresses": ctx.addresses,
         "notice": ctx.cfg.notice or None, "pairing": ctx.cfg.pairing,
+        "locale": ctx.outlet_locale(), "currency": ctx.outlet_currency(),
         "day_starts_at": ctx.cfg.day_starts_at,
     }
     if ctx.display_token:

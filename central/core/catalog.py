@@ -1,4 +1,5 @@
-"""Admin-written master data: outlets, tenants, categories, products, promotions.
+"""Admin-written master data: outlets (with locale and currency), tenants, categories,
+products, promotions.
 
 Each `parse_*` turns a POST/PUT body (all fields) or a PATCH body (`partial=True`, only the
 fields present) into column values, or raises ProtocolError naming the field.
@@ -11,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from central.core.fleet import websocket_url
-from outlet_protocol import fields, modifiers
+from outlet_protocol import fields, locales, modifiers
 from outlet_protocol.business_day import DEFAULT_DAY_START, parse_day_start
 from outlet_protocol.errors import invalid
 
@@ -107,6 +108,8 @@ def parse_outlet(raw: Any, partial: bool) -> dict[str, Any]:
         "name": (_name, True, None),
         "address": (_long, False, ""),
         "is_active": (_flag, False, True),
+        "locale": (locales.locale_field, False, locales.DEFAULT_LOCALE),
+        "currency": (locales.currency_field, False, locales.DEFAULT_CURRENCY),
         "day_starts_at": (_day_start, False, DEFAULT_DAY_START),
         "timezone": (_zone, False, "Asia/Jakarta"),
     })

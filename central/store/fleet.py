@@ -44,6 +44,7 @@ class FleetStore:
             "day_starts_at": row.day_starts_at, "timezone": row.timezone,
             "websocket_url": row.websocket_url,
             "websocket_url_source": row.websocket_url_source,
+            "locale": row.locale, "currency": row.currency,
             "hub": None if hub is None else {
                 "hub_id": hub.hub_id,
                 "online": fleet.is_online(hub.last_seen, now, self.offline_after),
@@ -108,6 +109,13 @@ class FleetStore:
         if reported:
             return {"websocket_url": reported, "websocket_url_source": "hub"}
         return {"websocket_url": fleet.DEFAULT_WEBSOCKET_URL, "websocket_url_source": "default"}
+
+    def outlet_settings(self, outlet_id: int) -> dict[str, Any]:
+        """What a hub caches about its outlet on each heartbeat: {locale, currency}."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(outlets.c.locale, outlets.c.currency)
+                               .where(outlets.c.id == outlet_id)).first()
+        return {} if row is None else {"locale": row.locale, "currency": row.currency}
 
     def outlet_exists(self, outlet_id: int) -> bool:
         """True if the outlet exists."""

@@ -54,6 +54,9 @@ outlets = Table(
     Column("is_active", Boolean, nullable=False, default=True),
     Column("websocket_url", String(255), nullable=False),
     Column("websocket_url_source", String(10), nullable=False, default="default"),
+    # The apps' language/number formats and money of the outlet, cached by its hub (0901).
+    Column("locale", String(16), nullable=False, default="id-ID", server_default="id-ID"),
+    Column("currency", String(3), nullable=False, default="IDR", server_default="IDR"),
     # The outlet's trading day (issue 14): it starts at day_starts_at in its IANA zone.
     Column("day_starts_at", String(5), nullable=False, default="04:00"),
     Column("timezone", String(64), nullable=False, default="Asia/Jakarta"),

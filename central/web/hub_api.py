@@ -79,7 +79,8 @@ async def register(request: web.Request) -> web.Response:
 
 @routes.post("/api/hubs/heartbeat")
 async def heartbeat(request: web.Request) -> web.Response:
-    """Store the hub's health snapshot; answer with central's clock and menu version.
+    """Store the hub's health snapshot; answer with central's clock, menu version and the
+    outlet's locale and currency (a change at HQ reaches the hub within one heartbeat).
 
     No per-request query: the token is checked by digest inside the heartbeat batch, and
     the answer waits for that batch's commit (docs/decisions/0710).
@@ -99,7 +100,8 @@ async def heartbeat(request: web.Request) -> web.Response:
     if outcome.kitchens_changed is not None:
         await request.app[BROADCASTER].publish([kitchen_status_event(
             hub, outcome.kitchens_changed, hub_online=True, at=received)])
-    answer: dict[str, Any] = {"server_time": iso(now()), "menu_version": menu_version}
+    answer: dict[str, Any] = {"server_time": iso(now()), "menu_version": menu_version,
+                              "outlet": await db(stores.fleet.outlet_settings, hub.outlet_id)}
     if stores.pki is not None:
         # The hub renews when its certificate is from another CA (a rotation) — decision 1001.
         answer["ca_fingerprint"] = await db(stores.pki.active_fingerprint, now())

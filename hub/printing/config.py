@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 KINDS = ("kitchen", "ready", "cancelled")
-LOCALES = ("id", "en")
 # A printer's name becomes the cursor key `printer:<name>` (cursors.sink is 32 characters)
 # and a Prometheus label value, so it stays short and plain.
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,23}$")

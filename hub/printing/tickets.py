@@ -14,8 +14,9 @@ from escpos.printer import Dummy
 
 from hub.printing.config import PrinterConfig
 from hub.printing.policy import items_for
+from outlet_protocol.locales import language_of
 
-# The ticket's words, per outlet locale (full localisation is another issue; this stays small).
+# The ticket's words per catalog language; the outlet's locale (id-ID, en-US) picks one.
 CATALOG: dict[str, dict[str, str]] = {
     "id": {"kitchen": "PESANAN BARU", "ready": "SIAP DIAMBIL", "cancelled": "DIBATALKAN",
            "test": "TES PRINTER", "order": "No.", "backup": "BACKUP untuk printer {name}",
@@ -31,7 +32,8 @@ CATALOG: dict[str, dict[str, str]] = {
 
 
 def words(locale: str) -> dict[str, str]:
-    return CATALOG.get(locale, CATALOG["id"])
+    """The words for an outlet locale (`id-ID`, `en-US`, or a bare `id`/`en`)."""
+    return CATALOG[language_of(locale)]
 
 
 def _clip(text: str, width: int) -> str:

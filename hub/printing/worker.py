@@ -61,9 +61,11 @@ class PrinterStatus:
 
 @dataclass(frozen=True)
 class Outlet:
-    """Facts about the outlet every ticket needs: language, local time zone, day start."""
+    """Facts about the outlet every ticket needs: language, local time zone, day start.
 
-    locale: str
+    `locale` is asked per ticket: an enrolled hub learns it from central after start."""
+
+    locale: Callable[[], str]
     zone: tzinfo | None
     day_start: Any                          # datetime.time
 
@@ -119,7 +121,7 @@ class PrinterWorker:
 
     def _render(self, kind: str, order: dict[str, Any], *, backup_for: str = "",
                 reprint: bool = False, printer: PrinterConfig | None = None) -> bytes:
-        return render_ticket(kind, order, printer or self.printer, locale=self.outlet.locale,
+        return render_ticket(kind, order, printer or self.printer, locale=self.outlet.locale(),
                              printed_at=self.clock(), zone=self.outlet.zone,
                              backup_for=backup_for, reprint=reprint)
 
@@ -227,7 +229,7 @@ class PrinterWorker:
         """Reprints and test pages first; False if the printer refused one (then stop here)."""
         for job in await self.jobs.queued(self.printer.name):
             if job.kind == "test":
-                data = render_test_page(self.printer, locale=self.outlet.locale,
+                data = render_test_page(self.printer, locale=self.outlet.locale(),
                                         printed_at=self.clock(), zone=self.outlet.zone)
             else:
                 data = self._render(job.kind, job.order, reprint=True)

@@ -142,6 +142,19 @@ def start_central(workdir: Path, database_url: str, **env: str) -> Central:
     return proc
 
 
+def hub_enrolled_at_new_central(tmp_path: Path, procs: list[Any], hub_factory: Any,
+                                outlet_name: str, **env: str) -> tuple[Central, CentralUnderTest, int, Any]:
+    """A real central (SQLite) with one outlet and a real hub enrolling with it: (the central
+    process, its admin client, the outlet id, the hub). `env` is the hub's extra environment."""
+    proc = start_central(tmp_path / "central", f"sqlite:///{tmp_path / 'central.db'}")
+    procs.append(proc)
+    hq = CentralUnderTest(proc, proc.admin_token(), "sqlite")
+    outlet_id = hq.new_outlet(outlet_name)
+    hub = hub_factory(outlet_id=outlet_id, env={
+        "HUB_CENTRAL_URL": hq.base, "HUB_ENROLLMENT_TOKEN": hq.enrollment_token(outlet_id), **env})
+    return proc, hq, outlet_id, hub
+
+
 @pytest.fixture(scope="module")
 def central(backend: str, database_url: str,
             tmp_path_factory: pytest.TempPathFactory) -> Iterator[CentralUnderTest]:

@@ -68,10 +68,28 @@ def test_heartbeat_answers_server_time_and_menu_version(central: CentralUnderTes
         "outbox_pending": 4, "oldest_unsynced_age_seconds": 3.5, "mqtt": "connected",
         "menu_version": 0, "last_rev": 9}, token=token)
     assert status == 200
-    assert set(body) == {"server_time", "menu_version"}
+    assert set(body) == {"server_time", "menu_version", "outlet"}
+    assert body["outlet"] == {"locale": "id-ID", "currency": "IDR"}
     status, body = central.call("POST", "/api/hubs/heartbeat", {"hub_id": "someone-else"},
                                 token=token)
     assert status == 403
+
+
+def test_outlet_locale_and_currency_default_change_and_reach_the_hub(
+        central: CentralUnderTest) -> None:
+    """Issue 14: id-ID/IDR unless the admin says otherwise; the next heartbeat carries it."""
+    oid, token, _ = central.enrolled_hub()
+    assert (outlet(central, oid)["locale"], outlet(central, oid)["currency"]) == ("id-ID", "IDR")
+    changed = central.as_admin("PATCH", f"/api/tenants/outlets/{oid}/",
+                               {"locale": "en_sg", "currency": "sgd"})
+    assert (changed["locale"], changed["currency"]) == ("en-SG", "SGD")
+    _, beat = central.call("POST", "/api/hubs/heartbeat", {}, token=token)
+    assert beat["outlet"] == {"locale": "en-SG", "currency": "SGD"}
+    created = central.as_admin("POST", "/api/tenants/outlets/", {"name": "Kedai", "locale": "en"})
+    assert (created["locale"], created["currency"]) == ("en-US", "IDR")
+    for bad in ({"locale": "fr-FR"}, {"locale": 7}, {"currency": "RUPIAH"}):
+        status, body = central.call("PATCH", f"/api/tenants/outlets/{oid}/", bad, central.admin)
+        assert status == 400 and body["error"]["field"] == next(iter(bad)), body
 
 
 def test_hub_goes_offline_after_missed_heartbeats(central: CentralUnderTest) -> None:

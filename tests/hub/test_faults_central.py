@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.central.conftest import CentralUnderTest, start_central
+from tests.central.conftest import hub_enrolled_at_new_central
 from tests.support.fake_central import FakeCentral
 from tests.support.faults import (
     Till,
@@ -223,13 +223,9 @@ def test_real_central_killed_mid_drain_gets_every_order_exactly_once(
     """The real central (SQLite) is SIGKILLed while the hub drains a 1000-order backlog —
     between or inside batches — and started again: every acked order is at central exactly
     once, and the hub's outbox drains by itself."""
-    proc = start_central(tmp_path / "central", f"sqlite:///{tmp_path / 'central.db'}")
-    procs.append(proc)
-    hq = CentralUnderTest(proc, proc.admin_token(), "sqlite")
-    outlet_id = hq.new_outlet("Fault Mall")
-    hub = hub_factory(outlet_id=outlet_id, env={
-        "HUB_CENTRAL_URL": hq.base, "HUB_ENROLLMENT_TOKEN": hq.enrollment_token(outlet_id),
-        "HUB_HEARTBEAT_SECONDS": "1", "HUB_CENTRAL_TIMEOUT_SECONDS": "2"})
+    proc, hq, outlet_id, hub = hub_enrolled_at_new_central(
+        tmp_path, procs, hub_factory, "Fault Mall",
+        HUB_HEARTBEAT_SECONDS="1", HUB_CENTRAL_TIMEOUT_SECONDS="2")
     eventually(lambda: health(hub)["central"] == "ok", "enrolled")
     proc.kill()
     acked = []

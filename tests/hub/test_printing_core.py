@@ -31,7 +31,7 @@ def test_printers_load_from_hub_toml_beside_the_hub_table(tmp_path: Path) -> Non
     assert (grill.tenants, grill.backup, grill.backup_after_seconds) == (frozenset({3}), "bar", 60)
     assert grill.hold_after_minutes == 30 and grill.prints == frozenset({"kitchen"})
     assert (bar.width_mm, bar.columns, bar.stations) == (58, 32, frozenset({"drinks"}))
-    assert cfg.day_starts_at == "05:30" and cfg.locale == "id"
+    assert cfg.day_starts_at == "05:30" and cfg.locale == "id-ID"
 
 
 @pytest.mark.parametrize(("table", "key"), [
@@ -135,7 +135,7 @@ def test_outlet_hub_role_writes_printers_the_hub_loads(tmp_path: Path) -> None:
     cfg = load(path, environ={})
     assert [p.name for p in cfg.printers] == ["kitchen", "pass"]
     assert cfg.printers[0].backup == "pass" and cfg.printers[1].prints == {"ready", "cancelled"}
-    assert (cfg.day_starts_at, cfg.locale) == ("04:00", "id")
+    assert (cfg.day_starts_at, cfg.locale) == ("04:00", "id-ID")
 
 
 def test_central_printers_merge_under_hub_toml_and_bad_rows_stay_out() -> None:

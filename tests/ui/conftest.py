@@ -50,9 +50,16 @@ def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
     """Pages in their own contexts (own IndexedDB/localStorage = own device), closed after the test."""
     contexts: list[Any] = []
 
-    def make(url: str | None = None, width: int = 1280, height: int = 800, **ctx_kwargs: Any) -> Any:
+    def make(url: str | None = None, width: int = 1280, height: int = 800, lang: str | None = "en",
+             **ctx_kwargs: Any) -> Any:
         ctx = browser.new_context(viewport={"width": width, "height": height}, **ctx_kwargs)
         contexts.append(ctx)
+        if lang:
+            # The screen's own language choice (ui/shared/i18n.js), as if picked from its menu:
+            # most tests read English words; lang=None follows the outlet's locale (id-ID).
+            ctx.add_init_script(
+                "try { if (!localStorage.getItem('outlet-hub.lang')) "
+                f"localStorage.setItem('outlet-hub.lang', {lang!r}); }} catch (e) {{}}")
         page = ctx.new_page()
         page.set_default_timeout(WAIT_MS)
         page.on(

@@ -37,7 +37,10 @@ def _p(pid: int, tenant: int, cat: int, name: str, price: str, station: str, **e
 PRODUCTS = [
     _p(1, 1, 1, "Margherita", "45000", "oven", modifiers=["extra cheese", "no basil", "spicy oil"]),
     _p(2, 1, 1, "Pepperoni", "55000", "oven"),
-    _p(3, 1, 1, "Quattro Formaggi", "60000", "oven"),
+    # Central's option groups (issue 14): one pick-one group with a price delta, and a note.
+    _p(3, 1, 1, "Quattro Formaggi", "60000", "oven", allow_notes=True, modifier_groups=[
+        {"name": "Crust", "min": 1, "max": 1,
+         "options": [{"name": "Thin", "price_delta": "0"}, {"name": "Thick", "price_delta": "5000"}]}]),
     _p(4, 2, 2, "Cheeseburger", "38000", "grill"),
     _p(5, 2, 2, "Double Smash", "52000", "grill"),
     _p(6, 2, 2, "Crispy Fries", "18000", "grill"),

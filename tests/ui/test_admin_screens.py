@@ -41,6 +41,6 @@ def test_hq_approves_a_code_and_sees_the_screen_online(
     assert http_json(f"{hub.base}/api/orders?client_type=kitchen", headers=auth)[0] == 200
     screen = admin.get_by_test_id(f"device-{polled['device_id']}")
     screen.wait_for()
-    assert "Satay grill" in screen.inner_text() and "kitchen" in screen.inner_text()
+    assert "Satay grill" in screen.inner_text() and "Kitchen screen" in screen.inner_text()
     admin.wait_for_selector(f'[data-testid="device-{polled["device_id"]}"] '
                             '[data-testid="device-online"]:text("online")')

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -250,7 +251,16 @@ def test_days_close_moves_yesterdays_tickets_and_centrals_summary_matches(
     cells = admin.locator(f'[data-testid="summary-row"][data-tenant-id="{tenant_id}"]')
     cells.wait_for()
     assert cells.locator('[data-testid="orders"]').inner_text() == "1"
-    assert cells.locator('[data-testid="revenue"]').inner_text() == "16000"
+    # Money, counts and the ticket time through Intl in the panel's language (decision 0901).
+    revenue = cells.locator('[data-testid="revenue"]')
+    assert (revenue.get_attribute("data-cents"), revenue.inner_text().replace("\xa0", " ")) == \
+        ("1600000", "Rp 16,000")
+    assert re.fullmatch(r"\d+ (s|min)", cells.locator('[data-testid="avg-ticket-time"]').inner_text())
+    admin.select_option('.side [data-testid="language"]', "id")
+    admin.wait_for_selector('[data-testid="summary-table"] th:text("Omzet")')
+    cells = admin.locator(f'[data-testid="summary-row"][data-tenant-id="{tenant_id}"]')
+    assert cells.locator('[data-testid="revenue"]').inner_text().replace("\xa0", " ") == "Rp 16.000"
+    assert re.fullmatch(r"\d+ (dtk|mnt)", cells.locator('[data-testid="avg-ticket-time"]').inner_text())
     with admin.expect_download() as download:
         admin.click('[data-testid="summary-csv"]')
     text = Path(download.value.path()).read_text()

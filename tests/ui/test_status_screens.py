@@ -28,7 +28,7 @@ def test_status_page_approves_a_code_and_revokes_a_screen(
     row.wait_for()
     assert "Pickup board" in row.inner_text()
     device = page.get_by_test_id(f"device-{device_id}")
-    assert "kitchen" in device.inner_text() and "stalls 2" in device.inner_text()
+    assert "Kitchen screen" in device.inner_text() and "stalls 2" in device.inner_text()
 
     row.get_by_role("button", name="Approve").click()
     row.wait_for(state="detached")

@@ -59,6 +59,11 @@ function memberIndex() {
   }
   const builtinNames = new Set();
   for (const data of Object.values(bcd.javascript.builtins)) for (const m of Object.keys(data)) builtinNames.add(m);
+  // Intl's constructors sit one level down (Intl.NumberFormat.format, Intl.DateTimeFormat.format):
+  // without them every formatter's .format() would read as VideoFrame.format.
+  for (const ctor of Object.values(bcd.javascript.builtins.Intl)) {
+    if (ctor && typeof ctor === 'object') for (const m of Object.keys(ctor)) builtinNames.add(m);
+  }
   return { byName, builtinNames };
 }
 

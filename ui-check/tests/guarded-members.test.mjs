@@ -53,6 +53,11 @@ test('syntax the target cannot parse fails: no guard can help a parse error', as
   assert.deepEqual(out.map((m) => m.split(':')[0]).sort(), ['es-x/no-array-prototype-at', 'es-x/no-logical-assignment-operators']);
 });
 
+test('Intl formatters (Chrome 24, Safari 10) pass: .format() is a built-in, not VideoFrame.format', async () => {
+  assert.deepEqual(await problems("export const f = (n) => new Intl.NumberFormat('id-ID').format(n);\n"), []);
+  assert.deepEqual(await problems('export const g = (fmt, d) => fmt.format(d);\n'), []);
+});
+
 test('well-supported APIs and our own method names pass', async () => {
   assert.deepEqual(await problems("export const f = async (s) => { await fetch('/'); s.lost('x'); return [1, 2].map((x) => x).flat(); };\n"), []);
 });

@@ -1,5 +1,7 @@
 // Central's admin API (docs/protocol.md §6) behind one small client. No DOM; fetch and storage injected.
 
+import { t } from '../shared/i18n.js';
+
 export class ApiError extends Error {
   constructor(status, code, message, field) { super(message); this.status = status; this.code = code; this.field = field; }
 }
@@ -36,7 +38,7 @@ export class AdminApi {
     try {
       res = await this.fetch(`${this.base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store', credentials: 'same-origin' });
     } catch (err) {
-      throw new ApiError(0, 'network', `Central is not reachable (${err.message})`);
+      throw new ApiError(0, 'network', t('admin.unreachable', { error: err.message }));
     }
     let data = null;
     if (res.status !== 204) { try { data = await res.json(); } catch { data = null; } }
@@ -59,6 +61,8 @@ export class AdminApi {
   outlets() { return this.call('GET', '/api/tenants/outlets/').then((b) => listFrom(b, 'outlets')); }
   createOutlet(v) { return this.call('POST', '/api/tenants/outlets/', v); }
   pinUrl(id, url) { return this.call('PATCH', `/api/tenants/outlets/${id}/`, { websocket_url: url }); }
+  /** The outlet's locale and currency (decision 0901): its hub picks them up within a heartbeat. */
+  setLocale(id, locale, currency) { return this.call('PATCH', `/api/tenants/outlets/${id}/`, { locale, currency }); }
   unpinUrl(id) { return this.call('PATCH', `/api/tenants/outlets/${id}/`, { websocket_url: null }); }
   /** Orders hubs set aside for good (central refused them, or a hub refused an online order). */
   deadLetters() { return this.call('GET', '/api/admin/dead-letters').then((b) => listFrom(b, 'dead_letters')); }
@@ -90,7 +94,7 @@ export class AdminApi {
   async summaryCsv(outletId, date) {
     const res = await this.fetch(`${this.base}/api/admin/summary?${summaryQuery(outletId, date)}&format=csv`, {
       headers: { Authorization: `Bearer ${this.token}` }, cache: 'no-store', credentials: 'same-origin' });
-    if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, `CSV download failed (HTTP ${res.status})`);
+    if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, t('summary.csv_failed', { status: res.status }));
     return res.text();
   }
 

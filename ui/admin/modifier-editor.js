@@ -2,25 +2,22 @@
 // delta. The DOM is the state; `readGroups()` turns it into central's `modifier_groups`.
 
 import { h } from '../shared/dom.js';
+import { t, money } from '../shared/i18n.js';
+import { toCents } from '../shared/money.js';
 
-// Issue 14 strings, kept together for the message catalogs.
-export const MODIFIER_TEXT = {
-  legend: 'Options (modifier groups)',
-  hint: 'e.g. "Topping", choose 0 to 2: Egg +5000, Cheese +7000. Option names must differ within a product.',
-  addGroup: 'Add option group',
-  removeGroup: 'Remove group',
-  groupName: 'Group name',
-  min: 'Min', max: 'Max',
-  optionName: 'Option', delta: 'Price +',
-  addOption: 'Add option',
-  removeOption: 'Remove',
-};
+/** "+Rp 5.000" beside a delta as typed ("5000"), so an admin sees the unit; blank while it is not a number. */
+function deltaText(value) {
+  try { const c = toCents(value); return c ? `${c > 0 ? '+' : '−'}${money(Math.abs(c))}` : ''; } catch { return ''; }
+}
 
 function optionRow(o = {}) {
+  const shown = h('span.mod-delta.muted', { dataset: { testid: 'option-delta-money' } }, deltaText(o.price_delta ?? '0'));
   const row = h('div.mod-option', { dataset: { testid: 'option-row' } },
-    h('input', { value: o.name ?? '', placeholder: MODIFIER_TEXT.optionName, 'aria-label': MODIFIER_TEXT.optionName, dataset: { testid: 'option-name', part: 'name' } }),
-    h('input', { value: o.price_delta ?? '0', inputMode: 'decimal', 'aria-label': MODIFIER_TEXT.delta, dataset: { testid: 'option-delta', part: 'delta' } }),
-    h('button.ghost', { type: 'button', onclick: () => row.remove() }, MODIFIER_TEXT.removeOption));
+    h('input', { value: o.name ?? '', placeholder: t('modifiers.option'), 'aria-label': t('modifiers.option'), dataset: { testid: 'option-name', part: 'name' } }),
+    h('input', { value: o.price_delta ?? '0', inputMode: 'decimal', 'aria-label': t('modifiers.delta'), dataset: { testid: 'option-delta', part: 'delta' },
+      oninput: (ev) => { shown.textContent = deltaText(ev.currentTarget.value); } }),
+    shown,
+    h('button.ghost', { type: 'button', onclick: () => row.remove() }, t('modifiers.remove_option')));
   return row;
 }
 
@@ -28,12 +25,12 @@ function groupBox(g = {}) {
   const options = h('div.mod-options', {}, (g.options || [{}]).map(optionRow));
   const box = h('fieldset.mod-group', { dataset: { testid: 'modifier-group' } },
     h('div.mod-head', {},
-      h('label', {}, MODIFIER_TEXT.groupName, h('input', { value: g.name ?? '', dataset: { testid: 'group-name', part: 'name' } })),
-      h('label', {}, MODIFIER_TEXT.min, h('input', { type: 'number', min: 0, max: 20, value: g.min ?? 0, dataset: { testid: 'group-min', part: 'min' } })),
-      h('label', {}, MODIFIER_TEXT.max, h('input', { type: 'number', min: 1, max: 20, value: g.max ?? 1, dataset: { testid: 'group-max', part: 'max' } })),
-      h('button.ghost', { type: 'button', onclick: () => box.remove() }, MODIFIER_TEXT.removeGroup)),
+      h('label', {}, t('modifiers.group_name'), h('input', { value: g.name ?? '', dataset: { testid: 'group-name', part: 'name' } })),
+      h('label', {}, t('modifiers.min'), h('input', { type: 'number', min: 0, max: 20, value: g.min ?? 0, dataset: { testid: 'group-min', part: 'min' } })),
+      h('label', {}, t('modifiers.max'), h('input', { type: 'number', min: 1, max: 20, value: g.max ?? 1, dataset: { testid: 'group-max', part: 'max' } })),
+      h('button.ghost', { type: 'button', onclick: () => box.remove() }, t('modifiers.remove_group'))),
     options,
-    h('button', { type: 'button', dataset: { testid: 'add-option' }, onclick: () => options.append(optionRow()) }, MODIFIER_TEXT.addOption));
+    h('button', { type: 'button', dataset: { testid: 'add-option' }, onclick: () => options.append(optionRow()) }, t('modifiers.add_option')));
   return box;
 }
 
@@ -41,8 +38,8 @@ function groupBox(g = {}) {
 export function modifierEditor(groups) {
   const list = h('div.mod-groups', {}, (groups || []).map(groupBox));
   const root = h('div.modifier-editor', { dataset: { testid: 'modifier-editor', modifiers: '1' } },
-    h('div.label', {}, MODIFIER_TEXT.legend), h('p.muted', {}, MODIFIER_TEXT.hint), list,
-    h('button', { type: 'button', dataset: { testid: 'add-group' }, onclick: () => list.append(groupBox()) }, MODIFIER_TEXT.addGroup));
+    h('div.label', {}, t('modifiers.legend')), h('p.muted', {}, t('modifiers.hint')), list,
+    h('button', { type: 'button', dataset: { testid: 'add-group' }, onclick: () => list.append(groupBox()) }, t('modifiers.add_group')));
   root.readGroups = () => [...list.querySelectorAll('.mod-group')].map((box) => {
     const part = (el, name) => el.querySelector(`[data-part="${name}"]`).value.trim();
     const head = box.querySelector('.mod-head');

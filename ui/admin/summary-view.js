@@ -2,27 +2,16 @@
 // CSV download. Figures come from central's `/api/admin/summary`.
 
 import { h, mount } from '../shared/dom.js';
+import { t, money, number, duration, date, dateTime, errorText } from '../shared/i18n.js';
+import { toCents } from '../shared/money.js';
 
-// Issue 14 strings, kept together for the message catalogs.
-export const SUMMARY_TEXT = {
-  title: 'Daily summary',
-  outlet: 'Outlet', day: 'Trading day', show: 'Show', csv: 'Download CSV',
-  columns: ['Stall', 'Orders', 'Items', 'Revenue', 'Avg. ticket time', 'Cancelled'],
-  empty: 'No orders on this day.',
-  dayNote: (s) => `Trading day ${s.business_day}: from ${new Date(s.from).toLocaleString()} to ${new Date(s.to).toLocaleString()} (${s.timezone}, starts ${s.day_starts_at})`,
-  total: 'Total',
-};
-
-function minutes(seconds) {
-  if (seconds == null) return '—';
-  const m = Math.floor(seconds / 60);
-  return `${m}:${String(Math.round(seconds - m * 60)).padStart(2, '0')}`;
-}
+const columns = () => [t('summary.col_stall'), t('summary.col_orders'), t('summary.col_items'), t('summary.col_revenue'),
+  t('summary.col_avg_time'), t('summary.col_cancelled')];
 
 /** Draw the view into `view` (tools into `tools`); `state` keeps the outlet and day picked. */
 export async function renderSummary(api, { view, tools, title, outlets, state, flash }) {
-  title.textContent = SUMMARY_TEXT.title;
-  if (!outlets.length) { mount(tools); mount(view, h('p.muted', {}, SUMMARY_TEXT.empty)); return; }
+  title.textContent = t('summary.title');
+  if (!outlets.length) { mount(tools); mount(view, h('p.muted', {}, t('summary.empty'))); return; }
   if (state.outletId == null) state.outletId = outlets[0].id;
   const outletSel = h('select', { dataset: { testid: 'summary-outlet' } },
     outlets.map((o) => h('option', { value: o.id, selected: o.id === state.outletId }, o.name)));
@@ -35,23 +24,30 @@ export async function renderSummary(api, { view, tools, title, outlets, state, f
       const a = h('a', { href: URL.createObjectURL(new Blob([text], { type: 'text/csv' })),
         download: `summary-outlet${state.outletId}-${state.date || 'today'}.csv` });
       document.body.append(a); a.click(); a.remove();
-    } catch (err) { flash(err.message, true); }
+    } catch (err) { flash(errorText(err), true); }
   };
   mount(tools, h('div.summary-tools', {},
-    h('label', {}, SUMMARY_TEXT.outlet, outletSel), h('label', {}, SUMMARY_TEXT.day, dayInput),
-    h('button', { onclick: show, dataset: { testid: 'summary-show' } }, SUMMARY_TEXT.show),
-    h('button.primary', { onclick: download, dataset: { testid: 'summary-csv' } }, SUMMARY_TEXT.csv)));
+    h('label', {}, t('summary.outlet'), outletSel), h('label', {}, t('summary.day'), dayInput),
+    h('button', { onclick: show, dataset: { testid: 'summary-show' } }, t('summary.show')),
+    h('button.primary', { onclick: download, dataset: { testid: 'summary-csv' } }, t('summary.csv'))));
   const s = await api.summary(state.outletId, state.date);
   if (!state.date) dayInput.value = s.business_day;
+  // Revenue in the outlet's own currency (central keeps it per outlet, decision 0901).
+  const currency = outlets.find((o) => o.id === state.outletId)?.currency || undefined;
+  const cash = (cents) => money(cents, currency ? { currency } : {});
   const sum = (k) => s.rows.reduce((n, r) => n + Number(r[k] || 0), 0);
-  mount(view, h('p.muted', { dataset: { testid: 'summary-day', day: s.business_day } }, SUMMARY_TEXT.dayNote(s)),
-    h('table.table', { dataset: { testid: 'summary-table' } },
-      h('thead', {}, h('tr', {}, SUMMARY_TEXT.columns.map((c) => h('th', {}, c)))),
-      h('tbody', {}, s.rows.length ? s.rows.map((r) => h('tr', { dataset: { testid: 'summary-row', tenantId: r.tenant_id ?? '' } },
-        h('td', {}, r.tenant_name || `#${r.tenant_id ?? '—'}`), h('td', { dataset: { testid: 'orders' } }, r.orders),
-        h('td', { dataset: { testid: 'items' } }, r.items), h('td', { dataset: { testid: 'revenue' } }, r.revenue),
-        h('td', {}, minutes(r.avg_ticket_seconds)), h('td', { dataset: { testid: 'cancellations' } }, r.cancellations)))
-        : h('tr', {}, h('td', { colSpan: 6, class: 'muted' }, SUMMARY_TEXT.empty))),
-      s.rows.length > 1 ? h('tfoot', {}, h('tr', {}, h('th', {}, SUMMARY_TEXT.total), h('th', {}, sum('orders')), h('th', {}, sum('items')),
-        h('th', {}, String(sum('revenue'))), h('th', {}, ''), h('th', {}, sum('cancellations')))) : null));
+  const revenue = (r) => { try { return toCents(r.revenue ?? '0'); } catch { return 0; } };
+  const when = (iso) => dateTime(iso, { timeZone: s.timezone });
+  mount(view, h('p.muted', { dataset: { testid: 'summary-day', day: s.business_day } },
+    t('summary.day_note', { day: date(s.business_day), from: when(s.from), to: when(s.to), zone: s.timezone, starts: s.day_starts_at })),
+  h('table.table', { dataset: { testid: 'summary-table' } },
+    h('thead', {}, h('tr', {}, columns().map((c) => h('th', {}, c)))),
+    h('tbody', {}, s.rows.length ? s.rows.map((r) => h('tr', { dataset: { testid: 'summary-row', tenantId: r.tenant_id ?? '' } },
+      h('td', {}, r.tenant_name || `#${r.tenant_id ?? '—'}`), h('td', { dataset: { testid: 'orders' } }, number(r.orders)),
+      h('td', { dataset: { testid: 'items' } }, number(r.items)), h('td', { dataset: { testid: 'revenue', cents: String(revenue(r)) } }, cash(revenue(r))),
+      h('td', { dataset: { testid: 'avg-ticket-time' } }, r.avg_ticket_seconds == null ? '—' : duration(r.avg_ticket_seconds)),
+      h('td', { dataset: { testid: 'cancellations' } }, number(r.cancellations))))
+      : h('tr', {}, h('td', { colSpan: 6, class: 'muted' }, t('summary.empty')))),
+    s.rows.length > 1 ? h('tfoot', {}, h('tr', {}, h('th', {}, t('summary.total')), h('th', {}, number(sum('orders'))), h('th', {}, number(sum('items'))),
+      h('th', {}, cash(s.rows.reduce((n, r) => n + revenue(r), 0))), h('th', {}, ''), h('th', {}, number(sum('cancellations'))))) : null));
 }

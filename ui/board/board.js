@@ -2,15 +2,15 @@
 // (socket, polling fallback, dedupe by uuid/rev), read-only, every tenant of the outlet.
 
 import { HubSocket, hubSocketUrl } from '../shared/sync-client.js';
-import { KitchenFeed } from '../shared/kitchen-feed.js';
+import { KitchenFeed, modeLabel } from '../shared/kitchen-feed.js';
 import { TicketStore } from '../shared/ticket-store.js';
 import { loadOutlet } from '../shared/hub-link.js';
 import { h, mount, registerServiceWorker } from '../shared/dom.js';
 import { openDeviceSession } from '../shared/device-session.js';
+import { t, configure, languagePicker, onLanguageChange } from '../shared/i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const KEY = 'outlet-hub.board.state';
-const MODE_TEXT = { live: 'Live', polling: 'Polling', offline: 'Offline', central: 'Central', connecting: 'Connecting' };
 
 /** Group order numbers by tenant name for one column. */
 export function columns(tickets) {
@@ -35,12 +35,14 @@ function draw(el, groups) {
 async function main() {
   registerServiceWorker();
   const { outlet } = await loadOutlet();
-  const name = new URLSearchParams(location.search).get('name') || 'Order-ready board';
-  const session = await openDeviceSession({ outlet, stallText: 'every stall', identity: { client_type: 'board', name, tenant_ids: [] } });
+  configure(outlet);
+  const name = new URLSearchParams(location.search).get('name') || t('board.name');
+  const session = await openDeviceSession({ outlet, stallText: t('kitchen.every_stall'), identity: { client_type: 'board', name, tenant_ids: [] } });
   let store;
   try { store = TicketStore.fromJSON(JSON.parse(localStorage.getItem(KEY) || 'null')); } catch { store = new TicketStore(); }
   store.prune(3600000);
-  $('title').textContent = outlet.name ? `${outlet.name} — your order` : 'Your order';
+  const drawTitle = () => { $('title').textContent = outlet.name ? t('board.outlet_your_order', { outlet: outlet.name }) : t('board.your_order'); };
+  drawTitle();
   const socket = new HubSocket({ url: () => session.socketUrl(hubSocketUrl()),
     hello: () => session.hello({ client_type: 'board', client_id: 'board', outlet_id: outlet.outlet_id, since_rev: store.lastRev }) });
   session.watch(socket);
@@ -52,7 +54,9 @@ async function main() {
     localStorage.setItem(KEY, JSON.stringify(store));
   };
   const feed = new KitchenFeed({ socket, store, fetchImpl: session.fetch, outletId: outlet.outlet_id, central, isHidden: () => document.hidden,
-    onMode: (m) => { $('conn').dataset.mode = m; $('conn').textContent = MODE_TEXT[m] || m; }, onTickets: redraw });
+    onMode: (m) => { $('conn').dataset.mode = m; $('conn').textContent = modeLabel(m); }, onTickets: redraw });
+  $('conn').before(languagePicker());
+  onLanguageChange(() => { drawTitle(); $('conn').textContent = modeLabel($('conn').dataset.mode); });
   redraw();
   feed.start();
   setInterval(() => { store.prune(3600000); redraw(); }, 60000);

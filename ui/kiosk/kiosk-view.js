@@ -1,32 +1,19 @@
 // Drawing the kiosk: menu grid, cart, the receipt sheet. Reads state, calls back on taps.
 
 import { h, mount } from '../shared/dom.js';
-import { formatMoney } from '../shared/money.js';
+import { t, money as formatMoney } from '../shared/i18n.js';
 import { bestPrice } from '../shared/promotions.js';
-import { STEPS, STEP_TEXT, stepOf } from '../shared/order-progress.js';
+import { STEPS, stepText, stepOf } from '../shared/order-progress.js';
 import { groupsOf, legacyOptions, choicesComplete } from '../shared/modifiers.js';
 import { toCents } from '../shared/money.js';
 
-// Issue 14 strings (options sheet, sold out), kept together for the message catalogs.
-export const MENU_TEXT = {
-  soldOut: 'Sold out',
-  markSoldOut: 'Mark sold out',
-  markBack: 'Back on sale',
-  notesLabel: 'Note for the kitchen',
-  notesPlaceholder: 'e.g. not spicy (optional)',
-  chooseExactly: (n) => `Choose ${n}`,
-  chooseUpTo: (n) => `Choose up to ${n}`,
-  chooseBetween: (a, b) => `Choose ${a} to ${b}`,
-  optionsCancel: 'Cancel',
-  optionsAdd: 'Add to order',
-};
 
 const PALETTE = ['#e8542f', '#2f6fde', '#1f9d55', '#8e44ad', '#d35400', '#16a085', '#c0392b', '#2c3e50'];
 export const tileColor = (id) => PALETTE[Math.abs(Number(id) || 0) % PALETTE.length];
 const initials = (name) => String(name || '?').split(/\s+/).slice(0, 2).map((w) => w[0]).join('').toUpperCase();
 
 export function renderCategories(el, categories, active, onPick) {
-  const all = h('button', { class: active == null ? 'on' : '', onclick: () => onPick(null) }, 'Everything');
+  const all = h('button', { class: active == null ? 'on' : '', onclick: () => onPick(null) }, t('kiosk.all_categories'));
   mount(el, all, categories.map((c) => h('button', {
     class: active === c.id ? 'on' : '', onclick: () => onPick(c.id), dataset: { testid: `category-${c.id}` },
   }, c.name)));
@@ -35,7 +22,7 @@ export function renderCategories(el, categories, active, onPick) {
 export function renderMenu(el, { products, categories, promotions, tenantsById, activeCategory, cart, money, onAdd, soldOut, staff, onToggleSoldOut }) {
   const inCart = new Map();
   for (const l of cart.lines) inCart.set(l.product_id, (inCart.get(l.product_id) || 0) + l.qty);
-  const cats = activeCategory == null ? [...categories, { id: null, name: 'More' }] : categories.filter((c) => c.id === activeCategory);
+  const cats = activeCategory == null ? [...categories, { id: null, name: t('kiosk.more_category') }] : categories.filter((c) => c.id === activeCategory);
   const known = new Set(categories.map((c) => c.id));
   const sections = [];
   for (const c of cats) {
@@ -43,7 +30,7 @@ export function renderMenu(el, { products, categories, promotions, tenantsById, 
     if (!list.length) continue;
     sections.push(h('h3', {}, c.name), h('div.grid', {}, list.map((p) => productCard(p, { promotions, tenantsById, inCart, money, onAdd, soldOut, staff, onToggleSoldOut }))));
   }
-  if (!sections.length) sections.push(h('p.muted.empty', {}, products.length ? 'Nothing in this category.' : 'The menu has not been loaded yet. It appears as soon as the hub answers.'));
+  if (!sections.length) sections.push(h('p.muted.empty', {}, products.length ? t('kiosk.category_empty') : t('kiosk.menu_not_loaded')));
   mount(el, sections);
 }
 
@@ -56,9 +43,9 @@ function productCard(p, { promotions, tenantsById, inCart, money, onAdd, soldOut
     dataset: { testid: 'product', productId: p.id, name: p.name, soldOut: out ? '1' : '0' } },
     h('div.tile', { style: { background: tileColor(p.category_id ?? p.id) } }, initials(p.name)),
     n ? h('span.in-cart', {}, n) : null,
-    out ? h('span.sold-out-badge', {}, MENU_TEXT.soldOut) : null,
+    out ? h('span.sold-out-badge', {}, t('kiosk.sold_out')) : null,
     h('div.body', {},
-      priced.promotion ? h('span.badge', {}, priced.promotion.name || 'Promo') : null,
+      priced.promotion ? h('span.badge', {}, priced.promotion.name || t('kiosk.promo')) : null,
       h('span.name', {}, p.name),
       p.tenant_id != null ? h('span.tenant', {}, tenantsById.get(p.tenant_id)?.name ?? '') : null,
       h('span.price', {}, money(priced.unitCents),
@@ -67,11 +54,11 @@ function productCard(p, { promotions, tenantsById, inCart, money, onAdd, soldOut
   // Staff (a POS, `?staff=1`) switch a product off and on from the same grid.
   return h('div.product-cell', {}, card,
     h('button.sold-out-toggle', { dataset: { testid: 'toggle-sold-out', productId: p.id },
-      onclick: () => onToggleSoldOut(p, !out) }, out ? MENU_TEXT.markBack : MENU_TEXT.markSoldOut));
+      onclick: () => onToggleSoldOut(p, !out) }, t(out ? 'kiosk.back_on_sale' : 'kiosk.mark_sold_out')));
 }
 
 export function renderCart(el, { cart, tenantsById, money, onQty }) {
-  if (!cart.lines.length) { mount(el, h('p.muted.empty', {}, 'Tap a dish to add it.')); return; }
+  if (!cart.lines.length) { mount(el, h('p.muted.empty', {}, t('kiosk.cart_empty'))); return; }
   const groups = new Map();
   for (const l of cart.lines) {
     if (!groups.has(l.tenant_id)) groups.set(l.tenant_id, []);
@@ -79,14 +66,14 @@ export function renderCart(el, { cart, tenantsById, money, onQty }) {
   }
   const out = [];
   for (const [tid, lines] of groups) {
-    if (groups.size > 1 || tid != null) out.push(h('div.cart-group', {}, tenantsById.get(tid)?.name ?? 'Counter'));
+    if (groups.size > 1 || tid != null) out.push(h('div.cart-group', {}, tenantsById.get(tid)?.name ?? t('kiosk.counter')));
     for (const l of lines) {
       out.push(h('div.line', { dataset: { testid: 'cart-line' } },
         h('span.n', {}, l.name),
         h('div.qty', {},
-          h('button', { onclick: () => onQty(l.key, l.qty - 1), 'aria-label': 'less' }, '−'),
+          h('button', { onclick: () => onQty(l.key, l.qty - 1), 'aria-label': t('kiosk.qty_less') }, '−'),
           h('span', {}, l.qty),
-          h('button', { onclick: () => onQty(l.key, l.qty + 1), 'aria-label': 'more' }, '+')),
+          h('button', { onclick: () => onQty(l.key, l.qty + 1), 'aria-label': t('kiosk.qty_more') }, '+')),
         (l.modifiers.length || l.notes) ? h('span.mods', {}, [...l.modifiers, l.notes].filter(Boolean).join(' · ')) : null,
         h('span.muted', {}, money(l.unitCents * l.qty))));
     }
@@ -101,21 +88,21 @@ export function receiptRows(entries) {
     const reached = STEPS.indexOf(step);
     return h('div.r', { dataset: { testid: 'receipt-row', uuid: e.uuid, state: e.state, step } },
       h('div', {}, h('div.num', {}, e.order.order_number), h('div.muted', {}, e.order.tenant_name || '')),
-      h('div.state', { dataset: { state: e.state, step, testid: 'order-step' } }, STEP_TEXT[step] || step,
+      h('div.state', { dataset: { state: e.state, step, testid: 'order-step' } }, stepText(step),
         reached >= 0 ? h('div.steps', { 'aria-hidden': 'true' }, STEPS.slice(0, 4).map((s, i) =>
-          h('span', { class: i <= reached ? 'done' : '', title: STEP_TEXT[s] }))) : null));
+          h('span', { class: i <= reached ? 'done' : '', title: stepText(s) }))) : null));
   });
 }
 
-export function moneyFormatter(outlet) {
-  const currency = outlet?.currency ?? 'Rp';
-  return (cents) => formatMoney(cents, { currency });
+/** Money in the outlet's currency and the screen's locale (shared/i18n.js, set from /api/outlet). */
+export function moneyFormatter() {
+  return (cents) => formatMoney(cents);
 }
 
 function groupHint(g) {
-  if (g.min === g.max) return MENU_TEXT.chooseExactly(g.min);
-  if (g.min === 0) return MENU_TEXT.chooseUpTo(g.max);
-  return MENU_TEXT.chooseBetween(g.min, g.max);
+  if (g.min === g.max) return t('kiosk.choose_exactly', { n: g.min });
+  if (g.min === 0) return t('kiosk.choose_up_to', { n: g.max });
+  return t('kiosk.choose_between', { min: g.min, max: g.max });
 }
 
 /**
@@ -128,10 +115,10 @@ export function askOptions(sheetEl, product, money = (c) => String(c)) {
     const groups = groupsOf(product);
     const legacy = groups.length ? [] : legacyOptions(product);
     const wantsNotes = product.allow_notes === true || (!groups.length && product.allow_notes !== false);
-    const notes = wantsNotes ? h('input.notes', { placeholder: MENU_TEXT.notesPlaceholder, maxLength: 120,
-      'aria-label': MENU_TEXT.notesLabel, dataset: { testid: 'options-notes' } }) : null;
+    const notes = wantsNotes ? h('input.notes', { placeholder: t('kiosk.notes_placeholder'), maxLength: 120,
+      'aria-label': t('kiosk.notes_label'), dataset: { testid: 'options-notes' } }) : null;
     const add = h('button.primary', { dataset: { testid: 'options-add' },
-      onclick: () => close({ modifiers: [...chosen], notes: notes ? notes.value : '' }) }, MENU_TEXT.optionsAdd);
+      onclick: () => close({ modifiers: [...chosen], notes: notes ? notes.value : '' }) }, t('kiosk.add_to_order'));
     const refresh = () => { add.disabled = groups.length > 0 && !choicesComplete(product, [...chosen]); };
     const close = (v) => { sheetEl.classList.add('hidden'); mount(sheetEl); resolve(v); };
     const chip = (name, label, group) => h('button', { 'aria-pressed': 'false', dataset: { testid: 'option', option: name },
@@ -153,15 +140,15 @@ export function askOptions(sheetEl, product, money = (c) => String(c)) {
     mount(sheetEl, h('div.sheet', { dataset: { testid: 'options-sheet' } },
       h('h2', {}, product.name),
       groups.map((g) => h('fieldset.group', { dataset: { testid: 'option-group' } },
-        h('legend', {}, g.name, h('span.muted', {}, ` · ${groupHint(g)}`)),
+        h('legend', {}, g.name, ' · ', h('span.muted', {}, groupHint(g))),
         h('div.chips', {}, g.options.map((o) => {
           const delta = toCents(o.price_delta ?? '0');
           return chip(o.name, delta ? `${o.name} +${money(delta)}` : o.name, g);
         })))),
       legacy.length ? h('div.chips', {}, legacy.map((n) => chip(n, n, null))) : null,
-      notes ? h('label.notes-label', {}, MENU_TEXT.notesLabel, notes) : null,
+      notes ? h('label.notes-label', {}, t('kiosk.notes_label'), notes) : null,
       h('div.actions', {},
-        h('button.ghost', { onclick: () => close(null) }, MENU_TEXT.optionsCancel),
+        h('button.ghost', { onclick: () => close(null) }, t('common.cancel')),
         add)));
     refresh();
     sheetEl.classList.remove('hidden');

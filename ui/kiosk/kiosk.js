@@ -16,6 +16,7 @@ import { uuid4 } from '../shared/uuid.js';
 import { openDeviceSession } from '../shared/device-session.js';
 import { noteFromMessage, noteFromRow, isOpen } from '../shared/order-progress.js';
 import { h, mount, registerServiceWorker } from '../shared/dom.js';
+import { t, errorText, configure, languagePicker, onLanguageChange } from '../shared/i18n.js';
 import { renderCategories, renderMenu, renderCart, receiptRows, moneyFormatter, askOptions } from './kiosk-view.js';
 import { timeoutSignal } from '../shared/abort.js';
 import { needsOptions } from '../shared/modifiers.js';
@@ -29,6 +30,7 @@ async function main() {
   registerServiceWorker();
   const stores = await openStores();
   const { outlet } = await loadOutlet();
+  configure(outlet);
   const clientId = localStorage.getItem(CLIENT_ID_KEY) || `kiosk-${uuid4().slice(0, 8)}`;
   localStorage.setItem(CLIENT_ID_KEY, clientId);
   const numbers = new OrderNumberAllocator(localStorage, { prefix: params.get('device') });
@@ -39,7 +41,7 @@ async function main() {
   const queue = new OrderQueue(stores.queue);
   const cart = new Cart();
   const state = { outlet, activeCategory: null, orderType: 'dine_in', receipt: null };
-  let money = moneyFormatter(outlet);
+  const money = moneyFormatter();
 
   const socket = new HubSocket({ url: () => session.socketUrl(hubSocketUrl()),
     hello: () => session.hello({ client_type: 'pos', client_id: clientId, outlet_id: state.outlet.outlet_id }) });
@@ -78,7 +80,7 @@ async function main() {
   function drawCart() {
     renderCart($('cart-lines'), { cart, tenantsById: tenantsById(), money, onQty: (k, q) => { cart.setQty(k, q); drawCart(); drawMenu(); } });
     $('cart-total').textContent = money(cart.totalCents);
-    $('savings').textContent = cart.savingsCents > 0 ? `You save ${money(cart.savingsCents)}` : '';
+    $('savings').textContent = cart.savingsCents > 0 ? t('kiosk.you_save', { amount: money(cart.savingsCents) }) : '';
     $('checkout').disabled = cart.count === 0;
   }
 
@@ -115,7 +117,7 @@ async function main() {
       if (await queue.count()) sender.drain();
       const v = watcher.status?.menu_version;
       if (v != null && v !== lastMenuVersion) { lastMenuVersion = v; refreshMenu(); }
-      if (!state.outlet.outlet_id) { const r = await loadOutlet(); if (r.fresh) { state.outlet = r.outlet; money = moneyFormatter(r.outlet); $('outlet-name').textContent = r.outlet.name || 'Order here'; } }
+      if (!state.outlet.outlet_id) { const r = await loadOutlet(); if (r.fresh) { state.outlet = r.outlet; configure(r.outlet); drawAll(); } }
     }
   }
 
@@ -130,7 +132,7 @@ async function main() {
     try {
       await queue.enqueue(orders); // committed to IndexedDB before anything says "sent"
     } catch (err) {
-      alert(`This order could not be saved on this device: ${err.message}. Please ask staff.`);
+      alert(t('kiosk.save_failed', { error: errorText(err) }));
       $('checkout').disabled = false;
       return;
     }
@@ -148,10 +150,10 @@ async function main() {
     const all = new Map((await queue.all()).map((e) => [e.uuid, e]));
     const entries = state.receipt.map((u) => all.get(u)).filter(Boolean);
     mount(sheet, h('div.sheet', { dataset: { testid: 'receipt' } },
-      h('h2', {}, entries.length > 1 ? 'Your order numbers' : 'Your order number'),
-      h('p.muted', {}, 'Watch the board for your number. Each stall prepares its part.'),
+      h('h2', {}, t('kiosk.your_numbers', { n: entries.length })),
+      h('p.muted', {}, t('kiosk.watch_board')),
       h('div.receipt', {}, receiptRows(entries)),
-      h('div.actions', {}, h('button.primary', { dataset: { testid: 'new-order' }, onclick: () => { state.receipt = null; sheet.classList.add('hidden'); } }, 'New order'))));
+      h('div.actions', {}, h('button.primary', { dataset: { testid: 'new-order' }, onclick: () => { state.receipt = null; sheet.classList.add('hidden'); } }, t('kiosk.new_order')))));
     sheet.classList.remove('hidden');
   }
 
@@ -179,14 +181,21 @@ async function main() {
     if (refresh) refreshProgress(all).then(() => { if (state.history) showHistory({ refresh: false }); });
     const sheet = $('sheet');
     mount(sheet, h('div.sheet', { dataset: { testid: 'history-sheet' } },
-      h('h2', {}, 'Orders from this device'),
-      h('div.receipt', {}, all.length ? receiptRows(all) : h('p.muted', {}, 'No orders yet.')),
-      h('div.actions', {}, h('button.ghost', { onclick: () => sender.drain() }, 'Send now'),
-        h('button.primary', { dataset: { testid: 'history-close' }, onclick: () => { state.history = false; sheet.classList.add('hidden'); } }, 'Close'))));
+      h('h2', {}, t('kiosk.history_title')),
+      h('div.receipt', {}, all.length ? receiptRows(all) : h('p.muted', {}, t('kiosk.history_empty'))),
+      h('div.actions', {}, h('button.ghost', { onclick: () => sender.drain() }, t('kiosk.send_now')),
+        h('button.primary', { dataset: { testid: 'history-close' }, onclick: () => { state.history = false; sheet.classList.add('hidden'); } }, t('common.close')))));
     sheet.classList.remove('hidden');
   }
 
-  $('outlet-name').textContent = outlet.name || 'Order here';
+  // After a language switch everything JS drew is drawn again; the static markup follows data-i18n.
+  function drawAll() {
+    $('outlet-name').textContent = state.outlet.name || t('kiosk.order_here');
+    drawMenu(); drawCart(); drawStatus(); redrawSheet();
+  }
+  $('history-btn').after(languagePicker());
+  onLanguageChange(drawAll);
+  $('outlet-name').textContent = outlet.name || t('kiosk.order_here');
   $('checkout').addEventListener('click', checkout);
   $('history-btn').addEventListener('click', () => showHistory());
   for (const b of $('order-type').querySelectorAll('button')) {
@@ -210,5 +219,5 @@ async function main() {
 
 main().catch((err) => {
   console.error(err);
-  document.body.prepend(Object.assign(document.createElement('pre'), { textContent: `Kiosk failed to start: ${err.message}` }));
+  document.body.prepend(Object.assign(document.createElement('pre'), { textContent: t('kiosk.failed_start', { error: err.message }) }));
 });

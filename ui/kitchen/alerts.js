@@ -1,6 +1,8 @@
 // New-ticket alerts: a WebAudio beep (no sound file to download) and a system notification
 // when the cook allowed them. Browsers start audio only after a user gesture.
 
+import { t as tr } from '../shared/i18n.js';
+
 export class TicketAlerts {
   constructor() { this.ctx = null; }
 
@@ -37,7 +39,7 @@ export class TicketAlerts {
     if (!('Notification' in window) || Notification.permission !== 'granted' || !document.hidden) return;
     for (const t of tickets.slice(0, 3)) {
       try {
-        new Notification(`New order ${t.order_number}`, {
+        new Notification(tr('kitchen.notify_title', { number: t.order_number }), {
           body: `${t.items.map((i) => `${i.qty}× ${i.name}`).join(', ')}${t.tenant_name ? ` — ${t.tenant_name}` : ''}`,
           tag: t.uuid,
         });

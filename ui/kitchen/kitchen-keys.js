@@ -7,23 +7,19 @@
 // stays that button's own click, so typing and tabbing work as usual.
 
 import { h, mount } from '../shared/dom.js';
+import { t, onLanguageChange } from '../shared/i18n.js';
 
-// UI strings of this module, kept apart so they move to the message catalogs in one piece.
-export const KEY_TEXT = Object.freeze({
-  button: 'Keys',
-  buttonLabel: 'Keyboard and bump bar keys',
-  title: 'Keyboard and bump bar',
-  close: 'Close',
-  rows: Object.freeze([
-    ['← → ↑ ↓', 'Previous / next ticket'],
-    ['1 … 9', 'The ticket with that number badge'],
-    ['Home / End', 'First / last ticket'],
-    ['Enter', 'Next step of the selected ticket: Start → Ready → Bump'],
-    ['R', 'Recall the last bumped ticket'],
-    ['?', 'Show or hide these keys'],
-    ['Esc', 'Close this sheet'],
-  ]),
-});
+// The help sheet's rows: the key caps as printed on a keyboard (not translated) and the
+// catalog key of what they do (ui/shared/i18n/*.js).
+export const KEY_ROWS = Object.freeze([
+  ['← → ↑ ↓', 'keys.move'],
+  ['1 … 9', 'keys.number'],
+  ['Home / End', 'keys.first_last'],
+  ['Enter', 'keys.enter'],
+  ['R', 'keys.recall'],
+  ['?', 'keys.help'],
+  ['Esc', 'keys.close'],
+]);
 
 /** What a key does: {move}, {index} (-1 = last), {bump}, {recall}, {help}, {close}, or null. */
 export function keyAction(key) {
@@ -78,7 +74,7 @@ export function attachKitchenKeys(doc, { board, recall, toggleHelp, closeSheet, 
   });
 }
 
-/** The Keys sheet: a dialog listing KEY_TEXT; focus goes in on open and back on close. */
+/** The Keys sheet: a dialog listing KEY_ROWS in the screen's language; focus goes in on open and back on close. */
 export function keysSheet(el, opener) {
   let back = null;
   const isOpen = () => !el.classList.contains('hidden');
@@ -88,18 +84,27 @@ export function keysSheet(el, opener) {
     mount(el);
     if (back && back.isConnected) back.focus();
   }
+  function draw() {
+    const done = h('button.primary', { type: 'button', onclick: close, dataset: { testid: 'keys-close' } }, t('common.close'));
+    mount(el, h('div.ksheet', { role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'keys-title', dataset: { testid: 'keys-sheet' } },
+      h('h2', { id: 'keys-title' }, t('keys.title')),
+      h('dl.keys', {}, KEY_ROWS.map(([k, what]) => [h('dt', {}, h('kbd', {}, k)), h('dd', {}, t(what))])),
+      h('div.actions', {}, done)));
+    return done;
+  }
   function open() {
     back = el.ownerDocument.activeElement;
-    const done = h('button.primary', { type: 'button', onclick: close, dataset: { testid: 'keys-close' } }, KEY_TEXT.close);
-    mount(el, h('div.ksheet', { role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'keys-title', dataset: { testid: 'keys-sheet' } },
-      h('h2', { id: 'keys-title' }, KEY_TEXT.title),
-      h('dl.keys', {}, KEY_TEXT.rows.map(([k, what]) => [h('dt', {}, h('kbd', {}, k)), h('dd', {}, what)])),
-      h('div.actions', {}, done)));
+    const done = draw();
     el.classList.remove('hidden');
     done.focus();
   }
-  opener.textContent = `⌨ ${KEY_TEXT.button}`;
-  opener.setAttribute('aria-label', KEY_TEXT.buttonLabel);
+  function label() {
+    opener.textContent = t('keys.button');
+    opener.setAttribute('aria-label', t('keys.button_label'));
+  }
+  label();
+  // A language switch relabels the button and redraws an open sheet (focus back on its Close).
+  onLanguageChange(() => { label(); if (isOpen()) draw().focus(); });
   opener.addEventListener('click', () => (isOpen() ? close() : open()));
   return { isOpen, open, close, toggle: () => (isOpen() ? close() : open()) };
 }

@@ -3,6 +3,7 @@
 
 import { parseThresholds } from '../shared/ticket-timer.js';
 import { h, mount } from '../shared/dom.js';
+import { t } from '../shared/i18n.js';
 
 const KEY = 'outlet-hub.kitchen.settings';
 
@@ -34,21 +35,21 @@ export function editSettings(sheet, current, { tenants, stations, onAskNotificat
     const late = h('input', { type: 'number', min: 2, value: current.lateMinutes });
     const close = (v) => { sheet.classList.add('hidden'); mount(sheet); resolve(v); };
     mount(sheet, h('div.ksheet', {},
-      h('h2', {}, 'This screen shows'),
-      h('h3', {}, 'Stalls (none picked = all)'),
-      h('div.chips', {}, tenants.length ? tenants.map((t) => chip(tSel, t.id, t.name)) : h('span.muted', {}, 'Single kitchen')),
-      h('h3', {}, 'Stations (none picked = all)'),
-      h('div.chips', {}, stations.length ? stations.map((s) => chip(sSel, s, s)) : h('span.muted', {}, 'No stations named on the menu')),
-      h('h3', {}, 'Timer colours (minutes)'),
-      h('div', {}, h('label', {}, 'Yellow at', warn), h('label', {}, 'Red at', late)),
+      h('h2', {}, t('kitchen.settings_title')),
+      h('h3', {}, t('kitchen.settings_stalls')),
+      h('div.chips', {}, tenants.length ? tenants.map((t) => chip(tSel, t.id, t.name)) : h('span.muted', {}, t('kitchen.single_kitchen'))),
+      h('h3', {}, t('kitchen.settings_stations')),
+      h('div.chips', {}, stations.length ? stations.map((s) => chip(sSel, s, s)) : h('span.muted', {}, t('kitchen.no_stations'))),
+      h('h3', {}, t('kitchen.settings_timers')),
+      h('div', {}, h('label', {}, t('kitchen.yellow_at'), warn), h('label', {}, t('kitchen.red_at'), late)),
       'Notification' in window && Notification.permission === 'default'
-        ? h('p', {}, h('button.kbtn', { onclick: onAskNotifications }, 'Allow notifications')) : null,
+        ? h('p', {}, h('button.kbtn', { onclick: onAskNotifications }, t('kitchen.allow_notifications'))) : null,
       h('div.actions', {},
-        h('button.kbtn', { onclick: () => close(null) }, 'Cancel'),
+        h('button.kbtn', { onclick: () => close(null) }, t('common.cancel')),
         h('button.primary', { dataset: { testid: 'settings-save' }, onclick: () => close({
           tenantIds: [...tSel], stations: [...sSel],
           ...parseThresholds({ warnMinutes: warn.value, lateMinutes: late.value }),
-        }) }, 'Save'))));
+        }) }, t('common.save')))));
     sheet.classList.remove('hidden');
   });
 }

@@ -3,32 +3,28 @@
 
 import { h, mount } from '../shared/dom.js';
 import { ticketAgeMs, timerLevel, formatAge } from '../shared/ticket-timer.js';
+import { t as tr } from '../shared/i18n.js'; // `t` is a ticket below
 
-// Issue 14 strings (the day's close), kept together for the message catalogs.
-export const DAY_TEXT = {
-  yesterday: (n) => `Yesterday (${n})`,
-  yesterdayTitle: 'Still open from an earlier day',
-  yesterdayHint: 'These orders are from before the day started. Bump them once they are dealt with.',
-  bumpAll: 'Bump all',
-};
-
-const TYPE_TEXT = { dine_in: 'Dine in', takeaway: 'Takeaway', delivery: 'Delivery' };
+const TYPES = new Set(['dine_in', 'takeaway', 'delivery']);
+const STATUSES = { pending: 'new', preparing: 'preparing', ready: 'ready', completed: 'completed', cancelled: 'cancelled' };
+const typeText = (type) => (TYPES.has(type || 'dine_in') ? tr(`order_type.${type || 'dine_in'}`) : type);
+const statusText = (status) => (STATUSES[status] ? tr(`kitchen.status_${STATUSES[status]}`) : status);
 
 /** The buttons a ticket offers in its status. */
 export function actionsFor(status) {
   switch (status) {
-    case 'pending': return [['start', 'Start', 'preparing'], ['ready', 'Ready', 'ready'], ['cancel', '✕', 'cancelled']];
-    case 'preparing': return [['ready', 'Ready', 'ready'], ['cancel', '✕', 'cancelled']];
-    case 'ready': return [['bump', 'Bump ✓', 'completed']];
+    case 'pending': return [['start', tr('kitchen.start'), 'preparing'], ['ready', tr('kitchen.ready'), 'ready'], ['cancel', '✕', 'cancelled']];
+    case 'preparing': return [['ready', tr('kitchen.ready'), 'ready'], ['cancel', '✕', 'cancelled']];
+    case 'ready': return [['bump', tr('kitchen.bump'), 'completed']];
     default: return [];
   }
 }
 
 function ticketEl(t, { onAction, onReprint, showTenant }) {
   const meta = [
-    h('span.status', {}, t.status === 'pending' ? 'New' : t.status),
-    h(`span.tag.${t.order_type || 'dine_in'}`, {}, TYPE_TEXT[t.order_type] || t.order_type || 'Dine in'),
-    t.table ? h('span.tag', {}, `Table ${t.table}`) : null,
+    h('span.status', {}, statusText(t.status)),
+    h(`span.tag.${t.order_type || 'dine_in'}`, {}, typeText(t.order_type)),
+    t.table ? h('span.tag', {}, tr('kitchen.table', { table: t.table })) : null,
     t.customer_name ? h('span.tag', {}, t.customer_name) : null,
     showTenant && t.tenant_name ? h('span', {}, t.tenant_name) : null,
   ];
@@ -41,8 +37,9 @@ function ticketEl(t, { onAction, onReprint, showTenant }) {
       i.notes ? h('span.note', {}, `“${i.notes}”`) : null))),
     t.notes ? h('div.onote', {}, t.notes) : null,
     h('div.acts', {}, actionsFor(t.status).map(([cls, label, status]) =>
-      h(`button.${cls}`, { dataset: { testid: `action-${cls}` }, onclick: (ev) => { ev.currentTarget.disabled = true; onAction(t.uuid, status); } }, label)),
-      onReprint ? h('button.reprint', { title: 'Reprint ticket', dataset: { testid: 'action-reprint' }, onclick: () => onReprint(t.uuid) }, '🖨') : null));
+      h(`button.${cls}`, { dataset: { testid: `action-${cls}` }, title: cls === 'cancel' ? tr('kitchen.cancel_order') : null, 'aria-label': cls === 'cancel' ? tr('kitchen.cancel_order') : null,
+        onclick: (ev) => { ev.currentTarget.disabled = true; onAction(t.uuid, status); } }, label)),
+      onReprint ? h('button.reprint', { title: tr('kitchen.reprint'), 'aria-label': tr('kitchen.reprint'), dataset: { testid: 'action-reprint' }, onclick: () => onReprint(t.uuid) }, '🖨') : null));
 }
 
 export class TicketBoard {
@@ -113,19 +110,19 @@ export class TicketBoard {
 }
 
 export function renderAllDay(el, rows) {
-  mount(el, h('h2', {}, 'All day'), rows.length ? rows.map(([name, n]) => h('div.row', { dataset: { testid: 'allday-row' } }, h('span', {}, name), h('b', {}, n)))
-    : h('p.muted', {}, 'Nothing open.'));
+  mount(el, h('h2', {}, tr('kitchen.all_day')), rows.length ? rows.map(([name, n]) => h('div.row', { dataset: { testid: 'allday-row' } }, h('span', {}, name), h('b', {}, n)))
+    : h('p.muted', {}, tr('kitchen.nothing_open')));
 }
 
 /** The "yesterday" list: open tickets from an earlier trading day, bumped in one go. */
 export function renderYesterday(btn, el, tickets, { onBumpAll }) {
   btn.classList.toggle('hidden', tickets.length === 0);
-  btn.textContent = DAY_TEXT.yesterday(tickets.length);
+  btn.textContent = tr('kitchen.yesterday', { n: tickets.length });
   btn.dataset.count = String(tickets.length);
   if (!tickets.length) el.classList.add('hidden');
-  mount(el, h('h2', {}, DAY_TEXT.yesterdayTitle), h('p.muted', {}, DAY_TEXT.yesterdayHint),
+  mount(el, h('h2', {}, tr('kitchen.yesterday_title')), h('p.muted', {}, tr('kitchen.yesterday_hint')),
     tickets.map((t) => h('div.row', { dataset: { testid: 'yesterday-ticket', number: t.order_number, uuid: t.uuid } },
       h('span', {}, t.order_number), h('span.muted', {}, (t.items || []).map((i) => `${i.qty}× ${i.name}`).join(', ')))),
     tickets.length ? h('button.kbtn.bump-all', { dataset: { testid: 'bump-all-yesterday' },
-      onclick: (ev) => { ev.currentTarget.disabled = true; onBumpAll(tickets); } }, DAY_TEXT.bumpAll) : null);
+      onclick: (ev) => { ev.currentTarget.disabled = true; onBumpAll(tickets); } }, tr('kitchen.bump_all')) : null);
 }

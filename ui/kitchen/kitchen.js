@@ -3,12 +3,13 @@
 // tickets at once and the socket resumes exactly where the screen left off.
 
 import { HubSocket, hubSocketUrl } from '../shared/sync-client.js';
-import { KitchenFeed } from '../shared/kitchen-feed.js';
+import { KitchenFeed, modeLabel } from '../shared/kitchen-feed.js';
 import { TicketStore } from '../shared/ticket-store.js';
 import { loadOutlet } from '../shared/hub-link.js';
 import { uuid4 } from '../shared/uuid.js';
 import { openDeviceSession } from '../shared/device-session.js';
 import { registerServiceWorker } from '../shared/dom.js';
+import { t, time, errorText, configure, languagePicker, onLanguageChange } from '../shared/i18n.js';
 import { TicketBoard, renderAllDay, renderYesterday } from './kitchen-view.js';
 import { TicketAlerts } from './alerts.js';
 import { PrinterPanel } from './printer-panel.js';
@@ -17,7 +18,6 @@ import { loadSettings, saveSettings, editSettings } from './kitchen-settings.js'
 import { attachKitchenKeys, keysSheet } from './kitchen-keys.js';
 
 const $ = (id) => document.getElementById(id);
-const MODE_TEXT = { live: 'Live', polling: 'Polling', offline: 'Offline', central: 'Central', connecting: 'Connecting' };
 const CLIENT_KEY = 'outlet-hub.kitchen-id';
 const params = new URLSearchParams(location.search);
 
@@ -32,6 +32,7 @@ async function main() {
   const keys = keysSheet($('keys-sheet'), $('keys-btn')); // labelled before pairing can hold main() up
   const settings = loadSettings();
   const { outlet } = await loadOutlet();
+  configure(outlet);
   const clientId = localStorage.getItem(CLIENT_KEY) || `kitchen-${uuid4().slice(0, 8)}`;
   localStorage.setItem(CLIENT_KEY, clientId);
   const store = loadStore(settings);
@@ -39,10 +40,10 @@ async function main() {
   const acked = new Set(store.tickets.keys());
   const alerts = new TicketAlerts();
   const tenants = outlet.tenants || [];
-  const stallNames = settings.tenantIds.map((id) => tenants.find((t) => t.id === id)?.name || `stall ${id}`);
+  const stallNames = settings.tenantIds.map((id) => tenants.find((t) => t.id === id)?.name || t('kitchen.stall', { id }));
   // With pairing required this waits for the manager (PIN here, or the code at HQ).
-  const session = await openDeviceSession({ outlet, stallText: stallNames.length ? stallNames.join(' · ') : 'every stall',
-    identity: { client_type: 'kitchen', name: params.get('name') || (stallNames.length ? `Kitchen ${stallNames.join(', ')}` : 'Kitchen'),
+  const session = await openDeviceSession({ outlet, stallText: stallNames.length ? stallNames.join(' · ') : t('kitchen.every_stall'),
+    identity: { client_type: 'kitchen', name: params.get('name') || (stallNames.length ? `${t('kitchen.kitchen')} ${stallNames.join(', ')}` : t('kitchen.kitchen')),
       tenant_ids: settings.tenantIds } });
   const dayStartsAt = outlet.day_starts_at || '04:00';
   const filter = () => ({ tenantIds: settings.tenantIds.length ? settings.tenantIds : null, stations: settings.stations.length ? settings.stations : null, dayStartsAt });
@@ -62,18 +63,21 @@ async function main() {
     isHidden: () => document.hidden, onMode: showMode, onTickets: ({ newUuids, changed }) => { if (changed || newUuids.length) redraw(newUuids); } });
 
   let saveTimer = null;
+  const saveNow = () => { clearTimeout(saveTimer); saveTimer = null; localStorage.setItem(stateKey(settings), JSON.stringify(store)); };
   function persist() {
     clearTimeout(saveTimer);
-    saveTimer = setTimeout(() => localStorage.setItem(stateKey(settings), JSON.stringify(store)), 200);
+    saveTimer = setTimeout(saveNow, 200);
   }
+  // A reload inside the 200 ms debounce (a busy tablet) would restore without the newest tickets.
+  window.addEventListener('pagehide', () => { if (saveTimer) saveNow(); });
 
   function redraw(newUuids = []) {
     const visible = store.visible(filter());
     const names = settings.tenantIds.map((id) => tenants.find((t) => t.id === id)?.name).filter(Boolean);
-    $('station-name').textContent = names.length ? names.join(' · ') : (outlet.name ? `${outlet.name} kitchen` : 'Kitchen');
+    $('station-name').textContent = names.length ? names.join(' · ') : (outlet.name ? t('kitchen.outlet_kitchen', { outlet: outlet.name }) : t('kitchen.kitchen'));
     const open = visible.filter((t) => t.status !== 'cancelled').length;
-    $('open-count').textContent = `${open} open`;
-    board.render(visible, { showTenant: settings.tenantIds.length !== 1, emptyText: 'No open orders' });
+    $('open-count').textContent = t('kitchen.open_count', { n: open });
+    board.render(visible, { showTenant: settings.tenantIds.length !== 1, emptyText: t('kitchen.no_orders') });
     renderAllDay($('allday'), store.allDay(filter()));
     renderYesterday($('yesterday-btn'), $('yesterday'), store.yesterday(filter()), { onBumpAll: bumpAll });
     $('recall').disabled = !store.lastBumped();
@@ -98,7 +102,7 @@ async function main() {
   function showMode(mode) {
     const el = $('conn');
     el.dataset.mode = mode;
-    el.textContent = MODE_TEXT[mode] || mode;
+    el.textContent = modeLabel(mode);
     if (mode === 'live') ackShown(store.visible(filter()));
   }
 
@@ -106,7 +110,7 @@ async function main() {
     try {
       await feed.setStatus(uuid, status);
     } catch (err) {
-      toast(err.code === 'invalid_transition' ? 'Someone else already changed this order' : `Could not update: ${err.message}`);
+      toast(err.code === 'invalid_transition' ? t('kitchen.conflict') : t('kitchen.update_failed', { error: errorText(err) }));
       redraw();
     }
   }
@@ -147,9 +151,12 @@ async function main() {
   document.addEventListener('pointerdown', () => { if (alerts.unlock()) $('sound-hint').classList.add('hidden'); }, { once: false });
   document.addEventListener('visibilitychange', () => { if (!document.hidden) feed.kick(); });
   window.addEventListener('online', () => { socket.reconnectNow(); feed.kick(); });
-  setInterval(() => { board.tick(); $('clock').textContent = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }); }, 1000);
+  setInterval(() => { board.tick(); $('clock').textContent = time(Date.now()); }, 1000);
   setInterval(() => { store.prune(); redraw(); }, 60000);
 
+  $('settings-btn').after(languagePicker());
+  // A language switch redraws every ticket (the board reuses unchanged ones otherwise).
+  onLanguageChange(() => { board.els.clear(); redraw(); soldOut.draw(); showMode($('conn').dataset.mode); });
   redraw();
   feed.start();
   window.outletKitchen = { store, feed, socket, settings, session, soldOut };
@@ -157,5 +164,5 @@ async function main() {
 
 main().catch((err) => {
   console.error(err);
-  document.body.prepend(Object.assign(document.createElement('pre'), { textContent: `Kitchen display failed to start: ${err.message}` }));
+  document.body.prepend(Object.assign(document.createElement('pre'), { textContent: t('kitchen.failed_start', { error: err.message }) }));
 });

@@ -4,14 +4,7 @@
 
 import { h, mount } from '../shared/dom.js';
 import { SoldOutList } from '../shared/sold-out.js';
-
-// Issue 14 strings, kept together for the message catalogs.
-export const SOLD_OUT_TEXT = {
-  title: 'Sold out',
-  hint: 'Tap a dish when it runs out; every kiosk greys it at once. Tap again when it is back.',
-  out: 'Sold out', on: 'On sale',
-  failed: (msg) => `Could not change it: ${msg}`,
-};
+import { t, errorText } from '../shared/i18n.js';
 
 export class SoldOutPanel {
   constructor({ el, fetchImpl, tenantIds = [], toast = () => {} }) {
@@ -36,19 +29,19 @@ export class SoldOutPanel {
         .filter((p) => !this.tenantIds.length || this.tenantIds.includes(p.tenant_id))
         .sort((a, b) => String(a.name).localeCompare(String(b.name)));
       await this.list.refresh();
-    } catch (err) { this.toast(SOLD_OUT_TEXT.failed(err.message)); }
+    } catch (err) { this.toast(t('sold_out.failed', { error: errorText(err) })); }
     this.draw();
   }
 
   draw() {
     if (this.el.classList.contains('hidden')) return;
-    mount(this.el, h('h2', {}, SOLD_OUT_TEXT.title), h('p.muted', {}, SOLD_OUT_TEXT.hint),
+    mount(this.el, h('h2', {}, t('sold_out.title')), h('p.muted', {}, t('sold_out.hint')),
       this.products.map((p) => {
         const out = this.list.ids.has(p.id);
         return h('button.row.sold-out-row', { class: out ? 'out' : '', 'aria-pressed': String(out),
           dataset: { testid: 'kitchen-sold-out', productId: p.id, out: out ? '1' : '0' },
-          onclick: () => this.list.set(p.id, !out).catch((err) => this.toast(SOLD_OUT_TEXT.failed(err.message))) },
-        h('span', {}, p.name), h('b', {}, out ? SOLD_OUT_TEXT.out : SOLD_OUT_TEXT.on));
+          onclick: () => this.list.set(p.id, !out).catch((err) => this.toast(t('sold_out.failed', { error: errorText(err) }))) },
+        h('span', {}, p.name), h('b', {}, t(out ? 'sold_out.out' : 'sold_out.on')));
       }));
   }
 }

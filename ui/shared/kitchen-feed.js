@@ -5,6 +5,11 @@
 // No DOM: fetch, timers, clock and visibility are injected.
 
 import { nextPollDelay } from './poll-policy.js';
+import { t as translate } from './i18n.js';
+
+const MODES = new Set(['live', 'polling', 'offline', 'central', 'connecting']);
+/** The connection pill's word for a feed mode, in the screen's language. */
+export function modeLabel(mode) { return MODES.has(mode) ? translate(`feed.${mode}`) : mode; }
 import { timeoutSignal } from './abort.js';
 
 export function feedQuery({ sinceRev, outletId, tenantIds }) {

@@ -1,4 +1,5 @@
 // Decimal money as strings on the wire ("45000", "12.50"); integer cents in memory, never floats.
+// Display ("Rp 45.000") is i18n.js money(): Intl with the outlet's locale and currency.
 
 /** Parse a decimal string (or integer) into integer cents; throws on garbage. */
 export function toCents(value) {
@@ -23,13 +24,4 @@ export function fromCents(cents) {
   const frac = abs % 100;
   const s = frac === 0 ? String(whole) : `${whole}.${String(frac).padStart(2, '0')}`;
   return neg ? `-${s}` : s;
-}
-
-/** Human display: grouped digits, optional currency prefix ("Rp 45.000" style by locale). */
-export function formatMoney(cents, { currency = '', locale = undefined } = {}) {
-  const frac = Math.abs(cents) % 100 !== 0;
-  const n = (cents / 100).toLocaleString(locale, {
-    minimumFractionDigits: frac ? 2 : 0, maximumFractionDigits: 2,
-  });
-  return currency ? `${currency} ${n}` : n;
 }

@@ -3,18 +3,14 @@
 // The hub's status is the truth and only a higher rev replaces it (an undo or recall moves
 // it back); "seen" is a fact that never goes away. No DOM, no I/O.
 
+import { t } from './i18n.js';
+
 export const STEPS = Object.freeze(['received', 'seen', 'preparing', 'ready', 'completed']);
 
-export const STEP_TEXT = Object.freeze({
-  saving: 'Saved on this device · sending…',
-  received: 'Received ✓',
-  seen: 'Seen by the kitchen',
-  preparing: 'Preparing',
-  ready: 'Ready — please collect',
-  completed: 'Collected',
-  cancelled: 'Cancelled — please ask staff',
-  rejected: 'Not accepted — please ask staff',
-});
+const STEP_KEYS = new Set(['saving', 'received', 'seen', 'preparing', 'ready', 'completed', 'cancelled', 'rejected']);
+
+/** What a customer reads for a step, in the screen's language (catalog keys progress.*). */
+export function stepText(step) { return STEP_KEYS.has(step) ? t(`progress.${step}`) : step; }
 
 /** Merge a note ({status?, rev?, seen?}) into an order's progress; returns the same object if nothing changed. */
 export function mergeProgress(current, note) {

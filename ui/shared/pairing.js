@@ -6,6 +6,8 @@ import { timeoutSignal } from './abort.js';
 
 // One token per kind of screen: a kiosk and a kitchen page on the same hub (same origin)
 // share localStorage but are different devices with different rights.
+import { t, errorText } from './i18n.js';
+
 export const credentialsKey = (clientType) => `outlet-hub.device.${clientType}`;
 export const REQUEST_KEY = 'outlet-hub.pairing-request';
 // Polling every 2 s keeps "approved at HQ → screen carries on" well inside the 5 s the hub
@@ -122,11 +124,10 @@ export class PairingApi {
   approve(code, pin) { return this.#call('POST', '/api/pairing/approve', { code, pin }); }
 }
 
-const PIN_TEXT = {
-  rate_limited: 'Too many wrong PINs from this screen. Wait 5 minutes, or approve the code at HQ.',
-  unauthorized: 'Wrong PIN.',
-  not_found: 'This code is no longer valid; a new one is on the screen.',
-  expired: 'This code expired; a new one is on the screen.',
+// The hub's error codes a manager can act on, as catalog keys (i18n.js).
+const PIN_KEY = {
+  rate_limited: 'pairing.rate_limited', unauthorized: 'pairing.wrong_pin',
+  not_found: 'pairing.code_gone', expired: 'pairing.code_expired',
 };
 
 /**
@@ -182,8 +183,8 @@ export class PairingFlow {
       this.#set({ phase: 'waiting', code: r.code, requestId: r.request_id, expiresAt: r.expires_at, message: '' });
       this.#schedule(() => this.pollOnce(), this.pollMs);
     } catch (err) {
-      this.#set({ message: err.code === 'rate_limited' ? 'Too many requests from this screen; trying again shortly.'
-        : `Cannot reach the hub (${err.message}); trying again…` });
+      this.#set({ message: err.code === 'rate_limited' ? t('pairing.too_many_requests')
+        : t('pairing.unreachable_retry', { error: errorText(err) }) });
       this.#schedule(() => this.requestCode(), this.pollMs * (err.code === 'rate_limited' ? 15 : 2));
     }
   }
@@ -196,7 +197,7 @@ export class PairingFlow {
       r = await this.api.status(this.state.requestId);
     } catch (err) {
       if (err.status === 404 || err.code === 'not_found') { this.#forget(); this.requestCode(); return; }
-      this.#set({ message: `Cannot reach the hub (${err.message}); still waiting…` });
+      this.#set({ message: t('pairing.unreachable_waiting', { error: errorText(err) }) });
       this.#schedule(() => this.pollOnce(), this.pollMs);
       return;
     }
@@ -214,7 +215,7 @@ export class PairingFlow {
       this.requestCode();
     } else if (r.status === 'rejected') {
       this.#forget();
-      this.#set({ phase: 'rejected', message: 'The manager rejected this screen.' });
+      this.#set({ phase: 'rejected', message: t('pairing.rejected') });
     } else {
       if (this.state.message) this.#set({ message: '' });
       this.#schedule(() => this.pollOnce(), this.pollMs);
@@ -224,13 +225,14 @@ export class PairingFlow {
   /** The manager typed the PIN on this screen. */
   async submitPin(pin) {
     const clean = String(pin || '').trim();
-    if (!clean) { this.#set({ pinError: 'Type the manager PIN.' }); return false; }
+    if (!clean) { this.#set({ pinError: t('pairing.type_pin') }); return false; }
     if (!this.state.code || this.state.pinBusy) return false;
     this.#set({ pinBusy: true, pinError: '' });
     try {
       await this.api.approve(this.state.code, clean);
     } catch (err) {
-      this.#set({ pinBusy: false, pinError: PIN_TEXT[err.code] || (err.status === 401 ? PIN_TEXT.unauthorized : `Not approved: ${err.message}`) });
+      this.#set({ pinBusy: false, pinError: PIN_KEY[err.code] ? t(PIN_KEY[err.code])
+        : err.status === 401 ? t(PIN_KEY.unauthorized) : t('pairing.not_approved', { error: errorText(err) }) });
       return false;
     }
     this.#set({ pinBusy: false });

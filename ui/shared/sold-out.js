@@ -39,7 +39,8 @@ export class SoldOutList {
       method: out ? 'PUT' : 'DELETE', headers: { 'Content-Type': 'application/json' }, body: out ? '{}' : undefined,
     });
     const body = await res.json().catch(() => ({}));
-    if (!res.ok) throw new Error(body?.error?.message || `HTTP ${res.status}`);
+    // The code lets the screen word it (errorText: forbidden, not_found, …).
+    if (!res.ok) throw Object.assign(new Error(body?.error?.message || `HTTP ${res.status}`), { code: body?.error?.code });
     const next = new Set(this.ids);
     if (out) next.add(Number(productId)); else next.delete(Number(productId));
     this.#replace(next);

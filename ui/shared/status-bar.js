@@ -1,5 +1,7 @@
 // What the kiosk's status bar says. `connectionMode` is pure; `renderStatusBar` only
-// writes into the element it is given.
+// writes into the element it is given. Words come from the catalogs (i18n.js).
+
+import { t, duration } from './i18n.js';
 
 export const MENU_STALE_MS = 24 * 3600 * 1000;
 
@@ -14,11 +16,10 @@ export function connectionMode({ hubReachable, central }) {
   return 'sync-only';
 }
 
-export const MODE_TEXT = Object.freeze({
-  online: { label: 'Online', hint: 'Orders go straight to the kitchen' },
-  'sync-only': { label: 'Sync only', hint: 'No internet: kitchen still gets orders, HQ syncs later' },
-  offline: { label: 'Offline', hint: 'Hub not reachable: orders are kept on this device and sent automatically' },
-});
+const MODE_KEY = Object.freeze({ online: 'conn.online', 'sync-only': 'conn.sync_only', offline: 'conn.offline' });
+
+/** The pill's label and hint for a mode, in the screen's language. */
+export function modeText(mode) { return { label: t(MODE_KEY[mode]), hint: t(`${MODE_KEY[mode]}_hint`) }; }
 
 /** The whole status line as data (so tests can check it without a DOM). */
 export function statusModel({ hubReachable, central, waiting = 0, menuFetchedAt = null, now = Date.now() }) {
@@ -26,19 +27,13 @@ export function statusModel({ hubReachable, central, waiting = 0, menuFetchedAt 
   const menuStale = menuFetchedAt != null && now - menuFetchedAt > MENU_STALE_MS;
   const noMenu = menuFetchedAt == null;
   return {
-    mode, ...MODE_TEXT[mode], waiting,
-    waitingText: waiting === 0 ? '' : `${waiting} order${waiting === 1 ? '' : 's'} waiting to send`,
-    menuWarning: noMenu ? 'Menu not loaded yet' : menuStale ? `Menu last updated ${ageText(now - menuFetchedAt)} ago` : '',
+    mode, ...modeText(mode), waiting,
+    waitingText: waiting === 0 ? '' : t('conn.waiting', { n: waiting }),
+    menuWarning: noMenu ? t('conn.menu_not_loaded') : menuStale ? t('conn.menu_stale', { age: ageText(now - menuFetchedAt) }) : '',
   };
 }
 
-export function ageText(ms) {
-  const m = Math.round(ms / 60000);
-  if (m < 60) return `${m} min`;
-  const h = Math.round(m / 60);
-  if (h < 48) return `${h} h`;
-  return `${Math.round(h / 24)} days`;
-}
+export function ageText(ms) { return duration(Math.max(60, ms / 1000)); }
 
 /** Draw the model into `el` (a <div class="status-bar">). */
 export function renderStatusBar(el, model) {

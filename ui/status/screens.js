@@ -3,6 +3,7 @@
 // X-Manager-Pin, and 5 wrong PINs lock this address out for 5 minutes (the hub says 429).
 
 import { h, mount } from '../shared/dom.js';
+import { t, ago, screenType } from '../shared/i18n.js';
 import { timeoutSignal } from '../shared/abort.js';
 
 let pin = '';
@@ -22,28 +23,23 @@ async function call(method, path, body) {
   return data;
 }
 
-const ago = (iso) => {
-  if (!iso) return 'never';
-  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
-  return s < 60 ? `${s} s ago` : s < 3600 ? `${Math.round(s / 60)} min ago` : new Date(iso).toLocaleString();
-};
 
 function locked(root) {
-  const input = h('input', { type: 'password', inputMode: 'numeric', autocomplete: 'off', placeholder: 'Manager PIN', dataset: { testid: 'screens-pin' } });
+  const input = h('input', { type: 'password', inputMode: 'numeric', autocomplete: 'off', placeholder: t('pairing.manager_pin'), 'aria-label': t('pairing.manager_pin'), dataset: { testid: 'screens-pin' } });
   const unlock = async (ev) => {
     ev.preventDefault();
     pin = input.value.trim();
     note = '';
     await render(root);
   };
-  mount(root, h('h2', {}, 'Paired screens'),
-    h('form.pinform', { onsubmit: unlock }, input, h('button', { type: 'submit', dataset: { testid: 'screens-unlock' } }, 'Show')),
+  mount(root, h('h2', {}, t('status.paired_screens')),
+    h('form.pinform', { onsubmit: unlock }, input, h('button', { type: 'submit', dataset: { testid: 'screens-unlock' } }, t('status.show'))),
     note ? h('p.muted', { dataset: { testid: 'screens-note' } }, note) : null);
 }
 
-export async function render(root) {
+export async function render(root, { redraw = false } = {}) {
   if (!pin) {
-    if (!root.querySelector('form.pinform')) locked(root);
+    if (redraw || !root.querySelector('form.pinform')) locked(root);
     return;
   }
   let devices, pending;
@@ -55,19 +51,19 @@ export async function render(root) {
     return;
   }
   const act = (fn) => async () => { try { await fn(); note = ''; } catch (err) { note = err.message; } await render(root); };
-  mount(root, h('h2', {}, 'Paired screens'),
+  mount(root, h('h2', {}, t('status.paired_screens')),
     note ? h('p.muted', {}, note) : null,
-    pending.length ? h('div.pending', {}, h('h3', {}, 'Waiting to be paired'),
+    pending.length ? h('div.pending', {}, h('h3', {}, t('status.waiting_pair')),
       pending.map((p) => h('div.screen', { dataset: { testid: `pending-${p.code}` } },
-        h('b', {}, p.code), ` ${p.client_type} · ${p.name}`, p.tenant_ids.length ? ` · stalls ${p.tenant_ids.join(', ')}` : '',
-        h('span.muted', {}, ` from ${p.remote}`),
-        h('button', { onclick: act(() => call('POST', '/api/pairing/approve', { code: p.code, pin })) }, 'Approve'),
-        h('button.secondary', { onclick: act(() => call('POST', '/api/pairing/reject', { code: p.code, pin })) }, 'Reject')))) : null,
+        h('b', {}, p.code), ` ${screenType(p.client_type)} · ${p.name}`, p.tenant_ids.length ? ` · ${t('status.stalls_list', { ids: p.tenant_ids.join(', ') })}` : '',
+        h('span.muted', {}, ` ${t('status.from', { remote: p.remote })}`),
+        h('button', { onclick: act(() => call('POST', '/api/pairing/approve', { code: p.code, pin })) }, t('common.approve')),
+        h('button.secondary', { onclick: act(() => call('POST', '/api/pairing/reject', { code: p.code, pin })) }, t('common.reject'))))) : null,
     devices.length ? devices.map((d) => h('div.screen', { dataset: { testid: `device-${d.device_id}` } },
       h('span', { class: `dot ${d.online ? 'ok' : 'bad'}` }),
-      h('b', {}, d.name), ` ${d.client_type}`, d.tenant_ids.length ? ` · stalls ${d.tenant_ids.join(', ')}` : '',
-      h('span.muted', {}, ` · ${d.online ? 'online' : 'offline'} · last seen ${ago(d.last_seen)} · ${d.remote}`),
-      h('button.danger', { onclick: act(() => call('DELETE', `/api/devices/${encodeURIComponent(d.device_id)}`)), dataset: { testid: `revoke-${d.device_id}` } }, 'Revoke')))
-      : h('p.muted', {}, 'No screens paired yet. Open the kiosk, kitchen or board page on a screen to get a code.'),
-    h('button.secondary', { onclick: () => { pin = ''; locked(root); } }, 'Lock'));
+      h('b', {}, d.name), ` ${screenType(d.client_type)}`, d.tenant_ids.length ? ` · ${t('status.stalls_list', { ids: d.tenant_ids.join(', ') })}` : '',
+      h('span.muted', {}, ` · ${t(d.online ? 'common.online' : 'common.offline')} · ${t('status.last_seen', { ago: ago(d.last_seen) })} · ${d.remote}`),
+      h('button.danger', { onclick: act(() => call('DELETE', `/api/devices/${encodeURIComponent(d.device_id)}`)), dataset: { testid: `revoke-${d.device_id}` } }, t('status.revoke'))))
+      : h('p.muted', {}, t('status.no_paired')),
+    h('button.secondary', { onclick: () => { pin = ''; locked(root); } }, t('status.lock')));
 }

@@ -1,4 +1,7 @@
-// Turns the hub's /api/outlet, /api/status and /health answers into what the IT page shows. Pure.
+// Turns the hub's /api/outlet, /api/status and /health answers into what the IT page shows.
+// Pure but for the words, which come from the catalogs (i18n.js).
+
+import { t, CATALOGS, duration } from '../shared/i18n.js';
 
 const LEVEL = { ok: 'ok', connected: 'ok', disabled: 'muted', unreachable: 'bad', disconnected: 'bad', degraded: 'warn' };
 
@@ -6,11 +9,13 @@ export function levelOf(v) { return LEVEL[v] || (v ? 'warn' : 'muted'); }
 
 export function ageText(seconds) {
   if (seconds == null || !Number.isFinite(Number(seconds))) return '—';
-  const s = Math.round(Number(seconds));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.round(s / 60)} min`;
-  if (s < 172800) return `${Math.round(s / 3600)} h`;
-  return `${Math.round(s / 86400)} days`;
+  return duration(seconds);
+}
+
+/** A state word from the hub (ok, connected, unreachable, …) in the screen's language. */
+export function valueText(v) {
+  const key = `status.value_${v}`;
+  return key in CATALOGS.en ? t(key) : v;
 }
 
 /** Counts of connected clients by type from /clients or a {type: n} map. */
@@ -27,22 +32,22 @@ export function clientsByType(src) {
 
 /** Overall verdict shown at the top: hub is fine / degraded and why / not answering. */
 export function overall({ status, health, reachable }) {
-  if (!reachable) return { level: 'bad', text: 'Hub not answering' };
+  if (!reachable) return { level: 'bad', text: t('status.not_answering') };
   const why = [];
-  if (status?.central === 'unreachable') why.push('central unreachable');
-  if (status?.mqtt === 'disconnected') why.push('MQTT down');
-  for (const p of status?.printers || []) if (p.state === 'offline') why.push(`printer ${p.name} offline`);
-  if (health?.status === 'degraded' && !why.length) why.push('degraded');
+  if (status?.central === 'unreachable') why.push(t('status.central_unreachable'));
+  if (status?.mqtt === 'disconnected') why.push(t('status.mqtt_down'));
+  for (const p of status?.printers || []) if (p.state === 'offline') why.push(t('status.printer_offline', { name: p.name }));
+  if (health?.status === 'degraded' && !why.length) why.push(t('status.degraded'));
   // A background task restarting is not "offline": name it (issue 13, supervised tasks).
   const restarting = (status?.tasks || []).filter((t) => t.state === 'restarting').map((t) => t.name);
-  if (restarting.length && !why.length) return { level: 'warn', text: `Recovering: ${restarting.join(', ')} restarting` };
-  return why.length ? { level: 'warn', text: `Working offline: ${why.join(', ')}` } : { level: 'ok', text: 'All systems normal' };
+  if (restarting.length && !why.length) return { level: 'warn', text: t('status.recovering', { tasks: restarting.join(', ') }) };
+  return why.length ? { level: 'warn', text: t('status.working_offline', { why: why.join(', ') }) } : { level: 'ok', text: t('status.all_normal') };
 }
 
 /** Enrollment: explicit `enrolled`, else inferred from central being configured and answering. */
 export function enrollment(outlet, status) {
   if (outlet?.enrolled === true) return 'enrolled';
-  if (outlet?.enrolled === false) return status?.central === 'disabled' ? 'standalone' : 'not enrolled';
+  if (outlet?.enrolled === false) return status?.central === 'disabled' ? 'standalone' : 'not_enrolled';
   if (status?.central === 'disabled') return 'standalone';
   if (status?.central === 'ok') return 'enrolled';
   return 'unknown';
@@ -50,11 +55,11 @@ export function enrollment(outlet, status) {
 
 /** Rows for the "Background work" card: each supervised task, its state and restarts. */
 export function taskRows(tasks) {
-  return (Array.isArray(tasks) ? tasks : []).map((t) => ({
-    name: String(t.name),
-    text: t.state === 'restarting' ? `restarting (${t.restarts} restarts: ${t.last_error || 'error'})`
-      : t.restarts ? `running (${t.restarts} restarts)` : 'running',
-    level: t.state === 'restarting' ? 'warn' : 'ok',
+  return (Array.isArray(tasks) ? tasks : []).map((task) => ({
+    name: String(task.name),
+    text: task.state === 'restarting' ? t('status.task_restarting', { n: task.restarts, error: task.last_error || t('status.task_error') })
+      : task.restarts ? t('status.task_running_restarts', { n: task.restarts }) : t('status.task_running'),
+    level: task.state === 'restarting' ? 'warn' : 'ok',
   }));
 }
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { keyAction, nextIndex, KEY_TEXT } from '../kitchen/kitchen-keys.js';
+import { keyAction, nextIndex, KEY_ROWS } from '../kitchen/kitchen-keys.js';
+import { CATALOGS, LANGUAGES } from '../shared/i18n.js';
 
 test('bump bar keys map to actions; anything else is left alone', () => {
   assert.deepEqual(keyAction('ArrowDown'), { move: 1 });
@@ -25,6 +26,12 @@ test('selection walks the rail and stops at its ends', () => {
 });
 
 test('every key the handler knows is in the help sheet', () => {
-  const help = KEY_TEXT.rows.map(([k]) => k).join(' ');
+  const help = KEY_ROWS.map(([k]) => k).join(' ');
   for (const k of ['Enter', 'R', '1 … 9', 'Home / End', '←', 'Esc', '?']) assert.ok(help.includes(k), k);
+});
+
+test('every row of the help sheet is worded in both catalogs', () => {
+  for (const [, key] of KEY_ROWS) {
+    for (const lang of LANGUAGES) assert.ok(CATALOGS[lang][key], `${lang} lacks ${key}`);
+  }
 });

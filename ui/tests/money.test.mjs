@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { toCents, fromCents, formatMoney } from '../shared/money.js';
+import { toCents, fromCents } from '../shared/money.js';
 import { backoffDelay } from '../shared/backoff.js';
 
 test('decimal strings parse to exact cents without floats', () => {
@@ -16,11 +16,6 @@ test('cents go back to the wire form: whole numbers without decimals', () => {
   assert.equal(fromCents(9000000), '90000');
   assert.equal(fromCents(1250), '12.50');
   assert.equal(fromCents(toCents('0.1') + toCents('0.2')), '0.30');
-});
-
-test('formatMoney groups digits and adds the currency', () => {
-  assert.equal(formatMoney(4500000, { currency: 'Rp', locale: 'en-US' }), 'Rp 45,000');
-  assert.equal(formatMoney(1250, { locale: 'en-US' }), '12.50');
 });
 
 test('backoff grows exponentially, is capped, and never drops below half', () => {

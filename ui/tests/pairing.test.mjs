@@ -6,6 +6,10 @@ import { DeviceSession } from '../shared/device-session.js';
 import { HubSocket } from '../shared/sync-client.js';
 import { MemoryStore } from '../shared/idb.js';
 import { FakeTimers, memoryStorage, jsonResponse, makeFakeWebSocket, flush } from './fakes.mjs';
+import { configure } from '../shared/i18n.js';
+
+// These tests read the English texts (the outlet default is id-ID; i18n.test.mjs covers both).
+configure({ locale: 'en-US' });
 
 /** A hub double that answers the pairing endpoints as docs/protocol.md says. */
 function fakeHub({ pin = '4321' } = {}) {

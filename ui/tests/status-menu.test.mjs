@@ -4,6 +4,10 @@ import { connectionMode, statusModel } from '../shared/status-bar.js';
 import { MenuCache, mergeMasterData } from '../shared/menu-cache.js';
 import { MemoryStore } from '../shared/idb.js';
 import { jsonResponse } from './fakes.mjs';
+import { configure } from '../shared/i18n.js';
+
+// These tests read the English texts (the outlet default is id-ID; i18n.test.mjs covers both).
+configure({ locale: 'en-US' });
 
 test('mode: Online needs hub and central, Sync only is hub without central, Offline is no hub', () => {
   assert.equal(connectionMode({ hubReachable: true, central: 'ok' }), 'online');

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { overall, taskRows } from '../status/status-model.js';
+import { configure } from '../shared/i18n.js';
+
+// These tests read the English texts (the outlet default is id-ID; i18n.test.mjs covers both).
+configure({ locale: 'en-US' });
 
 test('a restarting background task is named on the status page, with its last error', () => {
   const tasks = [
