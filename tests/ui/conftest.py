@@ -30,6 +30,13 @@ UI_DIR = str(ROOT / "ui")
 WAIT_MS = 15000
 
 
+def screen_language(lang: str) -> str:
+    """An init script: the screen's own language choice (ui/shared/i18n.js), as if picked
+    from its menu, unless the page switched since (a reload keeps the page's choice)."""
+    return ("try { if (!localStorage.getItem('outlet-hub.lang')) "
+            f"localStorage.setItem('outlet-hub.lang', {lang!r}); }} catch (e) {{}}")
+
+
 # Module scope, not session: the sync Playwright API keeps an event loop running in this
 # thread while the browser lives, which would break async tests collected after tests/ui.
 @pytest.fixture(scope="module")
@@ -55,11 +62,8 @@ def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
         ctx = browser.new_context(viewport={"width": width, "height": height}, **ctx_kwargs)
         contexts.append(ctx)
         if lang:
-            # The screen's own language choice (ui/shared/i18n.js), as if picked from its menu:
-            # most tests read English words; lang=None follows the outlet's locale (id-ID).
-            ctx.add_init_script(
-                "try { if (!localStorage.getItem('outlet-hub.lang')) "
-                f"localStorage.setItem('outlet-hub.lang', {lang!r}); }} catch (e) {{}}")
+            # Most tests read English words; lang=None follows the outlet's locale (id-ID).
+            ctx.add_init_script(screen_language(lang))
         page = ctx.new_page()
         page.set_default_timeout(WAIT_MS)
         page.on(

@@ -57,7 +57,8 @@ def test_admin_assigns_a_release_to_a_canary_and_sees_the_hub_roll_it_back(
     row = admin.wait_for_selector('[data-testid="release-outlet"][data-outlet-id="1"]')
     admin.wait_for_function(
         "document.querySelector('[data-testid=\"release-outlet\"][data-outlet-id=\"1\"] "
-        "[data-testid=\"release-state\"]')?.textContent === 'rolled_back'")
+        "[data-testid=\"release-state\"]')?.dataset.state === 'rolled_back'")
     text = row.inner_text()
     assert "1.9.0" in text and "2.0.0" in text
     assert "2.0.0 stopped 3 times before it verified" in text
+    assert row.query_selector('[data-testid="release-state"]').text_content() == "rolled back"

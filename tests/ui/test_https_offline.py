@@ -24,7 +24,7 @@ import pytest
 
 from tests.support.faults import eventually, health
 from tests.support.processes import Hub, free_port, http_json
-from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS, WAIT_MS
+from tests.ui.conftest import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, screen_language
 from tests.ui.pages import (
     add,
     checkout,
@@ -96,6 +96,7 @@ def tls_browser(tmp_path: Path) -> Iterator[Callable[[bytes, int], Any]]:
             context = browser.new_context(viewport={"width": 1280, "height": 800},
                                           permissions=["notifications"])
             context.add_init_script(SEE_NOTIFICATIONS)
+            context.add_init_script(screen_language("en"))  # the assertions read English
             return context
 
         yield launch

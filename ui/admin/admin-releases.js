@@ -3,6 +3,7 @@
 // state and last error. Releases are published with `outlet-central release publish`.
 
 import { h, mount } from '../shared/dom.js';
+import { t, fill, number, dateTime, updateState } from '../shared/i18n.js';
 
 const STATE_LEVEL = { done: 'on', rolled_back: 'off', failed: 'off', waiting_window: 'warn' };
 
@@ -12,13 +13,14 @@ export function rolloutBody({ version, ring, canaries, percentage, force }) {
   return { version, ring, canary_outlets: ids, percentage: Number(percentage) || 0, force: !!force };
 }
 
-/** One line saying who gets the release. */
+/** One line saying who gets the release, in the screen's language. */
 export function ringText(r) {
-  if (!r) return 'No rollout: hubs keep the version they run.';
-  const who = r.ring === 'all' ? 'every outlet'
-    : r.ring === 'percent' ? `canaries ${r.canary_outlets.join(', ') || 'none'} and ${r.percentage} % of the other hubs`
-      : `canary outlets ${r.canary_outlets.join(', ')}`;
-  return `${r.version} to ${who}${r.force ? ', installed at once (forced)' : ', inside each outlet\'s update window'} · generation ${r.generation}`;
+  if (!r) return t('releases.no_rollout');
+  const canaries = r.canary_outlets.join(', ');
+  const who = r.ring === 'all' ? t('releases.to_all')
+    : r.ring === 'percent' ? t('releases.to_percent', { canaries: canaries || t('releases.no_canaries'), percent: number(r.percentage / 100, { style: 'percent', maximumFractionDigits: 1 }) })
+      : t('releases.to_canaries', { canaries });
+  return t(r.force ? 'releases.ring_forced' : 'releases.ring_window', { version: r.version, who, generation: r.generation });
 }
 
 function outletRow(r) {
@@ -26,7 +28,7 @@ function outletRow(r) {
     h('td', {}, h('b', {}, r.outlet_name), h('div.sub', {}, `#${r.outlet_id}${r.hub_id ? ` · ${r.hub_id}` : ''}`)),
     h('td', { dataset: { testid: 'release-current' } }, r.current_version || '—'),
     h('td', {}, r.target_version || '—'),
-    h('td', {}, r.state ? h('span', { class: `badge ${STATE_LEVEL[r.state] || ''}`, dataset: { testid: 'release-state' } }, r.state) : '—'),
+    h('td', {}, r.state ? h('span', { class: `badge ${STATE_LEVEL[r.state] || ''}`, dataset: { testid: 'release-state', state: r.state } }, updateState(r.state)) : '—'),
     h('td', { dataset: { testid: 'release-error' } }, r.last_error || ''));
 }
 
@@ -35,28 +37,28 @@ export async function renderReleases(api, view, done) {
   const [list, perOutlet] = await Promise.all([api.call('GET', '/api/releases'), api.call('GET', '/api/releases/outlets')]);
   const releases = list?.releases || [];
   const form = h('form.rollout', { dataset: { testid: 'rollout-form' } },
-    h('label', {}, 'Release', h('select', { name: 'version' }, releases.map((r) => h('option', { value: r.version }, r.version)))),
-    h('label', {}, 'Ring', h('select', { name: 'ring' }, ['canary', 'percent', 'all'].map((v) => h('option', { value: v }, v)))),
-    h('label', {}, 'Canary outlet ids', h('input', { name: 'canaries', placeholder: '3, 17' })),
-    h('label', {}, 'Percent of other hubs', h('input', { name: 'percentage', type: 'number', min: 0, max: 100, value: 0 })),
-    h('label', {}, h('input', { name: 'force', type: 'checkbox' }), ' Install at once (ignore the window and open orders)'),
-    h('div.actions', {}, h('button.primary', { type: 'submit' }, 'Assign')));
+    h('label', {}, t('releases.release'), h('select', { name: 'version' }, releases.map((r) => h('option', { value: r.version }, r.version)))),
+    h('label', {}, t('releases.ring'), h('select', { name: 'ring' }, ['canary', 'percent', 'all'].map((v) => h('option', { value: v }, t(`releases.ring_${v}`))))),
+    h('label', {}, t('releases.canary_ids'), h('input', { name: 'canaries', placeholder: '3, 17' })),
+    h('label', {}, t('releases.percentage'), h('input', { name: 'percentage', type: 'number', min: 0, max: 100, value: 0 })),
+    h('label', {}, h('input', { name: 'force', type: 'checkbox' }), ' ', t('releases.force')),
+    h('div.actions', {}, h('button.primary', { type: 'submit' }, t('releases.assign'))));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const f = ev.currentTarget;
     try {
       await api.call('PUT', '/api/releases/rollout', rolloutBody({ version: f.version.value, ring: f.ring.value, canaries: f.canaries.value, percentage: f.percentage.value, force: f.force.checked }));
-      done('Rollout assigned: hubs in the ring pick it up at their next heartbeat');
+      done(t('releases.assigned'));
     } catch (err) { done(err.message, true); }
   });
   mount(view,
     h('p', { dataset: { testid: 'rollout-text' } }, ringText(list?.rollout)),
-    releases.length ? form : h('p.muted', {}, 'No release published yet: run `outlet-central release publish BUNDLE`.'),
+    releases.length ? form : h('p.muted', {}, fill('releases.none_published', { command: h('code', {}, 'outlet-central release publish BUNDLE') })),
     h('table.table', { dataset: { testid: 'releases-outlets' } },
-      h('thead', {}, h('tr', {}, ['Outlet', 'Running', 'Target', 'State', 'Last error'].map((t) => h('th', {}, t)))),
+      h('thead', {}, h('tr', {}, ['outlet', 'running', 'target', 'state', 'last_error'].map((k) => h('th', {}, t(`releases.col_${k}`))))),
       h('tbody', {}, (perOutlet?.outlets || []).map(outletRow))),
-    h('table.table', {}, h('caption', {}, 'Published releases'),
-      h('tbody', {}, releases.map((r) => h('tr', {}, h('td', {}, r.version), h('td', {}, `${Math.round(r.size / 1048576)} MB`),
-        h('td.sub', {}, r.sha256.slice(0, 16)), h('td', {}, r.backward_compatible ? 'schema compatible' : 'backup before install'),
-        h('td', {}, new Date(r.published_at).toLocaleString()))))));
+    h('table.table', {}, h('caption', {}, t('releases.published')),
+      h('tbody', {}, releases.map((r) => h('tr', {}, h('td', {}, r.version), h('td', {}, number(r.size / 1048576, { style: 'unit', unit: 'megabyte', maximumFractionDigits: 0 })),
+        h('td.sub', {}, r.sha256.slice(0, 16)), h('td', {}, t(r.backward_compatible ? 'releases.schema_compatible' : 'releases.backup_first')),
+        h('td', {}, dateTime(r.published_at)))))));
 }

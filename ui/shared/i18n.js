@@ -46,6 +46,12 @@ export function screenType(type) {
   return ['pos', 'kitchen', 'board', 'display'].includes(type) ? t(`pairing.type_${type}`) : type;
 }
 
+/** A hub's update state (idle, waiting_window, rolled_back, …, decision 1101) in words; an unknown one as sent. */
+export function updateState(state) {
+  const key = `update.state_${state}`;
+  return key in CATALOGS.en ? t(key) : String(state);
+}
+
 /** The language shown now ("id" | "en"). */
 export function language() { return state.lang; }
 /** The BCP 47 locale for Intl: the shown language in the outlet's region ("en-ID" reads Rp 45.000). */
@@ -99,6 +105,14 @@ export function t(key, params = {}) {
     text = text[form] ?? text.other;
   }
   return text.replace(/\{(\w+)\}/g, (all, name) => (name in params ? String(params[name]) : all));
+}
+
+/**
+ * The text for `key` as a list of strings and elements: each `{name}` with an element in
+ * `parts` (a <code> sample, a link) stands where the translation puts it; for h()/append().
+ */
+export function fill(key, parts) {
+  return t(key).split(/(\{\w+\})/).map((bit) => { const m = /^\{(\w+)\}$/.exec(bit); return m && parts[m[1]] ? parts[m[1]] : bit; });
 }
 
 function formatter(kind, options) {

@@ -1,7 +1,7 @@
 // Turns the hub's /api/outlet, /api/status and /health answers into what the IT page shows.
 // Pure but for the words, which come from the catalogs (i18n.js).
 
-import { t, CATALOGS, duration } from '../shared/i18n.js';
+import { t, CATALOGS, duration, updateState } from '../shared/i18n.js';
 
 const LEVEL = { ok: 'ok', connected: 'ok', disabled: 'muted', unreachable: 'bad', disconnected: 'bad', degraded: 'warn' };
 
@@ -63,23 +63,19 @@ export function taskRows(tasks) {
   }));
 }
 
-const UPDATE_TEXT = {
-  idle: 'up to date', downloading: 'downloading', downloaded: 'downloaded, waiting to install',
-  waiting_window: 'waiting for the update window', installing: 'installing',
-  verifying: 'checking the new version', done: 'updated', rolled_back: 'rolled back',
-  failed: 'failed',
-};
-
-/** Rows for the "Software update" card from /health's `update` (decision 1101); [] when off. */
+/**
+ * Rows for the "Software update" card from /health's `update` (decision 1101); [] when off.
+ * `name` is a catalog key: the page shows it translated and keeps the English word as test id.
+ */
 export function updateRows(health) {
   const u = health?.update;
   if (!u || typeof u !== 'object') return [];
   const bad = u.state === 'rolled_back' || u.state === 'failed';
   const rows = [
-    { name: 'Running', text: health.version || '—', level: bad ? 'warn' : 'ok' },
-    { name: 'Target', text: u.target || health.version || '—' },
-    { name: 'State', text: UPDATE_TEXT[u.state] || String(u.state), level: bad ? 'bad' : u.state === 'waiting_window' ? 'warn' : 'ok' },
+    { name: 'status.update_running', text: health.version || '—', level: bad ? 'warn' : 'ok' },
+    { name: 'status.update_target', text: u.target || health.version || '—' },
+    { name: 'status.update_state', text: updateState(u.state), level: bad ? 'bad' : u.state === 'waiting_window' ? 'warn' : 'ok' },
   ];
-  if (u.last_error) rows.push({ name: 'Why', text: String(u.last_error), level: bad ? 'bad' : 'warn' });
+  if (u.last_error) rows.push({ name: 'status.update_why', text: String(u.last_error), level: bad ? 'bad' : 'warn' });
   return rows;
 }

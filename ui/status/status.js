@@ -4,7 +4,7 @@
 import { h, mount } from '../shared/dom.js';
 import { render as renderScreens } from './screens.js';
 import { levelOf, ageText, clientsByType, overall, enrollment, taskRows, valueText, updateRows } from './status-model.js';
-import { t, CATALOGS, configure, languagePicker, onLanguageChange, time, money } from '../shared/i18n.js';
+import { t, fill, CATALOGS, configure, languagePicker, onLanguageChange, time, money } from '../shared/i18n.js';
 import { printersCard } from './printers-card.js';
 import { timeoutSignal } from '../shared/abort.js';
 import { todayCard } from './today-card.js';
@@ -82,11 +82,6 @@ async function refresh() {
       h('p', {}, fill('status.enroll_2', { token: h('code', {}, 'enrollment_token'), url: h('code', {}, 'central_url'), env: h('code', {}, 'HUB_ENROLLMENT_TOKEN') })))),
   );
   $('foot').textContent = t('status.updated', { time: time(Date.now(), { seconds: true }) });
-}
-
-/** A catalog text with elements (code samples) put where its {placeholders} are. */
-function fill(key, parts) {
-  return t(key).split(/(\{\w+\})/).map((bit) => { const m = /^\{(\w+)\}$/.exec(bit); return m && parts[m[1]] ? parts[m[1]] : bit; });
 }
 
 // The outlet as another page of this hub last saw it, so the first paint is in its language.

@@ -4,19 +4,18 @@
 // a device that does not trust the CA yet cannot fetch it over HTTPS).
 
 import { h } from '../shared/dom.js';
+import { t, CATALOGS, dateTime } from '../shared/i18n.js';
 
 const LEVEL = { ok: 'ok', expiring: 'warn', expired: 'bad', broken: 'bad', none: 'muted', disabled: 'muted' };
-const TEXT = {
-  ok: 'valid', expiring: 'renewal overdue — reconnect the hub to central', expired: 'expired — browsers refuse HTTPS',
-  broken: 'unreadable', none: 'none yet (issued by central after enrollment)', disabled: 'off on this hub',
-};
+// Each download: its label's catalog key and the file /trust/ serves.
 const DOWNLOADS = [
-  ['Android, ChromeOS, Windows, macOS', 'outlet-ca.crt'],
-  ['iPhone and iPad (profile)', 'outlet-ca.mobileconfig'],
-  ['Chromium kiosks (managed policy)', 'chromium-policy.json'],
+  ['trust.for_devices', 'outlet-ca.crt'],
+  ['trust.for_apple', 'outlet-ca.mobileconfig'],
+  ['trust.for_kiosks', 'chromium-policy.json'],
 ];
 
-const day = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
+const day = (iso) => (iso ? dateTime(iso) : '—');
+const stateText = (state) => (`trust.cert_${state}` in CATALOGS.en ? t(`trust.cert_${state}`) : state);
 
 /** The https:// address of this page's host, or null while the hub serves no HTTPS. */
 export function httpsAddress(tls, loc = location) {
@@ -29,21 +28,22 @@ export function trustCard(tls) {
   if (!tls) return null;
   const state = tls.state || 'none';
   const https = httpsAddress(tls);
-  const kv = (k, v, level) => [h('dt', {}, k), h('dd', { dataset: { testid: `tls-${k.toLowerCase().replace(/\W+/g, '-')}` } },
+  // `k` is a catalog key; the test id stays its English word (tls-valid-until) in either language.
+  const kv = (k, v, level) => [h('dt', {}, t(k)), h('dd', { dataset: { testid: `tls-${CATALOGS.en[k].toLowerCase().replace(/\W+/g, '-')}` } },
     level ? h('span', { class: `dot ${level}` }) : null, v ?? '—')];
   const hasCa = !['none', 'disabled'].includes(state);
-  return h('section.card.wide', { dataset: { testid: 'status-tls', state } }, h('h2', {}, 'Secure access (HTTPS)'),
+  return h('section.card.wide', { dataset: { testid: 'status-tls', state } }, h('h2', {}, t('trust.title')),
     h('dl.kv', {},
-      kv('Certificate', TEXT[state] || state, LEVEL[state] || 'warn'),
-      kv('Valid until', day(tls.not_after)),
-      kv('Renews from', day(tls.renew_from)),
-      kv('Names', (tls.names || []).join(', ') || '—'),
-      kv('HTTPS address', https ? h('a', { href: https }, https) : 'not serving')),
+      kv('trust.certificate', stateText(state), LEVEL[state] || 'warn'),
+      kv('trust.valid_until', day(tls.not_after)),
+      kv('trust.renews_from', day(tls.renew_from)),
+      kv('trust.names', (tls.names || []).join(', ') || '—'),
+      kv('trust.https_address', https ? h('a', { href: https }, https) : t('trust.not_serving'))),
     hasCa ? h('div.trust', {},
-      h('p', {}, 'Each screen trusts this outlet\'s certificate authority once: download and install the file for it, or scan the code with the device.'),
-      h('ul', {}, h('li', {}, h('a', { href: '/ca.pem', download: 'outlet-ca.pem' }, 'CA certificate (PEM, Linux)')),
-        DOWNLOADS.map(([label, file]) => h('li', {}, h('a', { href: `/trust/${file}`, download: file, dataset: { testid: `trust-${file}` } }, label)))),
+      h('p', {}, t('trust.explain')),
+      h('ul', {}, h('li', {}, h('a', { href: '/ca.pem', download: 'outlet-ca.pem' }, t('trust.pem'))),
+        DOWNLOADS.map(([label, file]) => h('li', {}, h('a', { href: `/trust/${file}`, download: file, dataset: { testid: `trust-${file}` } }, t(label))))),
       h('div.qrs', {}, DOWNLOADS.slice(0, 2).map(([label, file]) => h('figure', {},
-        h('img', { src: `/trust/qr.svg?file=${encodeURIComponent(file)}`, alt: `QR code: ${label}`, width: 148, height: 148 }),
-        h('figcaption', {}, label))))) : null);
+        h('img', { src: `/trust/qr.svg?file=${encodeURIComponent(file)}`, alt: t('trust.qr_alt', { label: t(label) }), width: 148, height: 148 }),
+        h('figcaption', {}, t(label)))))) : null);
 }
