@@ -23,7 +23,8 @@ UI = ROOT / "ui"
 def test_every_browser_app_folder_is_in_the_wheel_data_files() -> None:
     data_files = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
         "data-files"]
-    shipped = {Path(target).name for target in data_files} - {"ui"}
+    shipped = {Path(target).relative_to("share/outlet-hub/ui").parts[0] for target in data_files
+               if target != "share/outlet-hub/ui"}
     apps = {p.name for p in UI.iterdir() if p.is_dir() and p.name not in ("tests", "node_modules")}
     assert apps == shipped
 
@@ -53,6 +54,17 @@ def installed_env(venv: Path) -> dict[str, str]:
     # editable checkout stays invisible and `hub`/`central` are the wheel's.
     return {"PATH": f"{venv / 'bin'}:/usr/bin:/bin",
             "PYTHONPATH": sysconfig.get_path("purelib"), "HOME": str(venv)}
+
+
+def test_every_file_the_apps_serve_is_in_the_wheel(wheel: Path) -> None:
+    """Nested folders too (ui/shared/i18n): a data-files glob does not descend, and one that
+    matches a folder fails the build."""
+    with zipfile.ZipFile(wheel) as zf:
+        shipped = {n.split("/share/outlet-hub/ui/", 1)[1] for n in zf.namelist()
+                   if "/share/outlet-hub/ui/" in n}
+    served = {str(p.relative_to(UI)) for p in UI.rglob("*") if p.is_file()
+              and p.relative_to(UI).parts[0] not in ("tests", "node_modules")}
+    assert served - shipped == set()
 
 
 def test_wheel_requires_psycopg_and_argon2_only_with_the_central_extra(wheel: Path) -> None:
