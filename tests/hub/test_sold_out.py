@@ -10,21 +10,14 @@ import pytest
 
 from tests.support.processes import Hub, http_json
 from tests.support.wsclient import WsClient, make_order
-from tests.ui.menu_fixture import seed_menu
+from tests.ui.ui_hub import module_menu_hub
 
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     """One hub with the test menu for the module (the tests leave each other's marks alone)."""
-    hub = Hub(tmp_path_factory.mktemp("sold-out"))
-    try:
-        hub.start()
-        hub.terminate()
-        seed_menu(hub.data_dir / "hub.sqlite3")
-        hub.start()
+    with module_menu_hub(tmp_path_factory.mktemp("sold-out")) as hub:
         yield hub
-    finally:
-        hub.kill()
 
 
 def _listed(hub: Hub) -> list[int]:
