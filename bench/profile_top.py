@@ -5,7 +5,10 @@
 Self = samples where the function was the innermost frame; total = samples where it was
 anywhere on the stack (counted once per sample). Idle samples (the loop waiting in
 `select`/`epoll`, the writer waiting on its queue) are counted separately, so the
-percentages are of the samples where the hub was actually busy.
+percentages are of the samples where the hub was actually busy. Two things py-spy cannot
+see into: under uvloop the loop's C code (waiting in epoll *and* its socket I/O) shows as
+`Runner.run` self time, and C calls such as sqlite3's `COMMIT` (the fsync: waiting, not
+CPU) show as the Python line that made them. Compare CPU with `server_cpu_ms_per_order`.
 """
 
 from __future__ import annotations
