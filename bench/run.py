@@ -193,9 +193,36 @@ class PeerServer(Server):
 def running(server: Server) -> Iterator[Server]:
     server.start()
     try:
-        yield server
+        with profiled(server):
+            yield server
     finally:
         server.stop()
+
+
+PROFILE: dict[str, Path] = {}    # --profile DIR: where py-spy writes each hub's samples
+
+
+@contextlib.contextmanager
+def profiled(server: Server, label: str = "") -> Iterator[None]:
+    """With --profile, sample the hub (all threads, not paused: --nonblocking) with py-spy
+    while the block runs, into DIR/<section>.txt (collapsed stacks: bench/profile_top.py
+    turns them into a top-N table). The peer is never profiled."""
+    pyspy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if "dir" not in PROFILE or not isinstance(server, HubServer) or server.proc is None:
+        yield
+        return
+    out = PROFILE["dir"] / f"{label or server.workdir.name}.txt"
+    spy = subprocess.Popen([pyspy, "record", "--pid", str(server.proc.pid), "--nonblocking",
+                            "--threads", "--format", "raw", "--rate", "200", "-o", str(out)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield
+    finally:
+        spy.send_signal(signal.SIGINT)
+        try:
+            spy.wait(30)
+        except subprocess.TimeoutExpired:
+            spy.kill()
 
 
 # ------------------------------------------------------------------------------ loadgen
@@ -308,7 +335,8 @@ def section_latency(work: Path, rates: list[float], duration: float, kitchens: i
     try:
         for rate in rates:
             for s in servers:
-                runs = [latency_run(s, rate, duration, kitchens, pos) for _ in range(repeats)]
+                with profiled(s, f"latency-{rate:g}"):
+                    runs = [latency_run(s, rate, duration, kitchens, pos) for _ in range(repeats)]
                 for r in runs:
                     log(brief(r))
                 # The reported run is the one with the median p99; all runs are kept.
@@ -574,7 +602,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", help="result file (default bench/results/<date>.json; '-' = stdout only)")
     ap.add_argument("--repeats", type=int, default=3, help="latency runs per rate and server")
     ap.add_argument("--poll-client", choices=("wrk", "node"), default="wrk")
+    ap.add_argument("--profile", type=Path, metavar="DIR",
+                    help="sample each hub with py-spy into DIR (CPU numbers then include its cost)")
     a = ap.parse_args(argv)
+    if a.profile is not None:
+        a.profile.mkdir(parents=True, exist_ok=True)
+        PROFILE["dir"] = a.profile
     # SIGTERM unwinds like Ctrl-C, so every `finally` stops the servers this run started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     only = [s for s in a.only.split(",") if s]

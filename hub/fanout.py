@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from hub.core.messages import build, dumps
+from hub.core.messages import build, dumps_bytes
 from hub.core.wsframe import text_frame
 from hub.store import Change
 from outlet_protocol.feed import (
@@ -164,7 +164,7 @@ class Fanout:
     # -- delivery --------------------------------------------------------------------------
     def send(self, client: Client, message: dict[str, Any]) -> None:
         """Queue one message for one client (replies, errors, hello answers)."""
-        if not client.push(text_frame(dumps(message))):
+        if not client.push(text_frame(dumps_bytes(message))):
             self._overflow(client)
 
     def publish(self, changes: list[Change]) -> None:
@@ -184,7 +184,7 @@ class Fanout:
                 if frame is None:
                     payload = ch.order if kind == NEW_ORDER else status_update_payload(ch.order,
                                                                                        ch.by)
-                    frame = frames[kind] = text_frame(dumps(build(kind, payload)))
+                    frame = frames[kind] = text_frame(dumps_bytes(build(kind, payload)))
                 if client.replaying:
                     client.held.append((ch.rev, frame, stamp))
                 else:
@@ -202,7 +202,7 @@ class Fanout:
 
     def broadcast(self, message: dict[str, Any], *, types: frozenset[str] | None = None) -> None:
         """Send one message to every client (optionally only some client types)."""
-        frame = text_frame(dumps(message))
+        frame = text_frame(dumps_bytes(message))
         for client in tuple(self.clients):
             if (types is None or client.client_type in types) and not client.push(frame):
                 self._overflow(client)

@@ -14,6 +14,7 @@ from hub import today
 from hub.access import guard, tenant_scope
 from hub.context import CTX, HubContext
 from hub.core.pairing import READ, SUBMIT, UPDATE_STATUS
+from hub.poll_cache import PollCache
 from hub.store import OrderStore, row_to_json
 from outlet_protocol import fields, pricing
 from outlet_protocol.errors import ProtocolError
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 DEFAULT_LIMIT, MAX_LIMIT = 500, 1000
 INLINE_ROWS = 32             # polls finding fewer rows are answered on the loop thread
 MENU_KINDS = ("products", "categories", "promotions", "tenants")
+POLL_CACHE = web.AppKey("poll_cache", PollCache)
 
 
 def error_response(exc: ProtocolError) -> web.Response:
@@ -107,15 +109,23 @@ async def list_orders(request: web.Request) -> web.Response:
     # Every rev up to `floor` was committed before the read below starts, so it is in the
     # read's snapshot: resuming from it can never skip a change.
     floor = ctx.store.committed_rev
-    if since_rev is not None:
+    since_id = 0 if since_rev is not None else _query_int(request, "since_id", 0) or 0
+    # Between two commits the same question has the same answer (hub/poll_cache.py).
+    cache, generation = request.app[POLL_CACHE], ctx.store.commits
+    key = (since_rev, since_id, tenants, limit)
+    hit = cache.get(generation, key)
+    if hit is not None:
+        body, last = hit
+    elif since_rev is not None:
         count, last_row, body = await _read_page(
             ctx, lambda c, n: _page(OrderStore.rows_since_rev(c, since_rev, tenants, n)), limit)
         last = last_row if count == limit else max(floor, since_rev, last_row)
     else:
-        since_id = _query_int(request, "since_id", 0) or 0
         count, last_row, body = await _read_page(
             ctx, lambda c, n: _page(OrderStore.rows_since_id(c, since_id, tenants, n)), limit)
         last = max(floor, last_row)
+    if hit is None and ctx.store.commits == generation:
+        cache.put(generation, key, body, last)
     return web.Response(text=body, content_type="application/json",
                         headers={"X-Last-Rev": str(last), "Cache-Control": "no-store"})
 
@@ -231,6 +241,7 @@ async def master_data(request: web.Request) -> web.Response:
 
 
 def add_routes(app: web.Application) -> None:
+    app[POLL_CACHE] = PollCache()
     app.router.add_get("/api/orders", list_orders)
     app.router.add_post("/api/orders", post_order)
     app.router.add_post("/emit", post_order)

@@ -13,9 +13,9 @@ import struct
 _FIN_TEXT = 0x81
 
 
-def text_frame(text: str) -> bytes:
-    """One unfragmented, unmasked text frame carrying `text`."""
-    payload = text.encode()
+def text_frame(text: str | bytes) -> bytes:
+    """One unfragmented, unmasked text frame carrying `text` (str, or UTF-8 bytes)."""
+    payload = text.encode() if isinstance(text, str) else text
     n = len(payload)
     if n < 126:
         return bytes((_FIN_TEXT, n)) + payload

@@ -78,6 +78,9 @@ class OrderStore:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_reader: Connection | None = None
         self._checkpointed_rev = -1
+        # Batches the loop has seen committed (or failed): answers read before the count
+        # moved may be stale, answers read since may not (hub/poll_cache.py).
+        self.commits = 0
 
     # -- counters and health, as callers have always read them -----------------------------
     @property
@@ -117,6 +120,7 @@ class OrderStore:
         self.counters.load(conn)
 
     def _on_commit(self, changes: list[Change], stats: CommitStats) -> None:
+        self.commits += 1
         for observer in self.commit_observers:
             observer(stats)
         if changes:
