@@ -38,7 +38,8 @@ image-pi: deps provisioning-venv wheelhouse-arm64
 	COMPRESS=$(IMAGE_COMPRESS) WHEELHOUSE=$(CURDIR)/build/wheelhouse-arm64 images/build-image.sh pi
 
 # Single-file Linux executable of the hub (PyInstaller from PyPI in its own venv).
-$(PYI_VENV)/bin/pyinstaller: images/pyinstaller-requirements.txt
+# pyproject.toml: a new runtime dependency must reach the frozen hub too (--no-deps below).
+$(PYI_VENV)/bin/pyinstaller: images/pyinstaller-requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(PYI_VENV)
 	$(PYI_VENV)/bin/pip install --quiet -r images/pyinstaller-requirements.txt
 	$(PYI_VENV)/bin/pip install --quiet .
