@@ -165,12 +165,17 @@ async def test_one_token_from_many_addresses_is_limited(
         hub_factory: Callable[..., Hub]) -> None:
     hub = hub_factory(env={"HUB_RATE_LIMIT_EXEMPT": "none", "HUB_CLIENT_TOKEN": TOKEN})
     auth = {"Authorization": f"Bearer {TOKEN}"}
-    results = await asyncio.gather(*(_burst(hub, 100, local=f"127.0.0.{n}", headers=auth)
-                                      for n in range(2, 6)))
+    # 150 from each of 6 addresses: under ADDRESS_BURST (200) each, so any 429 is the
+    # token's; 900 in all outruns the token's 300 + 30/s however slowly a busy machine
+    # sends them (400 did not, once, on a loaded CI worker).
+    results = await asyncio.gather(*(_burst(hub, 150, local=f"127.0.0.{n}", headers=auth)
+                                      for n in range(2, 8)))
     statuses = [s for r in results for s in r]
     assert statuses.count(429) > 0
-    # No single address reached its own limit: it was the token's.
-    assert all(r.count(201) >= 50 for r in results)
+    assert set(statuses) <= {201, 429}
+    # Every address still got orders through: the token's limit is shared, not one
+    # address's exhausted.
+    assert all(r.count(201) >= 25 for r in results)
 
 
 async def test_websocket_writes_share_the_address_limit_across_sockets(
