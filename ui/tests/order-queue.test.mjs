@@ -136,3 +136,23 @@ test('queued orders become one central cart per checkout, keeping each tenant uu
   assert.deepEqual(carts[0].items.map((i) => [i.product_id, i.qty]), [[7, 2], [9, 1]]);
   assert.equal(carts[0].order_type, 'takeaway');
 });
+
+test('an ack and a progress note arriving together both stick (no lost update)', async () => {
+  // A store like IndexedDB: each call resolves on a later turn, so two changes of one entry
+  // overlap unless the queue takes them one at a time.
+  class SlowStore extends MemoryStore {
+    async get(key) { await new Promise((r) => setTimeout(r, 5)); return super.get(key); }
+    async put(value) { await new Promise((r) => setTimeout(r, 5)); return super.put(value); }
+  }
+  const store = new SlowStore('uuid');
+  const queue = new OrderQueue(store);
+  await queue.enqueue([order(1)]);
+  await Promise.all([
+    queue.markSent('u1', { uuid: 'u1', rev: 1 }, 'ws'),
+    queue.noteProgress('u1', { uuid: 'u1', status: 'pending', rev: 1 }),
+  ]);
+  const entry = await store.get('u1');
+  assert.equal(entry.state, 'sent', 'the progress note wrote back a stale "queued"');
+  assert.equal(entry.progress.status, 'pending');
+  assert.equal(await queue.count(), 0);
+});
