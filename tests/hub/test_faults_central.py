@@ -23,6 +23,7 @@ from tests.support.faults import (
     assert_exactly_once_at_central,
     eventually,
     health,
+    healthy_again,
     reason_with,
     restarts,
 )
@@ -72,7 +73,7 @@ def phase(hub: Hub, central: FakeCentral, endpoint: str, fault: str,
     assert hub.alive
     central.set_fault(endpoint, "ok")
     eventually(recovered, f"{endpoint}/{fault}: the hub recovers by itself")
-    eventually(lambda: health(hub)["status"] == "ok", f"{endpoint}/{fault}: /health ok again")
+    healthy_again(hub, f"{endpoint}/{fault}: /health ok again")
 
 
 def test_register_faults_keep_the_hub_taking_orders_and_it_enrolls_when_central_behaves(
@@ -166,7 +167,7 @@ def test_online_orders_arrive_once_whatever_the_channel_or_catch_up_does(
         central.set_fault(endpoint, "ok")
         eventually(lambda u=order["uuid"]: http_json(f"{hub.base}/api/orders/{u}")[0] == 200,
                    f"{endpoint}/{fault}: the online order reaches the hub")
-        eventually(lambda: health(hub)["status"] == "ok", f"{endpoint}/{fault}: /health ok")
+        healthy_again(hub, f"{endpoint}/{fault}: /health ok")
     _, rows = http_json(f"{hub.base}/api/orders?since_id=0&limit=1000")
     taken = [r["uuid"] for r in rows]           # this hub sold nothing itself
     assert sorted(taken) == sorted(online), "each online order exactly once"
@@ -214,7 +215,7 @@ def test_a_batch_central_refuses_as_too_large_is_split_and_only_the_one_order_is
     assert_exactly_once_at_central(central, till.acked, frozenset({huge}))
     letter = eventually(lambda: central.dead_letters.get(("outbox", huge)), "reported to central")
     assert letter["code"] == "http_413" and "413" in letter["reason"]
-    eventually(lambda: health(hub)["status"] == "ok", "/health ok once the batch is through")
+    healthy_again(hub, "/health ok once the batch is through")
     assert restarts(hub) == 0
 
 

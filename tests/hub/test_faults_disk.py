@@ -20,7 +20,13 @@ from typing import Any
 import pytest
 
 from tests.support.fake_central import FakeCentral
-from tests.support.faults import assert_exactly_once_at_central, eventually, health, reason_with
+from tests.support.faults import (
+    assert_exactly_once_at_central,
+    eventually,
+    health,
+    healthy_again,
+    reason_with,
+)
 from tests.support.processes import Hub, http_json
 from tests.support.wsclient import WsClient, make_order
 
@@ -117,7 +123,7 @@ def test_disk_full_refuses_writes_unacked_keeps_reads_and_recovers_without_resta
                "the online order reaches the hub by itself")
     # The hub forwards every order it stores, the online one too (real central: duplicate).
     assert_exactly_once_at_central(central, [*acked, online["uuid"]])
-    eventually(lambda: health(hub)["status"] == "ok", "/health ok again", timeout=40)
+    healthy_again(hub, "/health ok again", timeout=40)
     _, rows = http_json(f"{hub.base}/api/orders?since_id=0&limit=1000")
     uuids = [r["uuid"] for r in rows]
     assert sorted(uuids) == sorted([*acked, online["uuid"]]), "each order exactly once"
@@ -176,7 +182,7 @@ def test_database_file_read_only_then_writable_again_takes_orders_without_restar
         assert status == 201, status              # the first write after the fault succeeds
         acked.append(order["uuid"])
     assert hub.proc is not None and hub.proc.pid == pid and hub.alive, "no restart needed"
-    eventually(lambda: health(hub)["status"] == "ok", "/health ok again")
+    healthy_again(hub, "/health ok again")
     _, rows = http_json(f"{hub.base}/api/orders?since_id=0&limit=1000")
     assert sorted(r["uuid"] for r in rows) == sorted(acked), "each order exactly once"
 

@@ -29,6 +29,19 @@ def health(hub: Hub) -> dict[str, Any]:
     return dict(http_json(f"{hub.ops}/health")[1])
 
 
+def healthy_again(hub: Hub, what: str, timeout: float = 30.0) -> None:
+    """Wait for /health ok; on failure, say which reasons were still there."""
+    def reasons_left() -> list[str] | None:
+        body = health(hub)
+        return None if body["status"] == "ok" else list(body["reasons"]) or [body["status"]]
+    deadline = time.monotonic() + timeout
+    left = reasons_left()
+    while left is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+        left = reasons_left()
+    assert left is None, f"{what}: /health not ok within {timeout}s, still: {left}"
+
+
 def reason_with(hub: Hub, *words: str) -> str | None:
     """The /health reason containing every word, while the hub says degraded."""
     body = health(hub)
