@@ -257,6 +257,7 @@ async def bench_fleet(c: Client, procs: dict[str, list[psutil.Process]], hubs: i
     beat_lat: list[float] = []
     order_lat: list[float] = []
     errors = 0
+    statuses: dict[str, int] = {}   # non-200 answers by path and status, to read the errors
     failures: dict[str, int] = {}
     deadline = time.monotonic() + seconds
 
@@ -279,7 +280,7 @@ async def bench_fleet(c: Client, procs: dict[str, list[psutil.Process]], hubs: i
                     "oldest_unsynced_age_seconds": 0, "menu_version": 1, "last_rev": n},
                     tokens[i], failures)
                 beat_lat.append(time.perf_counter() - t)
-                errors += status != 200
+                errors += note_status(statuses, "heartbeat", status)
                 next_beat += interval
             if now >= next_order:
                 n += 1
@@ -287,7 +288,7 @@ async def bench_fleet(c: Client, procs: dict[str, list[psutil.Process]], hubs: i
                 status = await c.attempt("POST", "/api/hubs/orders", {"orders": [
                     make_order(f"fleet{i}", n, outlets[i])]}, tokens[i], failures)
                 order_lat.append(time.perf_counter() - t)
-                errors += status != 200
+                errors += note_status(statuses, "orders", status)
                 next_order += order_gap
             await asyncio.sleep(max(0.0, min(next_beat, next_order) - time.monotonic()))
 
@@ -303,7 +304,7 @@ async def bench_fleet(c: Client, procs: dict[str, list[psutil.Process]], hubs: i
     return {"hubs": hubs, "heartbeat_interval_s": interval, "seconds": round(wall, 1),
             "orders_per_hub_per_minute": orders_per_hub_per_minute,
             "requests_per_second": round(rps, 1), "errors": errors,
-            "transport_failures": failures,
+            "transport_failures": failures, "error_statuses": statuses,
             "heartbeat_p50_ms": pct(beat_lat, 0.5), "heartbeat_p99_ms": pct(beat_lat, 0.99),
             "order_p50_ms": pct(order_lat, 0.5), "order_p99_ms": pct(order_lat, 0.99),
             "heartbeats": len(beat_lat), "orders": len(order_lat),
@@ -315,20 +316,25 @@ async def bench_fleet(c: Client, procs: dict[str, list[psutil.Process]], hubs: i
             "hubs_per_process_at_70pct_core": int(0.7 / (cpu / hubs)) if cpu else None}
 
 
+def note_status(statuses: dict[str, int], what: str, status: int) -> bool:
+    """Count a non-200 answer under "<what> <status>"; True when it is one."""
+    if status == 200:
+        return False
+    key = f"{what} {status}"
+    statuses[key] = statuses.get(key, 0) + 1
+    return True
+
+
 async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     db = PgDatabase()
     db.create()
-    work = Path(args.workdir)
+    work = Path(args.workdir).resolve()  # nginx -p takes the prefix, -c must not repeat it
     work.mkdir(parents=True, exist_ok=True)
     env = {"CENTRAL_LOG_LEVEL": "WARNING", "CENTRAL_TRUSTED_PROXIES": "127.0.0.1/32"}
     centrals = [Central(work, db.url, env=env, name=f"central-bench-{n}")
                 for n in range(args.processes)]
-    for proc in centrals:
-        proc.start()
     proxy = HqProxy(work / "nginx", [f"127.0.0.1:{p.port}" for p in centrals],
                     worker_processes=2) if args.proxy else None
-    if proxy is not None:
-        proxy.start()
     result: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                           "platform": platform.platform()},
                               "database": "postgresql", "started": time.strftime("%FT%TZ"),
@@ -336,6 +342,11 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                               "client_connections": args.connections or "unbounded",
                               "proxy": "nginx (reverse_proxy role), HTTPS" if proxy else None}
     try:
+        # Started inside the try: a proxy that fails to start must not leave centrals behind.
+        for proc in centrals:
+            proc.start()
+        if proxy is not None:
+            proxy.start()
         admin = centrals[0].admin_token()
         only = set(args.only.split(",")) if args.only else {"ingest", "drain", "menu", "fleet"}
         tls: ssl.SSLContext | bool = True
