@@ -19,6 +19,7 @@ import pytest
 from tests.central.conftest import hub_enrolled_at_new_central
 from tests.support.fake_central import FakeCentral
 from tests.support.faults import (
+    RECOVERY_SECONDS,
     Till,
     assert_exactly_once_at_central,
     eventually,
@@ -72,7 +73,7 @@ def phase(hub: Hub, central: FakeCentral, endpoint: str, fault: str,
     eventually(lambda: reason_with(hub, *words), f"{endpoint}/{fault} named on /health")
     assert hub.alive
     central.set_fault(endpoint, "ok")
-    eventually(recovered, f"{endpoint}/{fault}: the hub recovers by itself")
+    eventually(recovered, f"{endpoint}/{fault}: the hub recovers by itself", RECOVERY_SECONDS)
     healthy_again(hub, f"{endpoint}/{fault}: /health ok again")
 
 
