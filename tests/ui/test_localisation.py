@@ -117,6 +117,30 @@ def task_names(status: Any) -> set[str]:
 KEY_CAPS = {"← → ↑ ↓", "1 … 9", "Home", "End", "Enter", "R", "?", "Esc"}
 
 
+# Nothing on the kitchen screen may be cut off or broken over two lines at 1280 px, the
+# longest language included: a reprint button past the card's edge cannot be pressed.
+CUT_OFF = """() => {
+  const bad = [];
+  for (const t of document.querySelectorAll('[data-testid=ticket]')) {
+    const box = t.getBoundingClientRect();
+    for (const el of t.querySelectorAll('button, .num, .timer')) {
+      const r = el.getBoundingClientRect();
+      if (r.right > box.right + 0.5 || r.left < box.left - 0.5) bad.push(`ticket: ${el.dataset.testid || el.className}`);
+    }
+  }
+  for (const b of document.querySelectorAll('.kbar button')) {
+    if (b.offsetParent === null) continue;
+    const cs = getComputedStyle(b);
+    const line = parseFloat(cs.lineHeight) || parseFloat(cs.fontSize) * 1.25;
+    const text = b.clientHeight - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom);
+    const range = document.createRange(); range.selectNodeContents(b);
+    const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+    if (lines > 1 || b.scrollWidth > b.clientWidth + 1) bad.push(`header: ${b.textContent.trim()} (${lines} lines, ${text}px for ${line}px)`);
+  }
+  return bad;
+}"""
+
+
 def walk_all_screens(new_page: Callable[..., Any], hub: Hub, lang: str, shots: str) -> dict[str, Any]:
     """Order on the kiosk, start it in the kitchen, and check every screen on the way."""
     kiosk = new_page(f"{hub.base}/kiosk/", lang=None)
@@ -143,6 +167,8 @@ def walk_all_screens(new_page: Callable[..., Any], hub: Hub, lang: str, shots: s
     kitchen.wait_for_selector(f'[data-testid="ticket"][data-number="{number}"]')
     kitchen.click('[data-testid="allday-toggle"]')
     check_page(kitchen, lang, {number})
+    assert kitchen.viewport_size["width"] == 1280
+    assert kitchen.evaluate(CUT_OFF) == [], "cut off or wrapped on the kitchen screen"
     kitchen.screenshot(path=str(SCREENSHOTS / f"l10n-kitchen-{shots}.png"))
     # The keys sheet and the sold-out panel (merged from main) speak the same language.
     kitchen.click('[data-testid="keys-help"]')
