@@ -104,10 +104,11 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     ctx.state.menu_version = int(version or 0)
     ctx.state.menu_synced_at = await ctx.store.read(
         lambda c: OrderStore.get_meta(c, "menu_synced_at"))
-    # The outlet's locale and currency central sent last (decision 0901), until it answers.
+    # The outlet's locale, currency and day start central sent last (decisions 0901, 0910),
+    # until it answers.
     cached: list[str | None] = [await ctx.store.read(partial(OrderStore.get_meta, key=f"outlet_{k}"))
-                                for k in ("locale", "currency")]
-    ctx.central_locale, ctx.central_currency = (v or "" for v in cached)
+                                for k in ("locale", "currency", "day_starts_at")]
+    ctx.central_locale, ctx.central_currency, ctx.central_day_start = (v or "" for v in cached)
     ctx.state.listeners.append(
         lambda snap: ctx.fanout.broadcast(build("hub_status", snap)))
     await ctx.devices.start()

@@ -15,6 +15,7 @@ import logging
 import os
 import random
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,6 +33,7 @@ from hub.discovery import advertised_addresses, websocket_url_for
 from hub.lan_tls_renewal import CertificateRenewal
 from hub.online_orders import OnlineOrders
 from hub.store import OrderStore, sold_out
+from outlet_protocol.business_day import normalize_day_start
 from outlet_protocol.fields import iso
 from outlet_protocol.locales import normalize_currency, normalize_locale
 from outlet_protocol.outbox import Backoff
@@ -45,6 +47,14 @@ MENU_KINDS = ("tenants", "categories", "products", "promotions", "printers")
 OPTIONAL_MENU_KINDS = frozenset({"printers"})
 __all__ = ["CentralBadAnswer", "CentralHTTPError", "CentralLink", "CentralRefused"]
 
+
+# What the hub caches from the `outlet` of central's heartbeat answer: (key, context
+# attribute, check). Stored as meta `outlet_<key>` so a restart offline keeps it.
+OUTLET_SETTINGS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
+    ("locale", "central_locale", normalize_locale),
+    ("currency", "central_currency", normalize_currency),
+    ("day_starts_at", "central_day_start", normalize_day_start),
+)
 
 class UpdateAgent(Protocol):
     """What the heartbeat needs from the updater (hub/updater.py)."""
@@ -226,12 +236,14 @@ class CentralLink:
         await self._note_outlet(answer.get("outlet"))
 
     async def _note_outlet(self, outlet: Any) -> None:
-        """Cache the outlet's locale and currency central sent; a bad value keeps the last."""
+        """Cache the outlet's locale, currency and day start central sent; a bad value keeps
+        the last, and a key an older central does not send is left alone."""
         if not isinstance(outlet, dict):
             return  # a central from before decision 0901
         ctx = self.ctx
-        for key, attr, normalize in (("locale", "central_locale", normalize_locale),
-                                     ("currency", "central_currency", normalize_currency)):
+        for key, attr, normalize in OUTLET_SETTINGS:
+            if key not in outlet:
+                continue
             try:
                 value = normalize(outlet.get(key))
             except ValueError as exc:

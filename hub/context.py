@@ -80,6 +80,7 @@ class HubContext:
     # restarts); empty until then or on a standalone hub (decision 0901).
     central_locale: str = ""
     central_currency: str = ""
+    central_day_start: str = ""
 
     def outlet_locale(self) -> str:
         """Central's outlet locale on an enrolled hub, else this hub's own `locale`."""
@@ -88,6 +89,12 @@ class HubContext:
     def outlet_currency(self) -> str:
         """Central's outlet currency on an enrolled hub, else this hub's own `currency`."""
         return (self.central_currency if self.cfg.central_enabled else "") or self.cfg.currency
+
+    def outlet_day_starts_at(self) -> str:
+        """Central's trading-day start for the outlet on an enrolled hub, else this hub's own
+        `day_starts_at`: the kitchen's "yesterday", the held tickets and the status page's
+        "Today" then agree with central's daily summary."""
+        return (self.central_day_start if self.cfg.central_enabled else "") or self.cfg.day_starts_at
 
     def ws_refused(self) -> bool:
         return bool(self.ws_refuse_flag) and os.path.exists(self.ws_refuse_flag)

@@ -200,7 +200,7 @@ async def outlet_info(request: web.Request) -> web.Response:
         "central": ctx.state.central, "addresses": ctx.addresses,
         "notice": ctx.cfg.notice or None, "pairing": ctx.cfg.pairing,
         "locale": ctx.outlet_locale(), "currency": ctx.outlet_currency(),
-        "day_starts_at": ctx.cfg.day_starts_at,
+        "day_starts_at": ctx.outlet_day_starts_at(),
     }
     if ctx.display_token:
         body["display_token"] = ctx.display_token
@@ -209,7 +209,7 @@ async def outlet_info(request: web.Request) -> web.Response:
 
 async def hub_status(request: web.Request) -> web.Response:
     ctx = request.app[CTX]
-    day, since, until = today.window(ctx.cfg.day_starts_at, datetime.now(UTC))
+    day, since, until = today.window(ctx.outlet_day_starts_at(), datetime.now(UTC))
     figures = await ctx.store.read(lambda c: today.counts(c, since, until))
     tls, tls_reasons = ctx.tls_status()
     body = ctx.state.snapshot() | {

@@ -20,6 +20,14 @@ def parse_day_start(value: str) -> time:
     return time(int(hours), int(minutes))
 
 
+def normalize_day_start(value: object) -> str:
+    """A day start as it came over the wire: `HH:MM` text that parses, else ValueError."""
+    if not isinstance(value, str) or len(value) != 5:
+        raise ValueError(f"expected HH:MM, got {str(value)[:20]!r}")
+    parse_day_start(value)
+    return value
+
+
 def business_day(moment: datetime, day_start: time, zone: tzinfo | None) -> date:
     """The trading day `moment` belongs to: before `day_start` local time it is yesterday's."""
     local = moment.astimezone(zone)

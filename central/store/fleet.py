@@ -111,11 +111,13 @@ class FleetStore:
         return {"websocket_url": fleet.DEFAULT_WEBSOCKET_URL, "websocket_url_source": "default"}
 
     def outlet_settings(self, outlet_id: int) -> dict[str, Any]:
-        """What a hub caches about its outlet on each heartbeat: {locale, currency}."""
+        """What a hub caches about its outlet on each heartbeat: {locale, currency,
+        day_starts_at}."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(outlets.c.locale, outlets.c.currency)
+            row = conn.execute(select(outlets.c.locale, outlets.c.currency, outlets.c.day_starts_at)
                                .where(outlets.c.id == outlet_id)).first()
-        return {} if row is None else {"locale": row.locale, "currency": row.currency}
+        return {} if row is None else {"locale": row.locale, "currency": row.currency,
+                                       "day_starts_at": row.day_starts_at}
 
     def outlet_exists(self, outlet_id: int) -> bool:
         """True if the outlet exists."""

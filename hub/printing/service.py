@@ -41,7 +41,8 @@ class PrintService:
         self.ctx = ctx
         self.jobs = PrintJobs(ctx.store)
         cfg = ctx.cfg
-        self.outlet = Outlet(ctx.outlet_locale, None, parse_day_start(cfg.day_starts_at))
+        self.outlet = Outlet(ctx.outlet_locale, None,
+                             lambda: parse_day_start(ctx.outlet_day_starts_at()))
         self.clock = clock
         self.workers: dict[str, PrinterWorker] = {}
         self.running: dict[str, asyncio.Task[None]] = {}

@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from datetime import time as clock_time
 from functools import partial
 from typing import Any
 
@@ -67,7 +68,7 @@ class Outlet:
 
     locale: Callable[[], str]
     zone: tzinfo | None
-    day_start: Any                          # datetime.time
+    day_start: Callable[[], clock_time]     # asked per ticket too: central may change it
 
 
 class PrinterWorker:
@@ -201,7 +202,7 @@ class PrinterWorker:
     async def _print_change(self, ch: Change, kind: str) -> bool:
         now = self.clock()
         at = parse_iso(ch.order["received_at"] if kind == "kitchen" else ch.at)
-        reason = hold_reason(at, now, self.printer.hold_after_minutes, self.outlet.day_start,
+        reason = hold_reason(at, now, self.printer.hold_after_minutes, self.outlet.day_start(),
                              self.outlet.zone)
         if reason:
             await self.jobs.hold(self.printer.name, self.printer.sink, ch, kind, reason,

@@ -69,7 +69,7 @@ def test_heartbeat_answers_server_time_and_menu_version(central: CentralUnderTes
         "menu_version": 0, "last_rev": 9}, token=token)
     assert status == 200
     assert set(body) == {"server_time", "menu_version", "outlet"}
-    assert body["outlet"] == {"locale": "id-ID", "currency": "IDR"}
+    assert body["outlet"] == {"locale": "id-ID", "currency": "IDR", "day_starts_at": "04:00"}
     status, body = central.call("POST", "/api/hubs/heartbeat", {"hub_id": "someone-else"},
                                 token=token)
     assert status == 403
@@ -84,7 +84,7 @@ def test_outlet_locale_and_currency_default_change_and_reach_the_hub(
                                {"locale": "en_sg", "currency": "sgd"})
     assert (changed["locale"], changed["currency"]) == ("en-SG", "SGD")
     _, beat = central.call("POST", "/api/hubs/heartbeat", {}, token=token)
-    assert beat["outlet"] == {"locale": "en-SG", "currency": "SGD"}
+    assert beat["outlet"] == {"locale": "en-SG", "currency": "SGD", "day_starts_at": "04:00"}
     created = central.as_admin("POST", "/api/tenants/outlets/", {"name": "Kedai", "locale": "en"})
     assert (created["locale"], created["currency"]) == ("en-US", "IDR")
     for bad in ({"locale": "fr-FR"}, {"locale": 7}, {"currency": "RUPIAH"}):

@@ -125,7 +125,8 @@ CUT_OFF = """() => {
     const box = t.getBoundingClientRect();
     for (const el of t.querySelectorAll('button, .num, .timer')) {
       const r = el.getBoundingClientRect();
-      if (r.right > box.right + 0.5 || r.left < box.left - 0.5) bad.push(`ticket: ${el.dataset.testid || el.className}`);
+      const out = r.right > box.right + 0.5 || r.left < box.left - 0.5;
+      if (out) bad.push(`ticket: ${el.dataset.testid || el.className}`);
     }
   }
   for (const b of document.querySelectorAll('.kbar button')) {
@@ -135,7 +136,9 @@ CUT_OFF = """() => {
     const text = b.clientHeight - parseFloat(cs.paddingTop) - parseFloat(cs.paddingBottom);
     const range = document.createRange(); range.selectNodeContents(b);
     const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
-    if (lines > 1 || b.scrollWidth > b.clientWidth + 1) bad.push(`header: ${b.textContent.trim()} (${lines} lines, ${text}px for ${line}px)`);
+    if (lines > 1 || b.scrollWidth > b.clientWidth + 1) {
+      bad.push(`header: ${b.textContent.trim()} (${lines} lines, ${text}px for ${line}px)`);
+    }
   }
   return bad;
 }"""
