@@ -250,7 +250,13 @@ class CentralLink:
                 log.warning("central sent a bad outlet %s: %s", key, exc)
                 continue
             if value != getattr(ctx, attr):
-                await ctx.store.set_meta(f"outlet_{key}", value)
+                try:
+                    await ctx.store.set_meta(f"outlet_{key}", value)
+                except STORE_FAULTS as exc:
+                    # The store names its own fault on /health; adopting a value it could not
+                    # keep would lose it at the next restart, so the next heartbeat retries.
+                    log.warning("cannot cache the outlet %s now: %s", key, exc)
+                    continue
                 setattr(ctx, attr, value)
                 log.info("outlet %s is now %s (from central)", key, value)
 

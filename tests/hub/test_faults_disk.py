@@ -26,6 +26,7 @@ from tests.support.faults import (
     health,
     healthy_again,
     reason_with,
+    restarts,
 )
 from tests.support.processes import Hub, http_json
 from tests.support.wsclient import WsClient, make_order
@@ -130,14 +131,16 @@ def test_disk_full_refuses_writes_unacked_keeps_reads_and_recovers_without_resta
 
 
 def test_database_file_read_only_then_writable_again_takes_orders_without_restart(
-        hub_factory: Callable[..., Hub]) -> None:
+        central: FakeCentral, hub_factory: Callable[..., Hub]) -> None:
     """The database file becomes read-only (a read-only bind mount over it). The running hub
     keeps the descriptors it opened, which stay writable, so its acks stay true; a hub that
     opens the file meanwhile (here: after a power cut) gets a read-only descriptor. Then
     writes are refused with `unavailable` (never acked), reads and kitchens keep working and
     /health is 503 naming the cause; once the file is writable again the same process takes
     orders — SQLite keeps a read-only descriptor for ever, so the writer must reopen."""
-    hub = hub_factory(start=False)
+    hub = hub_factory(start=False, env={
+        "HUB_CENTRAL_URL": central.url, "HUB_ENROLLMENT_TOKEN": "fake-enrollment",
+        "HUB_HEARTBEAT_SECONDS": "0.3", "HUB_CENTRAL_TIMEOUT_SECONDS": "2"})
     db = hub.data_dir / "hub.sqlite3"
     namespaced = ["unshare", "-m", "--propagation", "private", "sh", "-c"]
     hub.argv = [*namespaced, 'exec "$0" "$@"', sys.executable, "-m", "hub", "run"]
@@ -168,6 +171,12 @@ def test_database_file_read_only_then_writable_again_takes_orders_without_restar
     assert body["status"] == "down" and "database cannot commit" in body["reasons"], body
     assert any("readonly" in r for r in body["reasons"]), body["reasons"]
     assert http_json(f"{hub.ops}/health")[0] == 503
+    # HQ changes the outlet's settings meanwhile: the hub cannot cache them, and its
+    # heartbeat loop must ride that out (not die and restart) and take them afterwards.
+    central.outlet = {"locale": "en-US", "currency": "USD", "day_starts_at": "05:00"}
+    beats = central.heartbeats
+    eventually(lambda: central.heartbeats >= beats + 3, "heartbeats answered meanwhile")
+    assert http_json(f"{hub.base}/api/outlet")[1]["locale"] != "en-US", "cached read-only?"
 
     status, rows = http_json(f"{hub.base}/api/orders?since_id=0&limit=1000")
     assert status == 200 and sorted(r["uuid"] for r in rows) == sorted(acked)
@@ -185,6 +194,10 @@ def test_database_file_read_only_then_writable_again_takes_orders_without_restar
     healthy_again(hub, "/health ok again")
     _, rows = http_json(f"{hub.base}/api/orders?since_id=0&limit=1000")
     assert sorted(r["uuid"] for r in rows) == sorted(acked), "each order exactly once"
+    outlet = eventually(lambda: (o := http_json(f"{hub.base}/api/outlet")[1])["locale"] == "en-US"
+                        and o, "the settings taken once the file is writable")
+    assert (outlet["currency"], outlet["day_starts_at"]) == ("USD", "05:00")
+    assert restarts(hub) == 0, "a loop died on the read-only file instead of riding it out"
 
 
 def test_sqlite_busy_for_5_s_delays_writes_but_loses_nothing(

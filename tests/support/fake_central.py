@@ -37,6 +37,9 @@ class FakeCentral:
 
     def __init__(self, outlet_id: int = 1) -> None:
         self.outlet_id = outlet_id
+        # The outlet settings heartbeats answer with ({locale, currency, day_starts_at}).
+        self.outlet: dict[str, str] = {}
+        self.heartbeats = 0                 # heartbeats answered
         self.port = free_port()
         self.faults: dict[str, str] = dict.fromkeys(ENDPOINTS, "ok")
         self.orders: dict[str, dict[str, Any]] = {}
@@ -147,8 +150,12 @@ class FakeCentral:
         return web.json_response(answer)
 
     async def heartbeat(self, _request: web.Request) -> web.Response:
-        return web.json_response({"server_time": "2026-12-01T00:00:00Z",
-                                  "menu_version": self.menu_version})
+        self.heartbeats += 1
+        answer: dict[str, Any] = {"server_time": "2026-12-01T00:00:00Z",
+                                  "menu_version": self.menu_version}
+        if self.outlet:
+            answer["outlet"] = self.outlet
+        return web.json_response(answer)
 
     async def take_orders(self, request: web.Request) -> web.StreamResponse:
         if self.orders_delay:
