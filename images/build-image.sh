@@ -3,7 +3,8 @@
 #   mmdebstrap base (cached) → unpacked tree → provisioning/bake.yml through Ansible's chroot
 #   connection → image layer (images/rootfs, first-boot units) → root ext4 with mke2fs -d →
 #   boot/EFI FAT with mkfs.vfat + mtools → disk with sfdisk + dd → compressed copy.
-# usage: images/build-image.sh nuc|pi   (env: OUT=build/images, WHEELHOUSE=…, COMPRESS=xz|zstd|none)
+# usage: images/build-image.sh nuc|pi   (env: OUT=build/images, WHEELHOUSE=…, COMPRESS=xz|zstd|none,
+#   RELEASE_PUBLIC_KEY=<base64 Ed25519 public key the image's hub accepts releases signed with>)
 set -euo pipefail
 target=${1:?usage: build-image.sh nuc|pi}
 case $target in
@@ -24,12 +25,18 @@ t0=$(date +%s)
 step() { echo "== [$target +$(( $(date +%s) - t0 ))s] $*"; }
 
 [ -f "$wheelhouse"/outlet_hub-*.whl ] || { echo "no hub wheel in $wheelhouse (make wheelhouse-$arch)" >&2; exit 1; }
+release_key=${RELEASE_PUBLIC_KEY:-}
+# 32 raw bytes in base64 (what `python -m scripts.hub_bundle keygen` prints); checked here so a
+# pasted PEM or a truncated key fails the build, not every update at the outlets.
+if [ -n "$release_key" ] && ! [[ $release_key =~ ^[A-Za-z0-9+/]{43}=$ ]]; then
+  echo "RELEASE_PUBLIC_KEY is not a base64 Ed25519 public key (44 characters ending in =)" >&2; exit 2
+fi
 
 step "base (mmdebstrap, cached by package list)"
 base=$("$here/build-base.sh" "$arch" "$repo/var/cache/images")
 
 root=$work/root
-if [ "${REUSE_ROOT:-0}" = 1 ] && [ -e "$root/opt/outlet-hub/venv/bin/outlet-hub" ]; then
+if [ "${REUSE_ROOT:-0}" = 1 ] && [ -e "$root/opt/outlet-hub/current/venv/bin/outlet-hub" ]; then
   # Development shortcut: keep the baked tree, redo the image layer and the disk.
   step "reusing the baked tree $root (REUSE_ROOT=1)"
   resolv_link=../run/systemd/resolve/stub-resolv.conf
@@ -79,6 +86,12 @@ cp -a "$repo/provisioning/"{ansible.cfg,firstboot.yml,bake.yml,site.yml,roles,va
 cp "$here/README.md" "$root/usr/share/doc/outlet-hub/images-README.md" 2>/dev/null || true
 cp "$here/outlet.toml.example" "$root/usr/share/doc/outlet-hub/" 2>/dev/null || true
 install -m 0755 "$here/rootfs/etc/outlet-hub/nftables-standalone.conf" "$root/etc/nftables.conf"
+if [ -n "$release_key" ]; then
+  # Fleet updates (decision 1101): the key every hub of this image trusts until outlet.toml
+  # names another; first boot carries it into provisioning's hub.toml.
+  sed -i "s|^release_public_key = \"\"\$|release_public_key = \"$release_key\"|" "$root/etc/outlet-hub/hub.toml"
+  grep -q "^release_public_key = \"$release_key\"\$" "$root/etc/outlet-hub/hub.toml"
+fi
 echo outlet-hub > "$root/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\toutlet-hub\n::1\tlocalhost ip6-localhost ip6-loopback\n' > "$root/etc/hosts"
 ln -sf /usr/share/zoneinfo/UTC "$root/etc/localtime"; echo UTC > "$root/etc/timezone"
@@ -92,7 +105,7 @@ EOF
 chroot "$root" /bin/sh -eu <<'EOF'
 chown root:outlet-hub /etc/outlet-hub /etc/outlet-hub/hub.toml
 chmod 0750 /etc/outlet-hub; chmod 0640 /etc/outlet-hub/hub.toml
-/opt/outlet-hub/venv/bin/outlet-hub check-config --config /etc/outlet-hub/hub.toml >/dev/null
+/opt/outlet-hub/current/venv/bin/outlet-hub check-config --config /etc/outlet-hub/hub.toml >/dev/null
 id outlet-admin >/dev/null 2>&1 || useradd --create-home --shell /bin/bash --comment "Outlet Hub IT" outlet-admin
 passwd --lock outlet-admin >/dev/null; passwd --lock root >/dev/null
 systemctl enable systemd-networkd.service systemd-networkd-wait-online.service systemd-resolved.service \
@@ -139,7 +152,7 @@ rm -f "$root"/etc/ssh/ssh_host_*
 : > "$root/etc/machine-id"
 rm -f "$root/var/lib/dbus/machine-id" "$root/var/lib/systemd/random-seed"
 rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin "$root"/tmp/* "$root"/var/tmp/* \
-  "$root/root/.ansible" "$root"/var/log/*.log "$root/opt/outlet-hub/venv/lib/python3"*/site-packages/*/__pycache__/.nothing
+  "$root/root/.ansible" "$root"/var/log/*.log "$root/opt/outlet-hub/releases/"*/venv/lib/python3*/site-packages/*/__pycache__/.nothing
 mkdir -p "$root/var/lib/apt/lists/partial"
 rm -f "$root/usr/sbin/policy-rc.d" "$root/etc/resolv.conf"
 ln -s "${resolv_link:-../run/systemd/resolve/stub-resolv.conf}" "$root/etc/resolv.conf"

@@ -31,6 +31,7 @@ wheelhouse-arm64: venv
 	  --platform manylinux_2_28_aarch64 --platform any -d build/wheelhouse-arm64 \
 	  build/wheelhouse-arm64/outlet_hub-*.whl
 
+# RELEASE_PUBLIC_KEY=<base64> bakes the key hub releases are signed with into the image.
 image-nuc: deps provisioning-venv wheelhouse-amd64
 	COMPRESS=$(IMAGE_COMPRESS) WHEELHOUSE=$(CURDIR)/build/wheelhouse-amd64 images/build-image.sh nuc
 
@@ -56,12 +57,14 @@ hub-binary: $(HUB_BINARY)
 # tests/images/test_hub_binary.py runs under test-py against the built binary.
 test-py: hub-binary provisioning-venv
 
-# Build the NUC image (raw only: compression is not what the test checks) and boot it.
+# Build the NUC image (raw only: compression is not what the test checks) and boot it. The
+# update test restamps the image's own wheelhouse as the releases N+1 and N+2 (decision 1101).
 image-test: deps provisioning-venv wheelhouse-amd64
 	@start=$$(date +%s); \
 	COMPRESS=none WHEELHOUSE=$(CURDIR)/build/wheelhouse-amd64 OUT=$(CURDIR)/build/image-test \
 	  images/build-image.sh nuc || exit 1; \
-	OUTLET_IMAGE_TEST=$(CURDIR)/build/image-test/outlet-hub-nuc.img $(VENV)/bin/pytest -q -p no:cacheprovider \
+	OUTLET_IMAGE_TEST=$(CURDIR)/build/image-test/outlet-hub-nuc.img \
+	OUTLET_IMAGE_WHEELHOUSE=$(CURDIR)/build/wheelhouse-amd64 $(VENV)/bin/pytest -q -p no:cacheprovider \
 	  tests/images/test_image_boot.py || exit 1; \
 	echo "image-test: built and boot-tested in $$(( $$(date +%s) - start )) s"
 

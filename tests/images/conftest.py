@@ -9,7 +9,9 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from outlet_protocol.bundle import public_key_text
 from tests.central.conftest import CentralUnderTest, start_central
 
 collect_ignore = []
@@ -20,10 +22,19 @@ if not os.environ.get("OUTLET_PI_IMAGE"):
 
 
 @pytest.fixture(scope="module")
-def hq(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CentralUnderTest]:
+def release_key() -> Ed25519PrivateKey:
+    """HQ's release signing key for this module: central publishes only what it signed, and
+    the booted hub is given its public key in outlet.toml (decision 1101)."""
+    return Ed25519PrivateKey.generate()
+
+
+@pytest.fixture(scope="module")
+def hq(tmp_path_factory: pytest.TempPathFactory,
+       release_key: Ed25519PrivateKey) -> Iterator[CentralUnderTest]:
     """A real central (SQLite) for a booted image to enroll with, reached through a guestfwd."""
     work = tmp_path_factory.mktemp("central")
-    proc = start_central(work, f"sqlite:///{work / 'central.db'}")
+    proc = start_central(work, f"sqlite:///{work / 'central.db'}",
+                         CENTRAL_RELEASE_PUBLIC_KEY=public_key_text(release_key.public_key()))
     try:
         yield CentralUnderTest(proc, proc.admin_token(), "sqlite")
     finally:

@@ -31,7 +31,7 @@ class Guest:
     def __init__(self, work: Path, milestones: dict[str, str]) -> None:
         self.work = work
         self.console = work / "console.log"
-        self.ops, self.ws, self.mqtt = free_port(), free_port(), free_port()
+        self.ops, self.ws, self.mqtt, self.ssh_port = free_port(), free_port(), free_port(), free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.started = 0.0
         self.markers = milestones
@@ -43,14 +43,17 @@ class Guest:
             f"hostfwd=tcp:127.0.0.1:{self.ops}-:3002",
             f"hostfwd=tcp:127.0.0.1:{self.ws}-:3001",
             f"hostfwd=tcp:127.0.0.1:{self.mqtt}-:1883",
+            f"hostfwd=tcp:127.0.0.1:{self.ssh_port}-:22",
             f"guestfwd=tcp:{GUEST_CENTRAL}-cmd:socat - TCP:127.0.0.1:{central_port}",
         ])
 
-    def start(self, argv: list[str]) -> None:
-        """Power on: the machine's argv plus the serial console to a file, no display."""
+    def start(self, argv: list[str], reboots: bool = False) -> None:
+        """Power on: the machine's argv plus the serial console to a file, no display.
+        A reboot inside the guest ends qemu unless `reboots` (then it boots again, like a box
+        whose IT typed `sudo reboot`)."""
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
-            [*argv, "-display", "none", "-no-reboot", "-monitor", "none",
+            [*argv, "-display", "none", *([] if reboots else ["-no-reboot"]), "-monitor", "none",
              "-serial", f"file:{self.console}"],
             stdout=(self.work / "qemu.log").open("wb"), stderr=subprocess.STDOUT,
             start_new_session=True)
@@ -86,6 +89,23 @@ class Guest:
         raise AssertionError(f"/health not ok {budget:.0f} s after power-on (last: {last!r}); "
                              f"milestones {self.milestones};\nconsole tail:\n{self.log()[-6000:]}")
 
+    def health(self) -> dict[str, Any]:
+        """/health's body once ({} while the hub does not answer, e.g. restarting)."""
+        try:
+            status, body = http_json(f"http://127.0.0.1:{self.ops}/health", timeout=5)
+        except Exception:
+            return {}
+        return dict(body) if status == 200 and isinstance(body, dict) else {}
+
+    def ssh(self, command: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        """`command` as IT's outlet-admin over the forwarded SSH port, with the key that
+        outlet.toml's [ssh] authorized_keys names (admin_key)."""
+        return subprocess.run(
+            ["ssh", "-i", str(self.work / "id_it"), "-p", str(self.ssh_port), "-o", "BatchMode=yes",
+             "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+             "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=60", "outlet-admin@127.0.0.1", command],
+            capture_output=True, text=True, timeout=timeout, check=False)
+
     def console_shows(self, marker: str, budget: float) -> str:
         """Wait for a line on the serial console; the whole console so far."""
         while marker not in self.log():
@@ -119,9 +139,11 @@ def configured_disk(image: str | Path, work: Path, config_text: str, grow_mib: i
 
 
 def outlet_toml(outlet_id: int, name: str, slug: str, token: str, pubkey: str,
-                devices: dict[str, str]) -> str:
-    """An outlet.toml as IT writes it: static address on the slirp LAN, central via guestfwd."""
+                devices: dict[str, str], release_key: str = "") -> str:
+    """An outlet.toml as IT writes it: static address on the slirp LAN, central via guestfwd,
+    and (`release_key`) the public key of the releases the test's central serves."""
     lines = "\n".join(f'{user} = "{password}"' for user, password in devices.items())
+    key_line = f'release_public_key = "{release_key}"' if release_key else ""
     return f"""
 [outlet]
 id = {outlet_id}
@@ -145,6 +167,7 @@ authorized_keys = ["{pubkey}"]
 
 [hub]
 manager_pin = "{MANAGER_PIN}"
+{key_line}
 
 [mqtt.devices]
 {lines}
@@ -244,14 +267,16 @@ def registered_outlet(hq: CentralUnderTest, outlet_id: int, timeout: float = 60)
 
 def booted_outlet(hq: CentralUnderTest, work: Path, image: str, name: str, slug: str,
                   devices: dict[str, str], milestones: dict[str, str],
-                  power_on: Callable[[Guest, Path, int], object]) -> Iterator[dict[str, Any]]:
+                  power_on: Callable[[Guest, Path, int], object],
+                  release_key: str = "") -> Iterator[dict[str, Any]]:
     """The IT journey up to power-on: an outlet and its enrollment token at central, an
     outlet.toml written onto a copy of the image, the guest booted by `power_on`. Yields what
     the tests check against; the guest is stopped afterwards (its console is kept in
     $OUTLET_IMAGE_TEST_KEEP when that names a directory)."""
     outlet_id = hq.new_outlet(name)
     token = hq.enrollment_token(outlet_id)
-    disk = configured_disk(image, work, outlet_toml(outlet_id, name, slug, token, admin_key(work), devices))
+    disk = configured_disk(image, work, outlet_toml(outlet_id, name, slug, token, admin_key(work), devices,
+                                                    release_key))
     guest = Guest(work, milestones)
     booted = power_on(guest, disk, hq.proc.port)
     try:

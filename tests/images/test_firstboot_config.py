@@ -4,6 +4,7 @@ and configure writes into a FAT partition of an image file without mounting it."
 
 from __future__ import annotations
 
+import base64
 import importlib.machinery
 import importlib.util
 import subprocess
@@ -29,6 +30,8 @@ def load() -> ModuleType:
 
 
 fb = load()
+# Any 32 bytes in base64 have the form of an Ed25519 public key (a hub checks more on load).
+RELEASE_KEY = base64.b64encode(bytes(range(32))).decode()
 
 
 def test_the_example_is_valid_and_maps_onto_firstboot_yml_variables() -> None:
@@ -128,18 +131,20 @@ def test_the_hub_part_of_first_boot_writes_what_the_outlet_hub_role_would(
     """The fast first-boot step (before the hub starts) and provisioning/firstboot.yml later
     must agree on hub.toml, or the hub would restart as another outlet. Both read the mapping
     in provisioning/vars/outlet-roles.yml; Ansible renders the role's template here."""
-    import shutil
     import tomllib
 
     text = EXAMPLE.read_text().replace("paste the single-use token from the admin panel here", "tok-9")
-    variables = fb.playbook_vars(fb.parse(text), "192.168.1.10")
+    # An image built with RELEASE_PUBLIC_KEY: the role's template must keep that key, or
+    # provisioning would restart the hub unable to take any update.
+    baked = tmp_path / "hub.toml"
+    baked.write_text((ROOT / "images" / "rootfs" / "etc" / "outlet-hub" / "hub.toml").read_text()
+                     .replace('release_public_key = ""', f'release_public_key = "{RELEASE_KEY}"'))
+    monkeypatch.setattr(fb, "HUB_TOML", baked)
+    variables = fb.playbook_vars(fb.parse(text), "192.168.1.10", fb.hub_config_now()["release_public_key"])
     provisioning = ROOT / "provisioning"
     render_with_role(tmp_path, variables)
     by_ansible = tomllib.loads((tmp_path / "ansible-hub.toml").read_text())["hub"]
 
-    baked = tmp_path / "hub.toml"
-    shutil.copy(ROOT / "images" / "rootfs" / "etc" / "outlet-hub" / "hub.toml", baked)
-    monkeypatch.setattr(fb, "HUB_TOML", baked)
     monkeypatch.setattr(fb, "PROVISIONING", provisioning)
     monkeypatch.setattr(fb.shutil, "chown", lambda *a, **k: None)
     settings = fb.hub_settings(variables)
@@ -151,6 +156,8 @@ def test_the_hub_part_of_first_boot_writes_what_the_outlet_hub_role_would(
     assert by_first_boot["outlet_id"] == 1 and by_first_boot["enrollment_token"] == "tok-9"
     assert by_first_boot["websocket_url"] == "ws://192.168.1.10:3001"
     assert by_first_boot["pairing"] == "required" and by_first_boot["manager_pin"] == "482916"
+    assert by_first_boot["release_public_key"] == RELEASE_KEY
+    assert by_first_boot["update_root"] == "/opt/outlet-hub"
     # Equal as a whole: the baked defaults are the role's, so provisioning changes no setting
     # and the hub is not restarted when it finishes.
     assert by_first_boot == by_ansible
@@ -215,4 +222,21 @@ def test_the_manager_pin_is_checked_applied_and_scrubbed() -> None:
                        ('manager_pin = "482916"\npairing = "maybe"', "pairing")):
         broken = EXAMPLE.read_text().replace('manager_pin = "482916"', bad)
         with pytest.raises(fb.OutletError, match=names):
+            fb.parse(broken)
+
+
+def test_outlet_toml_may_name_the_release_key_and_a_malformed_one_is_refused() -> None:
+    """[hub] release_public_key (fleet updates, decision 1101) reaches the role's variable and
+    wins over the key baked into the image; a PEM or a truncated key is refused at IT's desk."""
+    cfg = fb.parse(EXAMPLE.read_text())
+    assert "outlet_hub_release_public_key" not in fb.playbook_vars(cfg, "192.168.1.10")
+    assert fb.playbook_vars(cfg, "192.168.1.10", "baked")["outlet_hub_release_public_key"] == "baked"
+    text = EXAMPLE.read_text().replace('manager_pin = "482916"',
+                                       f'manager_pin = "482916"\nrelease_public_key = "{RELEASE_KEY}"')
+    cfg = fb.parse(text)
+    assert fb.playbook_vars(cfg, "192.168.1.10", "baked")["outlet_hub_release_public_key"] == RELEASE_KEY
+    assert RELEASE_KEY in fb.scrubbed(text)          # public: it stays for IT to read
+    for bad in ("-----BEGIN PUBLIC KEY-----", RELEASE_KEY[:-4] + "=", "not base64!"):
+        broken = text.replace(RELEASE_KEY, bad)
+        with pytest.raises(fb.OutletError, match="release_public_key"):
             fb.parse(broken)

@@ -49,10 +49,16 @@ def test_root_is_arm64_and_has_no_network(root: Path) -> None:
 
 
 def test_hub_imports_and_checks_its_config(root: Path) -> None:
-    out = in_root(root, "/opt/outlet-hub/venv/bin/python", "-c",
+    # Installed as a release the hub can update itself from (decision 1101), owned by its user.
+    current = root / "opt" / "outlet-hub" / "current"
+    assert current.is_symlink() and os.readlink(current).startswith("releases/"), current
+    users = {line.split(":")[0]: int(line.split(":")[2])
+             for line in (root / "etc" / "passwd").read_text().splitlines()}
+    assert (root / "opt" / "outlet-hub").stat().st_uid == users["outlet-hub"]
+    out = in_root(root, "/opt/outlet-hub/current/venv/bin/python", "-c",
                   "import hub, aiohttp, zeroconf; print(hub.__name__)")
     assert out.returncode == 0 and out.stdout.strip() == "hub", out
-    out = in_root(root, "/opt/outlet-hub/venv/bin/outlet-hub", "check-config",
+    out = in_root(root, "/opt/outlet-hub/current/venv/bin/outlet-hub", "check-config",
                   "--config", "/etc/outlet-hub/hub.toml")
     assert out.returncode == 0, out
     assert "NOT CONFIGURED" in out.stdout        # the standalone default says so on the status page

@@ -34,6 +34,9 @@ def provisioned_hub(workdir: Path, *, ui_dir: Path = ROOT / "ui", name: str = "h
         "outlet_hub_bind": "127.0.0.1", "outlet_hub_ws_port": hub.ws_port,
         "outlet_hub_http_port": hub.http_port, "outlet_hub_mqtt_url": "none",
         "outlet_hub_zeroconf": False, "outlet_hub_log_level": "info",
+        # The role's update root is /opt/outlet-hub, the provisioned layout (decision 1101):
+        # a hub run from this checkout has no releases there.
+        "outlet_hub_update_root": "",
     } | overrides
     config = workdir / f"{name}.toml"
     config.write_text(render_hub_toml(**values), encoding="utf-8")

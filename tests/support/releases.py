@@ -13,6 +13,7 @@ import base64
 import hashlib
 import re
 import shutil
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from hub.release_layout import Layout
-from scripts.hub_bundle import build, build_wheelhouse
+from scripts.hub_bundle import build, build_wheelhouse, wheel_version
 from tests.support.processes import ROOT, Hub
 
 EXITS_AT_START = '\n\ndef main(argv=None):\n    raise SystemExit("bad release: exits at start")\n'
@@ -59,6 +60,16 @@ def restamp(wheel: Path, version: str, dest: Path, *, exits_at_start: bool = Fal
     return out
 
 
+def later_version(version: str, steps: int = 1) -> str:
+    """`version` with its last number raised by `steps` (0.1.0 → 0.1.1): N+1, N+2 of a
+    wheel whose version is not known in advance (the one an image was baked from)."""
+    head, _, last = version.rpartition(".")
+    digits = re.match(r"\d+", last)
+    if digits is None:
+        raise ValueError(f"{version!r} does not end in a number")
+    return f"{head}{'.' if head else ''}{int(digits.group()) + steps}"
+
+
 def stand_in_bundle(tmp_path: Path, key: Ed25519PrivateKey, version: str = "2.0.0") -> Path:
     """A correctly signed bundle whose wheels are stand-ins: enough for everything before
     the venv (signature, manifest, unpacking, central's publish), built in milliseconds."""
@@ -74,15 +85,31 @@ def stand_in_bundle(tmp_path: Path, key: Ed25519PrivateKey, version: str = "2.0.
 
 
 class ReleaseKit:
-    """A release key, the module's wheelhouse and the bundles made from it."""
+    """A release key, the module's wheelhouse and the bundles made from it.
 
-    def __init__(self, workdir: Path) -> None:
+    `base`: start from that wheelhouse instead of building one — the one an image was baked
+    from (build/wheelhouse-amd64), so its releases carry the very dependencies the image has
+    and the version the image runs is the one they are restamped from; pip's own wheel, which
+    a bundle must hold, is added. `key`: sign with it (a central started before the kit
+    already trusts it).
+    """
+
+    def __init__(self, workdir: Path, base: Path | None = None,
+                 key: Ed25519PrivateKey | None = None) -> None:
         self.workdir = workdir
-        self.key = Ed25519PrivateKey.generate()
+        self.key = key or Ed25519PrivateKey.generate()
         self.base = workdir / "wheelhouse"
         self.base.mkdir(parents=True)
-        build_wheelhouse(self.base)
+        if base is None:
+            build_wheelhouse(self.base)
+        else:
+            for whl in base.glob("*.whl"):
+                shutil.copy2(whl, self.base / whl.name)
+            if not list(self.base.glob("pip-*.whl")):
+                subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                                "--wheel-dir", str(self.base), "pip"], check=True)
         self.hub_wheel = next(self.base.glob("outlet_hub-*.whl"))
+        self.version = wheel_version(self.base)
         self.built: dict[tuple[str, bool, bool], Path] = {}
 
     def bundle(self, version: str, *, exits_at_start: bool = False,
