@@ -20,7 +20,8 @@ def test_status_page_approves_a_code_and_revokes_a_screen(
     page.get_by_test_id("screens-pin").fill("0000")
     page.get_by_test_id("screens-unlock").click()
     page.get_by_test_id("screens-note").wait_for()
-    assert "wrong manager PIN" in page.get_by_test_id("screens-note").inner_text()
+    # The catalog's words (en here), not the hub's English error text ("wrong manager PIN").
+    assert page.get_by_test_id("screens-note").inner_text() == "Wrong PIN."
 
     page.get_by_test_id("screens-pin").fill(PIN)
     page.get_by_test_id("screens-unlock").click()

@@ -3,7 +3,7 @@
 // X-Manager-Pin, and 5 wrong PINs lock this address out for 5 minutes (the hub says 429).
 
 import { h, mount } from '../shared/dom.js';
-import { t, ago, screenType } from '../shared/i18n.js';
+import { t, ago, screenType, errorText } from '../shared/i18n.js';
 import { timeoutSignal } from '../shared/abort.js';
 
 let pin = '';
@@ -19,7 +19,10 @@ async function call(method, path, body) {
     body: body ? JSON.stringify(body) : undefined,
   });
   const data = await res.json().catch(() => null);
-  if (!res.ok) throw Object.assign(new Error(data?.error?.message || `HTTP ${res.status}`), { status: res.status });
+  if (!res.ok) {
+    throw Object.assign(new Error(data?.error?.message || `HTTP ${res.status}`),
+      { status: res.status, code: data?.error?.code });
+  }
   return data;
 }
 
@@ -37,6 +40,11 @@ function locked(root) {
     note ? h('p.muted', { dataset: { testid: 'screens-note' } }, note) : null);
 }
 
+// A manager's PIN refused reads as the PIN, in the outlet's language — not as the hub's
+// English text, nor as error.unauthorized's "this screen is no longer allowed".
+const PIN_ERRORS = { unauthorized: 'pairing.wrong_pin', rate_limited: 'pairing.rate_limited' };
+const noteFor = (err) => (PIN_ERRORS[err.code] ? t(PIN_ERRORS[err.code]) : errorText(err));
+
 export async function render(root, { redraw = false } = {}) {
   if (!pin) {
     if (redraw || !root.querySelector('form.pinform')) locked(root);
@@ -46,11 +54,11 @@ export async function render(root, { redraw = false } = {}) {
   try {
     [devices, pending] = await Promise.all([call('GET', '/api/devices'), call('GET', '/api/pairing')]);
   } catch (err) {
-    if (err.status === 401 || err.status === 429 || err.status === 403) { pin = ''; note = err.message; return locked(root); }
-    note = err.message;
+    if (err.status === 401 || err.status === 429 || err.status === 403) { pin = ''; note = noteFor(err); return locked(root); }
+    note = noteFor(err);
     return;
   }
-  const act = (fn) => async () => { try { await fn(); note = ''; } catch (err) { note = err.message; } await render(root); };
+  const act = (fn) => async () => { try { await fn(); note = ''; } catch (err) { note = noteFor(err); } await render(root); };
   mount(root, h('h2', {}, t('status.paired_screens')),
     note ? h('p.muted', {}, note) : null,
     pending.length ? h('div.pending', {}, h('h3', {}, t('status.waiting_pair')),
