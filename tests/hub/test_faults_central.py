@@ -26,6 +26,7 @@ from tests.support.faults import (
     health,
     healthy_again,
     reason_with,
+    restarted_tasks,
     restarts,
 )
 from tests.support.processes import Hub, Process, http_json
@@ -88,7 +89,7 @@ def test_register_faults_keep_the_hub_taking_orders_and_it_enrolls_when_central_
         hub.start()
         phase(hub, central, "register", fault, lambda: till.sell(),
               lambda: set(till.acked) <= set(central.orders))
-        assert restarts(hub) == 0
+        assert restarts(hub) == 0, restarted_tasks(hub)
         hub.terminate()
     assert_exactly_once_at_central(central, till.acked)
 
@@ -141,7 +142,7 @@ def test_a_misbehaving_central_endpoint_is_named_and_ridden_out(
         phase(hub, central, endpoint, fault, trigger, recovered)
     till.sell()
     assert_exactly_once_at_central(central, till.acked, frozenset(invalid))
-    assert restarts(hub) == 0, "a loop died instead of riding out the fault"
+    assert restarts(hub) == 0, ("a loop died instead of riding out the fault", restarted_tasks(hub))
     if endpoint == "dead-letters":
         assert {k for s, k in central.dead_letters if s == "outbox"} == invalid
         _, text = http_json(f"{hub.ops}/metrics")
@@ -172,7 +173,7 @@ def test_online_orders_arrive_once_whatever_the_channel_or_catch_up_does(
     _, rows = http_json(f"{hub.base}/api/orders?since_id=0&limit=1000")
     taken = [r["uuid"] for r in rows]           # this hub sold nothing itself
     assert sorted(taken) == sorted(online), "each online order exactly once"
-    assert restarts(hub) == 0
+    assert restarts(hub) == 0, restarted_tasks(hub)
 
 
 def test_central_dropping_the_connection_mid_batch_loses_and_duplicates_nothing(
@@ -193,7 +194,7 @@ def test_central_dropping_the_connection_mid_batch_loses_and_duplicates_nothing(
     central.midbatch = False
     assert_exactly_once_at_central(central, till.acked)
     eventually(lambda: health(hub)["outbox_pending"] == 0, "outbox drained")
-    assert restarts(hub) == 0
+    assert restarts(hub) == 0, restarted_tasks(hub)
 
 
 def test_a_batch_central_refuses_as_too_large_is_split_and_only_the_one_order_is_set_aside(
@@ -217,7 +218,7 @@ def test_a_batch_central_refuses_as_too_large_is_split_and_only_the_one_order_is
     letter = eventually(lambda: central.dead_letters.get(("outbox", huge)), "reported to central")
     assert letter["code"] == "http_413" and "413" in letter["reason"]
     healthy_again(hub, "/health ok once the batch is through")
-    assert restarts(hub) == 0
+    assert restarts(hub) == 0, restarted_tasks(hub)
 
 
 def test_real_central_killed_mid_drain_gets_every_order_exactly_once(
@@ -260,7 +261,7 @@ def test_real_central_killed_mid_drain_gets_every_order_exactly_once(
     uuids = [r["uuid"] for r in rows]
     assert len(uuids) == len(set(uuids)), "an order twice at central"
     assert set(uuids) == set(acked), "an acked order missing at central (or one never acked)"
-    assert restarts(hub) == 0
+    assert restarts(hub) == 0, restarted_tasks(hub)
 
 
 def test_an_online_order_the_hub_refuses_is_set_aside_and_the_next_one_still_arrives(
@@ -281,4 +282,4 @@ def test_an_online_order_the_hub_refuses_is_set_aside_and_the_next_one_still_arr
     assert http_json(f"{hub.base}/api/orders/{broken['uuid']}")[0] == 404
     _, text = http_json(f"{hub.ops}/metrics")
     assert 'outlet_hub_dead_letters_total{code="validation_failed",source="online"} 1.0' in str(text)
-    assert restarts(hub) == 0
+    assert restarts(hub) == 0, restarted_tasks(hub)

@@ -26,9 +26,10 @@ from tests.support.faults import (
     health,
     healthy_again,
     reason_with,
+    restarted_tasks,
     restarts,
 )
-from tests.support.processes import Hub, http_json
+from tests.support.processes import Hub, http_json, wait_for_http
 from tests.support.wsclient import WsClient, make_order
 
 
@@ -159,7 +160,10 @@ def test_database_file_read_only_then_writable_again_takes_orders_without_restar
     hub.kill()                                   # power cut; the file is still read-only
     hub.argv = [*namespaced, f'mount -o bind,ro {db} {db} && exec "$0" "$@"',
                 sys.executable, "-m", "hub", "run"]
-    hub.start()
+    # Up means /health answers: 503 as soon as a write (an enrolled hub's first heartbeat
+    # bookkeeping) has failed on the read-only file, 200 if it has not yet.
+    hub.start(wait=False)
+    wait_for_http(f"{hub.ops}/health", timeout=30, ok=(200, 503))
     pid = hub.proc.pid if hub.proc else 0
     refused: list[dict[str, Any]] = []
     for i in range(5):
@@ -197,7 +201,8 @@ def test_database_file_read_only_then_writable_again_takes_orders_without_restar
     outlet = eventually(lambda: (o := http_json(f"{hub.base}/api/outlet")[1])["locale"] == "en-US"
                         and o, "the settings taken once the file is writable")
     assert (outlet["currency"], outlet["day_starts_at"]) == ("USD", "05:00")
-    assert restarts(hub) == 0, "a loop died on the read-only file instead of riding it out"
+    assert restarts(hub) == 0, ("a loop died on the read-only file instead of riding it out",
+                                restarted_tasks(hub))
 
 
 def test_sqlite_busy_for_5_s_delays_writes_but_loses_nothing(

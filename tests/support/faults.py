@@ -65,6 +65,12 @@ def restarts(hub: Hub) -> int:
                                                  str(text), re.M))
 
 
+def restarted_tasks(hub: Hub) -> list[str]:
+    """Which supervised tasks restarted and why (/health's task list), for a failure message."""
+    return [f"{t['name']}: {t['restarts']} ({t['last_error']})" for t in health(hub).get("tasks", [])
+            if t.get("restarts")]
+
+
 class Till:
     """Orders sent to the hub, and what the hub acknowledged."""
 
