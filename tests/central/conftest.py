@@ -17,7 +17,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.support.processes import Central, http_json
+from tests.support.processes import Central, http_json, missing_prerequisite
 
 PG_ADMIN_URL = os.environ.get("CENTRAL_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ["sqlite", "postgresql"]
@@ -36,9 +36,7 @@ def require_postgres() -> None:
     problem = _pg_reachable()
     if problem is None:
         return
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"PostgreSQL required under CI but unreachable: {problem}")
-    pytest.skip(f"PostgreSQL not reachable: {problem}")
+    missing_prerequisite(f"PostgreSQL not reachable: {problem}")
 
 
 @dataclass

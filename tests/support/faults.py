@@ -36,15 +36,17 @@ def health(hub: Hub) -> dict[str, Any]:
 
 def healthy_again(hub: Hub, what: str, timeout: float = RECOVERY_SECONDS) -> None:
     """Wait for /health ok; on failure, say which reasons were still there."""
-    def reasons_left() -> list[str] | None:
+    left: list[str] = []
+
+    def ok() -> bool:
         body = health(hub)
-        return None if body["status"] == "ok" else list(body["reasons"]) or [body["status"]]
-    deadline = time.monotonic() + timeout
-    left = reasons_left()
-    while left is not None and time.monotonic() < deadline:
-        time.sleep(0.1)
-        left = reasons_left()
-    assert left is None, f"{what}: /health not ok within {timeout}s, still: {left}"
+        left[:] = list(body["reasons"]) or [body["status"]]
+        return body["status"] == "ok"
+
+    try:
+        eventually(ok, what, timeout)
+    except AssertionError:
+        raise AssertionError(f"{what}: /health not ok within {timeout}s, still: {left}") from None
 
 
 def reason_with(hub: Hub, *words: str) -> str | None:

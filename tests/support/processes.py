@@ -20,7 +20,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,6 +63,14 @@ def http_json(url: str, method: str = "GET", body: Any = None,
         return status, json.loads(raw) if raw else None
     except ValueError:
         return status, raw.decode(errors="replace")
+
+
+def missing_prerequisite(what: str) -> NoReturn:
+    """A tool or service the test needs is absent: fail under CI (`make test` installs or
+    starts it, so its absence there is a bug), skip a bare pytest run elsewhere."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"required under CI: {what}")
+    pytest.skip(what)
 
 
 def wait_for_http(url: str, timeout: float = 15.0, ok: tuple[int, ...] = (200,)) -> None:
