@@ -4,12 +4,14 @@ Writes go through the same authorisation as changing an order's status (`access.
 `update_status` → `OrderIntake.require_write`): the legacy token, or with pairing required
 a kitchen screen's device token, so whatever protects order changes protects these. The
 list names held tickets' orders, so with pairing required it needs a paired screen, like
-any order read. The status page's test print may instead carry the manager PIN
-(`X-Manager-Pin`): IT installs a printer before any kitchen screen is paired.
+any order read. The status page's list and test print may instead carry the manager PIN
+(`X-Manager-Pin`): IT installs a printer before any kitchen screen is paired, and the
+status page is no paired screen.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -33,6 +35,16 @@ def _require_write(request: web.Request) -> None:
     ctx.intake.require_write(guard(request, UPDATE_STATUS))
 
 
+def _manager_or(request: web.Request, otherwise: Callable[[web.Request], object]) -> None:
+    """The manager PIN when the request carries one (wrong ones count towards the lockout),
+    else what a screen needs (`otherwise`)."""
+    pin = request.headers.get("X-Manager-Pin")
+    if pin is not None:
+        request.app[CTX].devices.check_pin(pin, request.remote or "?")
+    else:
+        otherwise(request)
+
+
 def _printer_name(service: PrintService, value: Any, field: str = "printer") -> str:
     if not isinstance(value, str) or value not in service.workers:
         raise ProtocolError("not_found", f"no printer {str(value)[:40]!r}", field)
@@ -41,7 +53,7 @@ def _printer_name(service: PrintService, value: Any, field: str = "printer") -> 
 
 async def list_printers(request: web.Request) -> web.Response:
     """Printers with state and queue, and every held ticket (the kitchen's reprint decisions)."""
-    guard(request, READ)
+    _manager_or(request, lambda r: guard(r, READ))
     service = _service(request)
     held = await service.jobs.listed("held")
     return web.json_response({"printers": [
@@ -100,11 +112,7 @@ async def decide_held(request: web.Request) -> web.Response:
 
 async def test_print(request: web.Request) -> web.Response:
     """The status page's test button: a test page on one printer."""
-    pin = request.headers.get("X-Manager-Pin")
-    if pin is not None:
-        request.app[CTX].devices.check_pin(pin, request.remote or "?")
-    else:
-        _require_write(request)
+    _manager_or(request, _require_write)
     service = _service(request)
     name = _printer_name(service, request.match_info["name"], "name")
     job = await service.jobs.enqueue(name, "test", {}, "test", iso())

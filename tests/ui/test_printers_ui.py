@@ -84,3 +84,40 @@ def test_it_adds_a_printer_in_the_admin_panel_and_the_hub_prints_on_it(
     post_order(hub, "ADM-1", 1)
     texts = grill.wait_for(lambda t: len(t) == 1, 30, "a ticket on the admin's printer")
     assert "^^No. ADM-1" in texts[0]
+
+
+def test_with_pairing_required_the_status_page_lists_printers_behind_the_pin_and_words_refusals(
+        hub_factory: Callable[..., Any], new_page: Callable[..., Any], grill: FakePrinter) -> None:
+    """The production setting (pairing required): the status page is no paired screen, so its
+    printers card appears once IT has entered the manager PIN under Screens; a test print the
+    hub refuses (this address locked out after wrong PINs) reads in the outlet's language
+    (id-ID) from the catalog, not as the hub's English error text."""
+    from tests.hub.pairing_support import PIN
+    from tests.support.processes import http_json
+
+    hub = hub_factory(env={"HUB_PAIRING": "required", "HUB_MANAGER_PIN": PIN,
+                           "HUB_PRINTERS": json.dumps([{"name": "grill", "url": grill.url}])})
+    assert http_json(f"{hub.base}/api/printers")[0] == 401
+    status = new_page(lang=None)
+    status.clock.install()               # the page's 5 s refresh is paused below, not raced
+    status.goto(f"{hub.base}/")
+    status.get_by_test_id("screens-pin").fill(PIN)
+    status.get_by_test_id("screens-unlock").click()
+    button = status.locator('[data-testid="test-print-grill"]')
+    button.wait_for()                    # the next refresh carries the PIN
+    status.clock.pause_at(status.evaluate("Date.now()") + 1)
+
+    # Wrong PINs from this address (the test and Chromium share 127.0.0.1) lock it out.
+    for _ in range(30):
+        code, body = http_json(f"{hub.base}/api/printers/grill/test", "POST", {},
+                               headers={"X-Manager-Pin": "0000"})
+        if code == 429:
+            break
+    assert code == 429 and body["error"]["code"] == "rate_limited", (code, body)
+
+    button.click()
+    status.wait_for_function("() => document.querySelector("
+                             "'[data-testid=\"test-print-grill\"]').textContent.startsWith('Ditolak')")
+    assert button.inner_text() == ("Ditolak: Terlalu banyak PIN salah dari layar ini. Tunggu 5 menit, "
+                                   "atau setujui kodenya dari pusat.")
+    assert grill.texts() == []          # nothing was printed

@@ -74,7 +74,7 @@ async function main() {
     renderCategories($('categories'), categories, state.activeCategory, (id) => { state.activeCategory = id; drawMenu(); });
     renderMenu($('menu'), { products: menu.sellable().sort(sortByOrder), categories, promotions: menu.items('promotions'),
       tenantsById: tenantsById(), activeCategory: state.activeCategory, cart, money, onAdd: addProduct,
-      soldOut: soldOut.ids, staff, onToggleSoldOut: (p, out) => soldOut.set(p.id, out).catch((err) => alert(err.message)) });
+      soldOut: soldOut.ids, staff, onToggleSoldOut: (p, out) => soldOut.set(p.id, out).catch((err) => alert(t('sold_out.failed', { error: errorText(err) }))) });
   }
 
   function drawCart() {

@@ -2,8 +2,8 @@
 // and a "Test print" button (POST /api/printers/<name>/test) for IT at installation.
 
 import { h } from '../shared/dom.js';
-import { t } from '../shared/i18n.js';
-import { managerPin } from './screens.js';
+import { t, errorText } from '../shared/i18n.js';
+import { managerPin, noteFor } from './screens.js';
 
 const LEVEL = { online: 'ok', offline: 'bad', unknown: 'warn' };
 const STATE = { online: 'status.printer_online', offline: 'status.printer_offline_state', unknown: 'status.printer_unknown' };
@@ -16,9 +16,9 @@ async function testPrint(name, button) {
     const res = await fetch(`/api/printers/${encodeURIComponent(name)}/test`, { method: 'POST',
       headers: { 'Content-Type': 'application/json', ...(pin ? { 'X-Manager-Pin': pin } : {}) }, body: '{}' });
     const body = await res.json().catch(() => null);
-    button.textContent = res.ok ? t('status.test_sent') : (res.status === 401 && !pin ? t('status.pin_first') : t('status.refused', { error: body?.error?.message || res.status }));
+    button.textContent = res.ok ? t('status.test_sent') : (res.status === 401 && !pin ? t('status.pin_first') : t('status.refused', { error: noteFor({ code: body?.error?.code, message: body?.error?.message || res.status }) }));
   } catch (err) {
-    button.textContent = t('status.failed', { error: err.message });
+    button.textContent = t('status.failed', { error: errorText({ code: 'network' }) });
   }
   setTimeout(() => { button.disabled = false; button.textContent = t('status.test_print'); }, 4000);
 }

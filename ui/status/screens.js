@@ -43,7 +43,8 @@ function locked(root) {
 // A manager's PIN refused reads as the PIN, in the outlet's language — not as the hub's
 // English text, nor as error.unauthorized's "this screen is no longer allowed".
 const PIN_ERRORS = { unauthorized: 'pairing.wrong_pin', rate_limited: 'pairing.rate_limited' };
-const noteFor = (err) => (PIN_ERRORS[err.code] ? t(PIN_ERRORS[err.code]) : errorText(err));
+/** A refusal in the staff's words: a PIN refusal by the pairing catalog, any other by its error code. */
+export const noteFor = (err) => (PIN_ERRORS[err.code] ? t(PIN_ERRORS[err.code]) : errorText(err));
 
 export async function render(root, { redraw = false } = {}) {
   if (!pin) {

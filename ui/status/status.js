@@ -2,7 +2,7 @@
 // who is connected, what waits to sync. Refreshes every 5 s.
 
 import { h, mount } from '../shared/dom.js';
-import { render as renderScreens } from './screens.js';
+import { render as renderScreens, managerPin } from './screens.js';
 import { levelOf, ageText, clientsByType, overall, enrollment, taskRows, valueText, updateRows } from './status-model.js';
 import { t, fill, CATALOGS, configure, languagePicker, onLanguageChange, time, money } from '../shared/i18n.js';
 import { printersCard } from './printers-card.js';
@@ -12,9 +12,9 @@ import { trustCard } from './trust-card.js';
 
 const $ = (id) => document.getElementById(id);
 
-async function getJson(path) {
+async function getJson(path, headers = {}) {
   try {
-    const res = await fetch(path, { cache: 'no-store', signal: timeoutSignal(4000) });
+    const res = await fetch(path, { cache: 'no-store', headers, signal: timeoutSignal(4000) });
     if (!res.ok) return null;
     return await res.json();
   } catch { return null; }
@@ -30,9 +30,12 @@ const row = (k, v, level) => {
 const ENROLLMENT = { enrolled: 'status.enrolled', standalone: 'status.standalone', not_enrolled: 'status.not_enrolled', unknown: 'status.unknown' };
 const CLIENT = { kitchen: 'status.client_kitchen', pos: 'status.client_pos', board: 'status.client_board', display: 'status.client_display', device: 'status.client_device' };
 let configured = '';
+// With pairing required the printer list needs a paired screen or the manager PIN (entered
+// under Screens): IT sees and tests the printers once it has unlocked that card.
+const printerHeaders = () => (managerPin() ? { 'X-Manager-Pin': managerPin() } : {});
 
 async function refresh() {
-  const [outlet, status, health, clients, printers] = await Promise.all([getJson('/api/outlet'), getJson('/api/status'), getJson('/health'), getJson('/clients'), getJson('/api/printers')]);
+  const [outlet, status, health, clients, printers] = await Promise.all([getJson('/api/outlet'), getJson('/api/status'), getJson('/health'), getJson('/clients'), getJson('/api/printers', printerHeaders())]);
   const reachable = !!(outlet || status);
   const o = outlet || {};
   if (outlet && configured !== `${o.locale}|${o.currency}`) { configured = `${o.locale}|${o.currency}`; configure(o); }
