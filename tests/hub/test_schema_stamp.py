@@ -110,5 +110,7 @@ def test_a_migration_the_child_cannot_do_is_left_to_the_caller_unchanged(tmp_pat
         conn.execute("PRAGMA user_version = 0")
     assert migrate_in_child_probe(db) == ("False", "False")
     assert user_version(db) == 0
-    with pytest.raises(Exception, match="9999"):
+    from alembic.util.exc import CommandError
+
+    with pytest.raises(CommandError, match="9999"):
         migrate(db)
