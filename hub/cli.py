@@ -127,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"database at {cfg.db_path} is up to date")
         return 0
     from hub.app import serve
+    from hub.store.engine import migrate_in_child
+    # Migrations (alembic) in a short-lived child, so the serving process never imports
+    # them; serve() still checks, and migrates in-process if the child could not.
+    migrate_in_child(cfg.db_path)
     try:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
             runner.run(serve(cfg))

@@ -15,14 +15,17 @@ import ssl
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from typing import TYPE_CHECKING
 
 from hub.core.lan_tls import CertFacts, certificate_state, wanted_names
+
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+# `cryptography` is imported where a certificate is read, made or checked, never at import:
+# a hub with no LAN certificate yet (not enrolled, or tls_enabled off) never needs it, and
+# it is ~10 MB of RSS (its Rust extension and modules; decision 1901, addendum on memory).
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +91,9 @@ class LanCertificate:
     # -- asking ----------------------------------------------------------------------------
     def _key(self) -> ec.EllipticCurvePrivateKey:
         """The hub's private key, made once (EC P-256) and readable by the hub user only."""
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
         if self.key_path.exists():
             key = serialization.load_pem_private_key(self.key_path.read_bytes(), None)
             if not isinstance(key, ec.EllipticCurvePrivateKey):
@@ -103,6 +109,10 @@ class LanCertificate:
 
     def csr(self, hub_id: str, addresses: list[str]) -> str:
         """A CSR for the hub's names, signed with its key (the key itself stays here)."""
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.x509.oid import NameOID
+
         dns, ips = wanted_names(hub_id, addresses)
         san: list[x509.GeneralName] = [x509.DNSName(n) for n in dns]
         san += [x509.IPAddress(ipaddress.ip_address(a)) for a in ips]
@@ -115,6 +125,9 @@ class LanCertificate:
     # -- installing ------------------------------------------------------------------------
     def install(self, cert_pem: object, ca_pem: object) -> CertFacts:
         """Check what central sent against our key and its bundle, then swap it in."""
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+
         if not isinstance(cert_pem, str) or not isinstance(ca_pem, str) \
                 or len(cert_pem) + len(ca_pem) > MAX_PEM:
             raise CertificateRejected("certificate and ca_bundle must be PEM strings")
@@ -150,6 +163,8 @@ class LanCertificate:
 
 
 def _signed_by(cert: x509.Certificate, ca: x509.Certificate) -> bool:
+    from cryptography.exceptions import InvalidSignature
+
     try:
         cert.verify_directly_issued_by(ca)
     except (ValueError, TypeError, InvalidSignature):
@@ -159,6 +174,9 @@ def _signed_by(cert: x509.Certificate, ca: x509.Certificate) -> bool:
 
 def facts_of(cert_pem: bytes, ca_pem: bytes) -> CertFacts:
     """The parts of a certificate the renewal and health decisions need."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
     cert = x509.load_pem_x509_certificate(cert_pem)
     first_ca = x509.load_pem_x509_certificate(ca_pem)
     try:

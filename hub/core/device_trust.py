@@ -15,9 +15,6 @@ import json
 import uuid
 from xml.sax.saxutils import escape
 
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
-
 # Files a device may fetch, and what the QR code may point at.
 FILES = {
     "outlet-ca.crt": "application/x-x509-ca-cert",
@@ -27,6 +24,10 @@ FILES = {
 
 
 def _ders(bundle_pem: bytes) -> list[bytes]:
+    # Imported here: a hub that serves no CA bundle never loads `cryptography` (~10 MB RSS).
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
     return [c.public_bytes(Encoding.DER) for c in x509.load_pem_x509_certificates(bundle_pem)]
 
 

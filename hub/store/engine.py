@@ -7,7 +7,11 @@ readers keep their snapshot while the one writer commits.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
+import threading
+import traceback
 import zlib
 from pathlib import Path
 from typing import Any
@@ -86,6 +90,42 @@ def migrate(path: Path) -> None:
         command.upgrade(cfg, "head")
         conn.exec_driver_sql(f"PRAGMA user_version = {stamp:d}")
     engine.dispose()
+
+
+def migrate_in_child(path: Path) -> bool:
+    """Run `migrate(path)` in a forked child when the database needs it; True when it did.
+
+    Why: alembic, Mako, Pygments and SQLAlchemy's PostgreSQL dialect (what alembic pulls
+    in) stay in a process once imported — ~11 MB of the serving hub's RSS, for a job done
+    once per schema (decision 1901, addendum on memory). The fork shares the parent's
+    already-imported modules, so it costs milliseconds, not a new interpreter. Only from a
+    single-threaded process (a fork copies just the calling thread) on a platform with
+    fork; otherwise, or when the child fails, False: the caller migrates in-process as
+    before, and a failure raises there with its real exception.
+    """
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return False
+    try:
+        if _stamp_of(path) == schema_stamp():
+            return False
+    except (OSError, sqlite3.Error):
+        return False  # unreadable: the in-process migrate says why, as it always has
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child; its exit status is what the parent sees
+        code = 1
+        try:
+            migrate(path)
+            code = 0
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                stream.flush()
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) == 0 and _stamp_of(path) == schema_stamp()
 
 
 def sequence(conn: Connection, table: str) -> int:

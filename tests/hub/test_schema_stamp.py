@@ -26,6 +26,22 @@ print("alembic" in sys.modules)
 """
 
 
+# migrate_in_child forks only from a single-threaded process: a fresh interpreter.
+CHILD_PROBE = """
+import sys
+from pathlib import Path
+from hub.store.engine import migrate_in_child
+print(migrate_in_child(Path(sys.argv[1])), "alembic" in sys.modules)
+"""
+
+
+def migrate_in_child_probe(db: Path) -> tuple[str, str]:
+    done = subprocess.run([sys.executable, "-c", CHILD_PROBE, str(db)], capture_output=True,
+                          text=True, check=True, timeout=60)
+    migrated, alembic = done.stdout.split()
+    return migrated, alembic
+
+
 def user_version(db: Path) -> int:
     with sqlite3.connect(db) as conn:
         return int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -71,3 +87,30 @@ def test_any_change_to_the_scripts_changes_the_stamp(tmp_path: Path,
     edited = schema_stamp()
     (copy / "versions" / "9999_new.py").write_text("revision = '9999'\n")
     assert len({before, edited, schema_stamp()}) == 3
+
+
+def test_a_new_database_is_migrated_in_a_child_and_the_parent_never_imports_alembic(
+        tmp_path: Path) -> None:
+    db = tmp_path / "hub.sqlite3"
+    assert migrate_in_child_probe(db) == ("True", "False")
+    assert user_version(db) == schema_stamp()
+    with sqlite3.connect(db) as conn:
+        head = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    assert head == "0910"
+    assert migrate_in_child_probe(db) == ("False", "False"), "nothing left to migrate"
+
+
+def test_a_migration_the_child_cannot_do_is_left_to_the_caller_unchanged(tmp_path: Path) -> None:
+    """The child fails (a revision these scripts do not know): False, and the database is
+    as it was, so the in-process migrate raises alembic's own error, as before."""
+    db = tmp_path / "hub.sqlite3"
+    migrate(db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+        conn.execute("PRAGMA user_version = 0")
+    assert migrate_in_child_probe(db) == ("False", "False")
+    assert user_version(db) == 0
+    from alembic.util.exc import CommandError
+
+    with pytest.raises(CommandError, match="9999"):
+        migrate(db)
