@@ -445,6 +445,8 @@ def section_restart(work: Path, kitchens: int, live: int, missed: int) -> dict[s
     assert proc.stdin is not None and proc.stdout is not None
     result: dict[str, Any] = {}
     start_s = None
+    # --profile: the restarted hub from its first /health 200 (the catch-up) to the end.
+    catch_up = contextlib.ExitStack()
     try:
         for line in proc.stdout:
             msg = json.loads(line)
@@ -454,10 +456,12 @@ def section_restart(work: Path, kitchens: int, live: int, missed: int) -> dict[s
                 proc.stdin.write("killed\n")
                 proc.stdin.flush()
                 start_s = hub.wait_healthy(t0)
+                catch_up.enter_context(profiled(hub, "restart-catch-up"))
             elif "mode" in msg:
                 result = msg
         proc.wait(60)
     finally:
+        catch_up.close()
         if proc.poll() is None:
             proc.kill()
         hub.stop()
