@@ -14,15 +14,12 @@ import time
 from functools import partial
 from pathlib import Path
 
-from hub.store import OrderStore, migrate
+from hub.store import OrderStore
+from tests.support.store import started_store
 
 
 async def test_a_read_right_after_a_checkpoint_on_a_busy_loop_succeeds(tmp_path: Path) -> None:
-    path = tmp_path / "hub.sqlite3"
-    migrate(path)
-    store = OrderStore(path)
-    store.start(asyncio.get_running_loop())
-    try:
+    async with started_store(tmp_path / "hub.sqlite3") as store:
         checkpoint = asyncio.create_task(store.checkpoint())
         await asyncio.sleep(0)              # handed to a reader thread
         time.sleep(0.3)                     # the loop is busy (100 handshakes) meanwhile
@@ -33,5 +30,3 @@ async def test_a_read_right_after_a_checkpoint_on_a_busy_loop_succeeds(tmp_path:
         await checkpoint
         rows, upto = await read
         assert rows == [] and upto == 0
-    finally:
-        await store.close()
