@@ -18,6 +18,7 @@ from hub.https import HttpsListener, tls_health
 from hub.intake import OrderIntake
 from hub.lan_tls import LanCertificate
 from hub.metrics import HubMetrics
+from hub.replay_share import ReplayShare
 from hub.security import FloodGuard
 from hub.state import HubState
 from hub.store import OrderStore
@@ -59,6 +60,8 @@ class HubContext:
     pollers: dict[str, Poller] = field(default_factory=dict)
     display_token: str = ""
     supervisor: Supervisor = field(default_factory=Supervisor)
+    # Replays shared by screens asking the same since the last commit (hub/replay_share.py).
+    replays: ReplayShare = field(default_factory=ReplayShare)
     # Diagnostic switch: while this file exists, WebSocket upgrades are refused so IT (and
     # the browser tests) can check that screens fall back to polling and come back.
     ws_refuse_flag: str = ""

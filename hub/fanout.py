@@ -167,6 +167,11 @@ class Fanout:
         if not client.push(text_frame(dumps_bytes(message))):
             self._overflow(client)
 
+    def send_frames(self, client: Client, frames: bytes) -> None:
+        """Queue whole frames already encoded (a shared replay) as one write."""
+        if not client.push(frames):
+            self._overflow(client)
+
     def publish(self, changes: list[Change]) -> None:
         """Called once per commit, on the loop, with the batch's changes in rev order."""
         stamp = time.perf_counter()

@@ -23,6 +23,7 @@ const path = require('path');
 const http = require('http');
 const readline = require('readline');
 const crypto = require('crypto');
+const { performance } = require('perf_hooks');
 const WebSocket = require(path.join(__dirname, '..', 'seed_peer', 'node_modules', 'ws'));
 
 // ---------------------------------------------------------------- helpers
@@ -332,6 +333,7 @@ async function restart(o) {
   K.forEach((k) => { reconnect(k); });
   // Time the hub's /health going 200, from this side, every 10 ms.
   let tHealth = null;
+  let busy0 = null, cpu0 = null;       // this process's own share of the catch-up, from /health
   (async () => {
     while (tHealth === null) {
       const ok = await new Promise((resolve) => {
@@ -339,11 +341,17 @@ async function restart(o) {
         req.on('error', () => resolve(false));
         req.on('timeout', () => { req.destroy(); resolve(false); });
       });
-      if (ok) tHealth = nowMs(); else await sleep(10);
+      if (ok) {
+        tHealth = nowMs(); busy0 = performance.eventLoopUtilization(); cpu0 = process.cpuUsage();
+      } else await sleep(10);
     }
   })();
   const deadline = nowMs() + 60000;
   while (nowMs() < deadline && (tHealth === null || K.some((k) => k.replayDone === null))) await sleep(10);
+  // One process plays all 100 kitchens: it parses every kitchen's replay (20,000 messages)
+  // on one thread, so the last replay_done also waits for this side (bench/README.md).
+  const busy = busy0 && performance.eventLoopUtilization(busy0);
+  const genCpu = cpu0 && process.cpuUsage(cpu0);
   const ackedUuids = [...acked];
   const complete = K.filter((k) => k.replayDone !== null && ackedUuids.every((u) => k.got.has(u))).length;
   const caughtUp = K.filter((k) => k.replayDone !== null).map((k) => k.replayDone - tHealth).sort((a, b) => a - b);
@@ -358,6 +366,8 @@ async function restart(o) {
     duplicates: K.reduce((a, k) => a + k.dup, 0),
     reconnect_attempts: K.reduce((a, k) => a + k.attempts, 0),
     all_accounted: complete === nK && K.every((k) => k.dup === 0),
+    loadgen_cpu_ms_after_health: genCpu ? +((genCpu.user + genCpu.system) / 1000).toFixed(1) : null,
+    loadgen_loop_busy_after_health: busy ? +busy.utilization.toFixed(3) : null,
   };
   K.forEach((k) => k.ws && k.ws.terminate());
   stdin.close();

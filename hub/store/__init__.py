@@ -196,7 +196,10 @@ class OrderStore:
         if self.committed_rev == self._checkpointed_rev:
             return
         rev = self.committed_rev
-        await self._run_reader(lambda conn: conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)"))
+        # The PRAGMA answers a row: fetch it before the connection goes back to the pool, or
+        # its open statement stops the next reader's COMMIT until the loop drops the result.
+        await self._run_reader(
+            lambda conn: conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").all())
         self._checkpointed_rev = rev
 
     # -- reads (reader threads, WAL snapshot per call) -------------------------------------

@@ -36,4 +36,8 @@ def test_smoke_accounts_for_every_delivery(tmp_path: Path) -> None:
     assert restart["complete_kitchens"] == restart["kitchens"]
     assert restart["replayed_per_kitchen_min"] == restart["missed_orders"]
     assert restart["acked"] == restart["live_orders"] + restart["missed_orders"]
+    # The catch-up's wall time is read beside the hub's and the generator's own CPU.
+    assert restart["hub_cpu_ms_after_health"] >= 0
+    assert restart["loadgen_cpu_ms_after_health"] > 0
+    assert 0 <= restart["loadgen_loop_busy_after_health"] <= 1
     assert r["startup"]["hub"]["max_s"] > 0

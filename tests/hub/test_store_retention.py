@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from hub.store import OrderStore, migrate
+from hub.store import OrderStore
 from outlet_protocol.orders import fingerprint, normalize_order
+from tests.support.store import started_store
 from tests.support.wsclient import make_order
 
 
@@ -17,10 +18,7 @@ async def _submit(store: OrderStore, number: str, received_at: str) -> dict:
 
 async def test_purge_removes_only_old_confirmed_orders_and_never_reuses_ids(tmp_path: Path) -> None:
     path = tmp_path / "hub.sqlite3"
-    migrate(path)
-    store = OrderStore(path)
-    store.start(asyncio.get_running_loop())
-    try:
+    async with started_store(path) as store:
         old = [await _submit(store, f"OLD-{i}", "2026-01-01T10:00:00.000Z") for i in range(3)]
         fresh = await _submit(store, "NEW-1", "2026-11-20T10:00:00.000Z")
         await store.set_cursor("central", old[1]["rev"])       # central confirmed only 2 of 3
@@ -32,8 +30,6 @@ async def test_purge_removes_only_old_confirmed_orders_and_never_reuses_ids(tmp_
         assert await store.purge("2026-12-01T00:00:00Z", ["central"]) == 2
         after = await _submit(store, "NEW-2", "2026-11-21T10:00:00.000Z")
         assert after["id"] > fresh["id"] and after["rev"] > fresh["rev"]
-    finally:
-        await store.close()
     reopened = OrderStore(path)
     reopened.start(asyncio.get_running_loop())
     try:
