@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import signal
@@ -311,12 +312,26 @@ async def serve(cfg: HubConfig, stop: asyncio.Event | None = None) -> None:
             await ctx.https.attach(main_runner)
         log.info("hub %s for outlet %d: ws %s, http %s:%d/health", ctx.cfg.hub_id,
                  cfg.outlet_id, ctx.websocket_url, cfg.bind, cfg.http_port)
+        freeze_startup_objects()
         systemd.notify("READY=1\nSTATUS=serving orders")
         await stop.wait()
         log.info("shutting down: closing sockets with 1001, finishing writes")
         systemd.notify("STOPPING=1")
     finally:
         await asyncio.wait_for(_cleanup(main_runner, ops_runner), 9.0)
+
+
+def freeze_startup_objects() -> None:
+    """Move everything built at start (modules, routes, SQLAlchemy tables, the context) out
+    of the collected generations, so a full collection never walks it on the hot path.
+
+    With ~95k objects alive after start, CPython's occasional full collection cost ~40 ms
+    of CPU (200 ms of wall time on a loaded machine, measured under the latency bench),
+    every order in flight waiting behind it. Frozen objects are never freed by the cyclic
+    collector; they live as long as the process anyway. No `gc.collect()` first: that
+    would be the same 40 ms pause, at start, for ~1,000 start-up leftovers (decision 1901).
+    """
+    gc.freeze()
 
 
 async def _cleanup(*runners: web.AppRunner) -> None:

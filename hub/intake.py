@@ -6,15 +6,20 @@ adapters stay thin and an order means the same thing from every door.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
+
+from prometheus_client import Counter, Histogram
 
 from hub.config import HubConfig
 from hub.fanout import Fanout
 from hub.metrics import HubMetrics
-from hub.store import OrderStore, StoreUnavailable
+from hub.store import OrderStore, StoreUnavailable, SubmitResult
 from outlet_protocol.errors import ProtocolError
 from outlet_protocol.fields import iso
 from outlet_protocol.orders import (
@@ -23,6 +28,20 @@ from outlet_protocol.orders import (
     order_key,
     parse_status_update,
 )
+
+
+@dataclass(slots=True)
+class PendingOrder:
+    """An order validated and queued for the writer, not yet committed."""
+
+    stored: asyncio.Future[SubmitResult]
+    transport: str
+    started: float
+
+
+def _unavailable() -> ProtocolError:
+    return ProtocolError("unavailable", "the hub cannot store orders right now; "
+                         "keep the order and retry with the same uuid")
 
 
 def token_matches(presented: str | None, expected: str) -> bool:
@@ -43,6 +62,9 @@ class OrderIntake:
         self.store = store
         self.fanout = fanout
         self.metrics = metrics
+        # Label children resolved once: these are counted for every order.
+        self._received_children: dict[str, Counter] = {}
+        self._ack_children: dict[str, Histogram] = {}
 
     def require_write(self, authorized: bool) -> None:
         if self.cfg.client_token and not authorized:
@@ -52,6 +74,18 @@ class OrderIntake:
     async def submit(self, raw: Any, *, transport: str, source: str,
                      authorized: bool) -> dict[str, Any]:
         """Store an order (or recognise a retry) and return the `ack` payload."""
+        return await self.settle(self.begin_submit(raw, transport=transport, source=source,
+                                                   authorized=authorized))
+
+    def begin_submit(self, raw: Any, *, transport: str, source: str,
+                     authorized: bool) -> PendingOrder:
+        """Validate an order and queue it for the writer now, in the caller's turn of the loop.
+
+        Raises ProtocolError for a refused order (counted). Nothing is acknowledged yet: the
+        returned future resolves after the COMMIT, and `finish_submit` turns it into the ack.
+        The WebSocket adapter calls this straight from its read loop, so an order costs no
+        task and reaches the writer without waiting for another turn of the loop.
+        """
         started = time.perf_counter()
         try:
             self.require_write(authorized)
@@ -60,21 +94,52 @@ class OrderIntake:
             now = iso()
             order = normalize_order(raw, self.cfg.outlet_id, source=source, now_iso=now)
             try:
-                result = await self.store.submit(order, fingerprint(order), now)
+                stored = self.store.orders.submit(order, fingerprint(order), now)
             except StoreUnavailable:
-                raise ProtocolError("unavailable", "the hub cannot store orders right now; "
-                                    "keep the order and retry with the same uuid") from None
+                raise _unavailable() from None
+        except ProtocolError as exc:
+            self.metrics.orders_rejected.labels(exc.code).inc()
+            raise
+        return PendingOrder(stored, transport, started)
+
+    async def settle(self, pending: PendingOrder) -> dict[str, Any]:
+        """Wait for a queued order's COMMIT, then return its `ack` payload."""
+        with contextlib.suppress(StoreUnavailable, ProtocolError):
+            await pending.stored          # its outcome is read (and counted) below
+        return self.finish_submit(pending)
+
+    def finish_submit(self, pending: PendingOrder) -> dict[str, Any]:
+        """The `ack` payload of a committed order, or its refusal as ProtocolError (counted)."""
+        try:
+            try:
+                result = pending.stored.result()
+            except StoreUnavailable:
+                raise _unavailable() from None
         except ProtocolError as exc:
             self.metrics.orders_rejected.labels(exc.code).inc()
             raise
         stored = result.order
         if result.duplicate:
-            self.metrics.orders_duplicate.labels(transport).inc()
+            self.metrics.orders_duplicate.labels(pending.transport).inc()
         else:
-            self.metrics.orders_received.labels(self.metrics.source_label(stored["source"])).inc()
-        self.metrics.ack_latency.labels(transport).observe(time.perf_counter() - started)
+            self._received(stored["source"]).inc()
+        self._ack_latency(pending.transport).observe(time.perf_counter() - pending.started)
         return {"uuid": stored["uuid"], "order_number": stored["order_number"], "id": stored["id"],
                 "rev": stored["rev"], "duplicate": result.duplicate, "status": stored["status"]}
+
+    def _received(self, source: str) -> Counter:
+        """`orders_received` for a source, its label child resolved once (every order)."""
+        child = self._received_children.get(source)
+        if child is None:
+            child = self.metrics.orders_received.labels(self.metrics.source_label(source))
+            self._received_children[source] = child
+        return child
+
+    def _ack_latency(self, transport: str) -> Histogram:
+        child = self._ack_children.get(transport)
+        if child is None:
+            child = self._ack_children[transport] = self.metrics.ack_latency.labels(transport)
+        return child
 
     async def self_test(self) -> dict[str, Any]:
         """A test order through validation and the store's own insert, rolled back: what a
