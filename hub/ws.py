@@ -1,4 +1,4 @@
-"""WebSocket adapter (docs/protocol.md §2): identity, hello, replay, and the message handlers.
+"""WebSocket adapter (docs/protocol.md §2): identity, hello and the message handlers (replay: ws_replay).
 
 Handlers are registered in a table with their message type, not an if/elif ladder; every
 refusal is an `error` message built in one place, and the connection stays open unless
@@ -19,23 +19,16 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from hub.context import CTX, HubContext
-from hub.core.messages import Envelope, build, dumps_bytes, parse
+from hub.core.messages import Envelope, build, parse
 from hub.core.pairing import ACK, ANONYMOUS, SUBMIT, UPDATE_STATUS, Principal
 from hub.core.ratelimit import TokenBucket
-from hub.core.wsframe import text_frame
 from hub.fanout import Client
 from hub.intake import PendingOrder, token_matches
-from hub.replay_share import Replay
 from hub.security import MAX_FRAME, origin_allowed, presented_token
-from hub.store import OrderStore
 from hub.ws_identity import identity, int_param, ref_of, safe_label
+from hub.ws_replay import replay
 from outlet_protocol.errors import ProtocolError
-from outlet_protocol.feed import (
-    NEW_ORDER,
-    ClientFilter,
-    next_page,
-    select_replay,
-)
+from outlet_protocol.feed import NEW_ORDER, ClientFilter
 from outlet_protocol.fields import iso
 
 log = logging.getLogger(__name__)
@@ -44,7 +37,6 @@ log = logging.getLogger(__name__)
 # once and 200/s sustained is far above any honest client and far below a flood.
 RATE, BURST = 200.0, 1000.0
 MAX_REFUSALS = 2000          # refused messages before the connection is closed (1008)
-REPLAY_PAGE = 1000
 MAX_IN_FLIGHT = 256          # concurrent writes per connection
 HELLO_DEADLINE = 10.0        # pairing=required: seconds to present a token in `hello`
 
@@ -124,61 +116,7 @@ class Session:
             self.replay_task.cancel()
         self.client.replaying = True
         self.client.held = []
-        self.replay_task = asyncio.create_task(self._replay(since_rev, since_id))
-
-    async def _replay(self, since_rev: int | None, since_id: int | None) -> None:
-        store, flt = self.ctx.store, self.client.filter
-        # `upto` is always a position read inside the same snapshot as the rows sent, so a
-        # held live change is skipped only if the replay really covered it.
-        upto = store.committed_rev
-        try:
-            # Screens asking the same since the last commit share one read (hub/replay_share.py).
-            key = ("rev", since_rev, flt) if since_rev is not None else ("id", since_id or 0, flt)
-            shared = await self.ctx.replays.get(store.commits, key,
-                                                partial(_read_shared, store, since_rev, since_id,
-                                                        flt))
-            if shared is not None:
-                blob, upto = shared
-                self.ctx.fanout.send_frames(self.client, blob)
-                return
-            upto = await self._replay_paged(since_rev, since_id)
-            self.send("replay_done", {"last_rev": upto})
-        except Exception:
-            # Silence would leave the screen believing it caught up: close it, and it comes
-            # back with the same since_rev.
-            log.exception("replay for %s failed; closing so it resumes", self.client.id)
-            self.client.closed = True
-            asyncio.get_running_loop().create_task(
-                self.ws.close(code=1011, message=b"replay failed; reconnect"))
-        finally:
-            self.ctx.fanout.finish_replay(self.client, upto)
-
-    async def _replay_paged(self, since_rev: int | None, since_id: int | None) -> int:
-        """A replay longer than one page, read and sent page by page for this screen alone."""
-        store, flt = self.ctx.store, self.client.filter
-        upto = store.committed_rev
-        shown: set[str] = set()        # uuids sent as new_order by earlier pages
-        position: int | None
-        if since_rev is not None:
-            position = since_rev
-            while position is not None:
-                rows, upto = await store.read(
-                    partial(OrderStore.orders_since_rev, since_rev=position,
-                            tenant_ids=flt.tenant_ids, limit=REPLAY_PAGE))
-                for kind, payload in select_replay(rows, since_rev, flt, shown):
-                    self.send(kind, payload, replay=True)
-                position = next_page(rows, REPLAY_PAGE, "rev")
-        else:
-            position = since_id or 0
-            while position is not None:
-                rows, upto = await store.read(
-                    partial(OrderStore.orders_since_id_at, since_id=position,
-                            tenant_ids=flt.tenant_ids, limit=REPLAY_PAGE))
-                for order in rows:
-                    if flt.wants(NEW_ORDER, order.get("tenant_id")):
-                        self.send(NEW_ORDER, order, replay=True)
-                position = next_page(rows, REPLAY_PAGE, "id")
-        return upto
+        self.replay_task = asyncio.create_task(replay(self, since_rev, since_id))
 
     # -- the read loop ---------------------------------------------------------------------
     async def run(self) -> None:
@@ -284,25 +222,6 @@ class Session:
         except Exception:
             log.exception("handler for %s failed", env.type)
             self.error(ProtocolError("unavailable", "internal error; retry"), env.id)
-
-
-async def _read_shared(store: OrderStore, since_rev: int | None, since_id: int | None,
-                       flt: ClientFilter) -> Replay:
-    """A whole replay as one block of frames ending in `replay_done`, or None past one page."""
-    if since_rev is not None:
-        rows, upto = await store.read(partial(OrderStore.orders_since_rev, since_rev=since_rev,
-                                              tenant_ids=flt.tenant_ids, limit=REPLAY_PAGE))
-        messages = select_replay(rows, since_rev, flt)
-    else:
-        rows, upto = await store.read(partial(OrderStore.orders_since_id_at, since_id=since_id or 0,
-                                              tenant_ids=flt.tenant_ids, limit=REPLAY_PAGE))
-        messages = [(NEW_ORDER, o) for o in rows if flt.wants(NEW_ORDER, o.get("tenant_id"))]
-    if next_page(rows, REPLAY_PAGE, "rev" if since_rev is not None else "id") is not None:
-        return None
-    frames = [text_frame(dumps_bytes(build(kind, payload, replay=True)))
-              for kind, payload in messages]
-    frames.append(text_frame(dumps_bytes(build("replay_done", {"last_rev": upto}))))
-    return b"".join(frames), upto
 
 
 def _unpaired_timeout(session: Session) -> None:
