@@ -241,6 +241,7 @@ class CentralLink:
         if not isinstance(outlet, dict):
             return  # a central from before decision 0901
         ctx = self.ctx
+        changed: dict[str, tuple[str, str]] = {}
         for key, attr, normalize in OUTLET_SETTINGS:
             if key not in outlet:
                 continue
@@ -250,15 +251,20 @@ class CentralLink:
                 log.warning("central sent a bad outlet %s: %s", key, exc)
                 continue
             if value != getattr(ctx, attr):
-                try:
-                    await ctx.store.set_meta(f"outlet_{key}", value)
-                except STORE_FAULTS as exc:
-                    # The store names its own fault on /health; adopting a value it could not
-                    # keep would lose it at the next restart, so the next heartbeat retries.
-                    log.warning("cannot cache the outlet %s now: %s", key, exc)
-                    continue
-                setattr(ctx, attr, value)
-                log.info("outlet %s is now %s (from central)", key, value)
+                changed[key] = (attr, value)
+        if not changed:
+            return
+        try:
+            # One write, then all at once: a screen never reads en-US beside a rupiah price.
+            await ctx.store.set_metas({f"outlet_{k}": v for k, (_, v) in changed.items()})
+        except STORE_FAULTS as exc:
+            # The store names its own fault on /health; adopting a value it could not
+            # keep would lose it at the next restart, so the next heartbeat retries.
+            log.warning("cannot cache the outlet's %s now: %s", ", ".join(changed), exc)
+            return
+        for key, (attr, value) in changed.items():
+            setattr(ctx, attr, value)
+            log.info("outlet %s is now %s (from central)", key, value)
 
     def _addresses_changed(self) -> bool:
         current = advertised_addresses(self.ctx.cfg)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
@@ -181,6 +181,10 @@ class OrderStore:
     async def set_meta(self, key: str, value: str) -> None:
         """Store one meta fact."""
         await self.cursors.set_meta(key, value)
+
+    async def set_metas(self, facts: Mapping[str, str]) -> None:
+        """Store several meta facts in one write: all of them, or none."""
+        await self.cursors.set_metas(facts)
 
     async def apply_menu(self, kind: str, items: Iterable[dict[str, Any]],
                          deleted: Iterable[Any], version: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 
 from sqlalchemy import Connection, func, select, text
 
@@ -34,9 +35,15 @@ class CursorWrites:
 
     def set_meta(self, key: str, value: str) -> asyncio.Future[None]:
         """Store one meta fact (positions of the menu and online-order catch-up, …)."""
+        return self.set_metas({key: value})
+
+    def set_metas(self, facts: Mapping[str, str]) -> asyncio.Future[None]:
+        """Store several meta facts in one write: all of them, or none."""
+        rows = [{"k": k, "v": v} for k, v in facts.items()]
 
         def op(conn: Connection, _changes: list[Change]) -> None:
-            conn.execute(_UPSERT_META, {"k": key, "v": value})
+            for row in rows:
+                conn.execute(_UPSERT_META, row)
 
         return self.writer.submit(op)
 
