@@ -93,20 +93,25 @@ class GroupCommitWriter(Generic[E]):
     Hooks (all optional): `on_open(conn)` runs on every new writer connection (at start and
     after a failure), `on_rollback(conn)` after an operation failed unexpectedly and was
     rolled back alone (inside the transaction), `on_commit(effects, stats)` on the loop
-    after each batch, before its futures resolve. `expected` are the exception types an
-    operation raises to refuse a request (passed to the caller as they are, not logged).
+    after each batch, before its futures resolve, `after_batch(conn)` in the thread, outside
+    any transaction, after each batch (upkeep that must not interleave with commits; it
+    must be cheap when it has nothing to do; its failure is logged and fails nobody).
+    `expected` are the exception types an operation raises to refuse a request (passed to
+    the caller as they are, not logged).
     """
 
     def __init__(self, engine: Engine, *, expected: tuple[type[Exception], ...] = (),
                  on_open: Callable[[Connection], None] | None = None,
                  on_rollback: Callable[[Connection], None] | None = None,
                  on_commit: Callable[[list[E], CommitStats], None] | None = None,
+                 after_batch: Callable[[Connection], None] | None = None,
                  max_batch: int = MAX_BATCH, name: str = "hub-db-writer") -> None:
         self.engine = engine
         self.expected = expected
         self.on_open = on_open
         self.on_rollback = on_rollback
         self.on_commit = on_commit
+        self.after_batch = after_batch
         self.max_batch = max_batch
         self.name = name
         self.healthy = True
@@ -218,6 +223,11 @@ class GroupCommitWriter(Generic[E]):
                     break
                 batch.append(nxt)
             self._commit_batch(batch)
+            if self.after_batch is not None and self._conn is not None:
+                try:
+                    self.after_batch(self._conn)
+                except Exception:  # upkeep only: the next batch decides whether the file failed
+                    log.exception("writer upkeep failed")
 
     def _commit_batch(self, batch: list[_Op]) -> None:
         started = time.perf_counter()
