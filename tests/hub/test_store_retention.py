@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
+
 from hub.store import OrderStore, migrate
+from outlet_protocol.errors import ProtocolError
 from outlet_protocol.orders import fingerprint, normalize_order
 from tests.support.wsclient import make_order
+
+
+@contextlib.asynccontextmanager
+async def _opened(path: Path) -> AsyncIterator[OrderStore]:
+    store = OrderStore(path)
+    store.start(asyncio.get_running_loop())
+    try:
+        yield store
+    finally:
+        await store.close()
 
 
 async def _submit(store: OrderStore, number: str, received_at: str) -> dict:
@@ -34,10 +49,29 @@ async def test_purge_removes_only_old_confirmed_orders_and_never_reuses_ids(tmp_
         assert after["id"] > fresh["id"] and after["rev"] > fresh["rev"]
     finally:
         await store.close()
-    reopened = OrderStore(path)
-    reopened.start(asyncio.get_running_loop())
-    try:
+    async with _opened(path) as reopened:
         again = await _submit(reopened, "NEW-3", "2026-11-22T10:00:00.000Z")
         assert again["id"] == after["id"] + 1 and again["rev"] == after["rev"] + 1
-    finally:
-        await reopened.close()
+
+
+async def test_a_retry_and_a_conflict_store_nothing_and_ids_never_go_back(tmp_path: Path) -> None:
+    """A new order is one INSERT that does nothing when its uuid is stored: the retry gets
+    the stored order, other content a conflict, and neither takes an id or rev from the
+    next order — before or after a restart."""
+    path = tmp_path / "hub.sqlite3"
+    migrate(path)
+    order = normalize_order(make_order("R-1", 1), 1, source="pos", now_iso="2026-11-20T10:00:00Z")
+    async with _opened(path) as store:
+        first = (await store.submit(order, fingerprint(order), "2026-11-20T10:00:00Z")).order
+        again = await store.submit(order, fingerprint(order), "2026-11-20T10:00:05Z")
+        assert again.duplicate and again.order == first
+        other = dict(order, order_number="R-other")
+        with pytest.raises(ProtocolError, match="different order"):
+            await store.submit(other, fingerprint(other), "2026-11-20T10:00:06Z")
+        nxt = await _submit(store, "R-2", "2026-11-20T10:00:07Z")
+        assert (nxt["id"], nxt["rev"]) == (first["id"] + 1, first["rev"] + 1)
+        stored = await store.read(lambda c: OrderStore.orders_since_id(c, 0, frozenset(), 100))
+        assert [o["order_number"] for o in stored] == ["R-1", "R-2"]
+    async with _opened(path) as reopened:
+        later = await _submit(reopened, "R-3", "2026-11-20T10:00:08Z")
+        assert later["id"] > nxt["id"] and later["rev"] == nxt["rev"] + 1
