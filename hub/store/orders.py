@@ -46,11 +46,15 @@ _SINCE_ID = select(orders).where(orders.c.id > bindparam("since")).order_by(orde
 _SINCE_ID_T = _SINCE_ID.where(_TENANT_MATCH)
 # The same inserts as plain SQL for the sqlite3 connection (its statement cache keeps
 # them prepared). Column lists are spelled out so a new nullable column cannot shift them.
-_RAW_EXISTS = "SELECT 1 FROM orders WHERE uuid = ?"
+# A uuid already stored makes the insert a no-op (rowcount 0) instead of an error: one
+# statement for a new order instead of a lookup then an insert. Only the uuid's conflict
+# is caught; a clash on id or rev (a bug) still raises. A skipped insert still raises the
+# AUTOINCREMENT mark to the id it offered, so a retry may leave an id unused after a
+# restart (a gap, never a reuse: ids and revs only ever grow).
 _RAW_INSERT_ORDER = (
     "INSERT INTO orders (id, uuid, order_number, outlet_id, tenant_id, status, source, body, "
     "fingerprint, created_rev, rev, received_at, updated_at, updated_by, acknowledged_by) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (uuid) DO NOTHING")
 _RAW_INSERT_EVENT = ("INSERT INTO events (rev, order_id, kind, status, from_status, at, by, "
                      "reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 MAX_ACKNOWLEDGERS = 50       # bounds `acknowledged_by`: a kiosk fleet, not every browser tab
@@ -138,21 +142,20 @@ class OrderWrites:
 
         def op(conn: Connection, changes: list[Change]) -> SubmitResult:
             # The common case (a new order) runs on the sqlite3 connection itself: through
-            # SQLAlchemy's execution machinery these three statements cost more CPU than
+            # SQLAlchemy's execution machinery these two statements cost more CPU than
             # SQLite spends on them (profile, decision 1901). Same SQL, same transaction.
             raw = conn.connection.driver_connection
             assert raw is not None
-            if raw.execute(_RAW_EXISTS, (order["uuid"],)).fetchone() is not None:
+            oid, rev = counters.last_id + 1, counters.last_rev + 1
+            body = dumps({k: v for k, v in order.items() if k != "status"})
+            if raw.execute(_RAW_INSERT_ORDER, (
+                    oid, order["uuid"], order["order_number"], order["outlet_id"],
+                    order["tenant_id"], "pending", order["source"], body, fp, rev, rev,
+                    received_at, received_at, None, "[]")).rowcount == 0:
                 row = conn.execute(_BY_UUID, {"key": order["uuid"]}).one()
                 if ingest_decision(row.fingerprint, fp) == "duplicate":
                     return SubmitResult(row_to_order(row), duplicate=True)
                 raise conflict_error()
-            oid, rev = counters.last_id + 1, counters.last_rev + 1
-            body = dumps({k: v for k, v in order.items() if k != "status"})
-            raw.execute(_RAW_INSERT_ORDER, (
-                oid, order["uuid"], order["order_number"], order["outlet_id"],
-                order["tenant_id"], "pending", order["source"], body, fp, rev, rev,
-                received_at, received_at, None, "[]"))
             raw.execute(_RAW_INSERT_EVENT, (rev, oid, "created", "pending", None, received_at,
                                             None, None))
             counters.last_id, counters.last_rev = oid, rev

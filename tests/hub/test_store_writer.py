@@ -136,6 +136,35 @@ async def test_a_failing_op_fails_alone_and_the_rest_of_its_batch_commits(
     assert harness.writer.healthy
 
 
+async def test_an_op_alone_in_its_batch_fails_alone_too(harness: Harness) -> None:
+    """A batch of one runs without a savepoint: its transaction is the op's, and a refusal
+    or a bug must still leave no trace and the writer ready for the next one."""
+    rolled_back: list[int] = []
+    harness.writer.on_rollback = lambda conn: rolled_back.append(
+        conn.exec_driver_sql("SELECT count(*) FROM scratch").scalar())
+    assert await harness.writer.submit(insert("a")) == "a"
+    with pytest.raises(ProtocolError):
+        await harness.writer.submit(refuse("b"))
+    with pytest.raises(StoreUnavailable):
+        await harness.writer.submit(crash("c"))
+    assert rolled_back == [1]                        # the hook saw c's row gone, a's kept
+    assert await harness.writer.submit(insert("d")) == "d"
+    assert harness.rows() == ["a", "d"]
+    assert [(batch, effects) for batch, effects, _ in harness.commits] == [
+        (1, ["a"]), (1, []), (1, []), (1, ["d"])]    # refused and broken: no effects
+    assert harness.writer.healthy
+
+    statements: list[str] = []
+
+    def trace(conn: Connection, _effects: list[str]) -> None:
+        conn.connection.driver_connection.set_trace_callback(statements.append)  # type: ignore[union-attr]
+
+    await harness.writer.submit(trace)
+    await harness.writer.submit(insert("e"))
+    # What a commit of one op costs in statements: BEGIN, the op's own, COMMIT.
+    assert [s.split()[0] for s in statements[:4]] == ["COMMIT", "BEGIN", "INSERT", "COMMIT"]
+
+
 async def test_a_database_failure_fails_the_whole_batch_and_the_writer_carries_on(
         harness: Harness) -> None:
     def fill_up(conn: Connection, _effects: list[str]) -> None:
