@@ -21,6 +21,7 @@ import pytest
 
 from tests.support.fake_central import FakeCentral
 from tests.support.faults import (
+    RECOVERY_SECONDS,
     assert_exactly_once_at_central,
     eventually,
     health,
@@ -104,13 +105,23 @@ def test_disk_full_refuses_writes_unacked_keeps_reads_and_recovers_without_resta
     assert status == 503
     online = make_order("WEB-1", uuid=str(uuidlib.uuid4()), source="online")
     central.add_online_order(online)
-    eventually(lambda: reason_with(hub, "online orders", "cannot store"),
-               "/health says the online order waits")
+    # Either /health says the online order waits, or it fitted after all (SQLite reuses the
+    # WAL's blocks once a checkpoint rewinds it, so a small write can succeed on a full
+    # disk): never lost, never silent. The channel may be in its backoff (up to 36 s) after
+    # a loaded start, hence the hub's own recovery bound.
+    def online_waits_or_stored() -> str | None:
+        if http_json(f"{hub.base}/api/orders/{online['uuid']}")[0] == 200:
+            return "stored"
+        return reason_with(hub, "online orders", "cannot store")
+
+    outcome = eventually(online_waits_or_stored, "/health says the online order waits",
+                         RECOVERY_SECONDS)
+    stored_now = set(acked) | ({online["uuid"]} if outcome == "stored" else set())
 
     # Reads and kitchens keep working on a full disk.
     status, rows = http_json(f"{hub.base}/api/orders?since_id=0&limit=1000")
-    assert status == 200 and {r["uuid"] for r in rows} == set(acked)
-    assert set(asyncio.run(kitchen_replay(hub))) == set(acked)
+    assert status == 200 and {r["uuid"] for r in rows} == stored_now
+    assert set(asyncio.run(kitchen_replay(hub))) == stored_now
     for order in refused:                        # refused means not stored
         assert http_json(f"{hub.base}/api/orders/{order['uuid']}")[0] == 404
 
