@@ -35,10 +35,11 @@ lint: venv
 	$(VENV)/bin/mypy
 
 # Most tests wait on real processes (hub, central, broker, Chromium), not on the CPU: several
-# workers overlap the waiting. A file stays on one worker (module-scoped processes).
+# workers overlap the waiting. A file stays on one worker (module-scoped processes); files go
+# out in collection order, the longest first (tests/conftest.py LONGEST_FILES).
 PYTEST_WORKERS ?= 4
 test-py: deps
-	$(VENV)/bin/pytest -q -n $(PYTEST_WORKERS) --dist loadfile
+	$(VENV)/bin/pytest -q -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test-ui:
 	@if ls ui/tests/*.test.mjs >/dev/null 2>&1; then node --test ui/tests/; fi
