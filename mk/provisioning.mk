@@ -20,15 +20,16 @@ provisioning-venv: $(PROVISIONING_STAMP)
 
 # The project and every dependency as wheels: the outlet_hub role installs the hub from
 # here with pip --no-index, so a hub never needs PyPI. Build it on the hub's architecture.
-wheelhouse: venv
+# The same wheels as the NUC image's (mk/images.mk), resolved once per make run and copied.
+wheelhouse: wheelhouse-amd64
 	rm -rf build/wheelhouse
-	$(PIP) wheel --quiet --wheel-dir build/wheelhouse .
+	cp -a build/wheelhouse-amd64 build/wheelhouse
 
 # HQ's wheelhouse: the project with its `central` extra (psycopg, argon2-cffi) and every
 # dependency; the outlet_central role installs `outlet-hub[central]` from it (hq.yml).
-wheelhouse-hq: venv
+wheelhouse-hq: $(HUB_WHEEL_STAMP)
 	rm -rf build/wheelhouse-hq
-	$(PIP) wheel --quiet --wheel-dir build/wheelhouse-hq '.[central]'
+	$(PIP) wheel --quiet --wheel-dir build/wheelhouse-hq "$(HUB_WHEEL)[central]"
 
 lint-provisioning: provisioning-venv
 	cd provisioning && $(PROVISIONING_ENV) yamllint --strict . && $(PROVISIONING_ENV) ansible-lint
