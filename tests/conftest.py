@@ -34,8 +34,12 @@ LONGEST_FILES = (
 )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Order files for the workers: LONGEST_FILES first, then by number of tests (stable)."""
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Order files for the xdist workers: LONGEST_FILES first, then by number of tests
+    (stable). A run without workers keeps the order it was given (the image tiers')."""
+    if not hasattr(config, "workerinput"):
+        return
+
     def file_of(item: pytest.Item) -> str:
         return item.nodeid.split("::", 1)[0]
 
