@@ -8,6 +8,17 @@ STAMP := $(VENV)/.installed
 # Debian packages the tests drive for real: broker, promtool, browser, image tools.
 APT_PACKAGES := mosquitto prometheus chromium nodejs iproute2
 
+# The project's own wheel (pure Python), built once: every wheelhouse (amd64, arm64, HQ,
+# provisioning's) and the hub binary's venv install this file. Each `pip wheel .` is an isolated
+# setuptools build (tens of seconds); `make test` from a fresh clone used to run six of them.
+# Rebuilt when anything that goes into it changes. (Defined before mk/*.mk, which use it.)
+HUB_WHEEL_DIR := build/hub-wheel
+HUB_WHEEL_STAMP := $(HUB_WHEEL_DIR)/.built
+HUB_WHEEL_SOURCES := pyproject.toml README.md LICENSE $(shell find hub central outlet_protocol ui -type f \
+	-not -path '*/__pycache__/*' -not -path 'ui/tests/*' 2>/dev/null)
+# The wheel's path, for recipes (after $(HUB_WHEEL_STAMP) is made).
+HUB_WHEEL = $$(ls $(CURDIR)/$(HUB_WHEEL_DIR)/outlet_hub-*.whl)
+
 # Each area adds its own targets in mk/<area>.mk: `EXTRA_TESTS += test-x`, `APT_PACKAGES += pkg`.
 EXTRA_TESTS :=
 .DEFAULT_GOAL := venv
@@ -23,6 +34,14 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+$(HUB_WHEEL_STAMP): $(STAMP) $(HUB_WHEEL_SOURCES)
+	rm -rf $(HUB_WHEEL_DIR)
+	$(PIP) wheel --quiet --no-deps --wheel-dir $(HUB_WHEEL_DIR) .
+	touch $@
+
+.PHONY: hub-wheel
+hub-wheel: $(HUB_WHEEL_STAMP)
+
 # Installs the system packages the suite uses, only when one is missing.
 deps: venv
 	@bash scripts/ensure-apt.sh $(APT_PACKAGES)
@@ -35,10 +54,11 @@ lint: venv
 	$(VENV)/bin/mypy
 
 # Most tests wait on real processes (hub, central, broker, Chromium), not on the CPU: several
-# workers overlap the waiting. A file stays on one worker (module-scoped processes).
+# workers overlap the waiting. A file stays on one worker (module-scoped processes); files go
+# out in collection order, the longest first (tests/conftest.py LONGEST_FILES).
 PYTEST_WORKERS ?= 4
 test-py: deps
-	$(VENV)/bin/pytest -q -n $(PYTEST_WORKERS) --dist loadfile
+	$(VENV)/bin/pytest -q -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test-ui:
 	@if ls ui/tests/*.test.mjs >/dev/null 2>&1; then node --test ui/tests/; fi

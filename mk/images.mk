@@ -16,15 +16,15 @@ HUB_BINARY := build/hub-binary/outlet-hub
 
 # The hub and its dependencies as amd64 wheels (this machine) — the provisioning wheelhouse.
 # (Its own directory: build/wheelhouse belongs to provisioning's tests, which rebuild it.)
-wheelhouse-amd64: venv
+wheelhouse-amd64: $(HUB_WHEEL_STAMP)
 	rm -rf build/wheelhouse-amd64
-	$(PIP) wheel --quiet --wheel-dir build/wheelhouse-amd64 .
+	$(PIP) wheel --quiet --wheel-dir build/wheelhouse-amd64 "$(HUB_WHEEL)"
 
 # The same for the Pi: the hub's own wheel is pure Python, its dependencies come from PyPI as
 # manylinux aarch64 wheels for CPython 3.11 (bookworm's), so nothing compiles under emulation.
-wheelhouse-arm64: venv
+wheelhouse-arm64: $(HUB_WHEEL_STAMP)
 	rm -rf build/wheelhouse-arm64 && mkdir -p build/wheelhouse-arm64
-	$(PIP) wheel --quiet --no-deps --wheel-dir build/wheelhouse-arm64 .
+	cp "$(HUB_WHEEL)" build/wheelhouse-arm64/
 	$(PIP) download --quiet --only-binary=:all: --python-version 3.11 --implementation cp \
 	  --abi cp311 --abi abi3 --abi none --platform manylinux2014_aarch64 \
 	  --platform manylinux_2_17_aarch64 --platform manylinux_2_26_aarch64 \
@@ -40,14 +40,14 @@ image-pi: deps provisioning-venv wheelhouse-arm64
 
 # Single-file Linux executable of the hub (PyInstaller from PyPI in its own venv).
 # pyproject.toml: a new runtime dependency must reach the frozen hub too (--no-deps below).
-$(PYI_VENV)/bin/pyinstaller: images/pyinstaller-requirements.txt pyproject.toml
+$(PYI_VENV)/bin/pyinstaller: images/pyinstaller-requirements.txt pyproject.toml | $(HUB_WHEEL_STAMP)
 	$(PYTHON) -m venv $(PYI_VENV)
 	$(PYI_VENV)/bin/pip install --quiet -r images/pyinstaller-requirements.txt
-	$(PYI_VENV)/bin/pip install --quiet .
+	$(PYI_VENV)/bin/pip install --quiet "$(HUB_WHEEL)"
 	touch $@
 
-$(HUB_BINARY): $(PYI_VENV)/bin/pyinstaller images/outlet-hub.spec $(shell find hub outlet_protocol ui -type f -not -path '*/__pycache__/*' -not -path 'ui/tests/*' 2>/dev/null)
-	$(PYI_VENV)/bin/pip install --quiet --no-deps --force-reinstall .
+$(HUB_BINARY): $(PYI_VENV)/bin/pyinstaller $(HUB_WHEEL_STAMP) images/outlet-hub.spec $(shell find hub outlet_protocol ui -type f -not -path '*/__pycache__/*' -not -path 'ui/tests/*' 2>/dev/null)
+	$(PYI_VENV)/bin/pip install --quiet --no-deps --force-reinstall "$(HUB_WHEEL)"
 	$(PYI_VENV)/bin/pyinstaller --noconfirm --clean --log-level WARN \
 	  --distpath build/hub-binary --workpath build/pyinstaller-work images/outlet-hub.spec
 	@ls -l $@

@@ -20,28 +20,35 @@ provisioning-venv: $(PROVISIONING_STAMP)
 
 # The project and every dependency as wheels: the outlet_hub role installs the hub from
 # here with pip --no-index, so a hub never needs PyPI. Build it on the hub's architecture.
-wheelhouse: venv
+# The same wheels as the NUC image's (mk/images.mk), resolved once per make run and copied.
+wheelhouse: wheelhouse-amd64
 	rm -rf build/wheelhouse
-	$(PIP) wheel --quiet --wheel-dir build/wheelhouse .
+	cp -a build/wheelhouse-amd64 build/wheelhouse
 
 # HQ's wheelhouse: the project with its `central` extra (psycopg, argon2-cffi) and every
 # dependency; the outlet_central role installs `outlet-hub[central]` from it (hq.yml).
-wheelhouse-hq: venv
+wheelhouse-hq: $(HUB_WHEEL_STAMP)
 	rm -rf build/wheelhouse-hq
-	$(PIP) wheel --quiet --wheel-dir build/wheelhouse-hq '.[central]'
+	$(PIP) wheel --quiet --wheel-dir build/wheelhouse-hq "$(HUB_WHEEL)[central]"
 
 lint-provisioning: provisioning-venv
 	cd provisioning && $(PROVISIONING_ENV) yamllint --strict . && $(PROVISIONING_ENV) ansible-lint
 
-# The root tarball is built once per run (cached in var/cache/provisioning/ by its recipe);
-# each scenario unpacks its own copy under var/molecule/<scenario>/ and removes it after.
+# The root tarball is built once per run (cached in var/cache/provisioning/ by its recipe),
+# while the linters run (one core each; its log: var/log/provisioning-root.log); each scenario
+# unpacks its own copy under var/molecule/<scenario>/ and removes it after.
 # Two scenarios run at a time (2 cores); each one's log is in var/log/molecule-<scenario>.log.
 PROVISIONING_JOBS ?= 2
 
-test-provisioning: deps provisioning-venv wheelhouse wheelhouse-hq lint-provisioning
+test-provisioning: deps provisioning-venv wheelhouse wheelhouse-hq
 	@start=$$(date +%s); mkdir -p var/log; \
-	tarball="$(CURDIR)/$$(provisioning/molecule/shared/build-root.sh var/cache/provisioning)" || exit 1; \
-	echo "test-provisioning: root $$tarball ready after $$(( $$(date +%s) - start )) s"; \
+	provisioning/molecule/shared/build-root.sh var/cache/provisioning \
+	  > var/log/provisioning-root.path 2> var/log/provisioning-root.log & root=$$!; \
+	linted=1; $(MAKE) --no-print-directory lint-provisioning || linted=0; \
+	wait $$root || { tail -n 40 var/log/provisioning-root.log; echo "test-provisioning: root build failed"; exit 1; }; \
+	[ $$linted = 1 ] || exit 1; \
+	tarball="$(CURDIR)/$$(cat var/log/provisioning-root.path)"; \
+	echo "test-provisioning: linted, root $$tarball ready after $$(( $$(date +%s) - start )) s"; \
 	printf '%s\n' $(PROVISIONING_SCENARIOS) | \
 	  OUTLET_TEST_ROOT_TAR="$$tarball" OUTLET_TEST_ROOTS="$(CURDIR)/var/molecule" $(PROVISIONING_ENV) \
 	  xargs -P $(PROVISIONING_JOBS) -I{} sh -c 'log=$(CURDIR)/var/log/molecule-{}.log; \
