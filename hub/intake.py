@@ -12,9 +12,10 @@ import hmac
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from prometheus_client import Counter, Histogram
+from prometheus_client.metrics import MetricWrapperBase
 
 from hub.config import HubConfig
 from hub.fanout import Fanout
@@ -29,6 +30,8 @@ from outlet_protocol.orders import (
     parse_status_update,
 )
 
+M = TypeVar("M", bound=MetricWrapperBase)
+
 
 @dataclass(slots=True)
 class PendingOrder:
@@ -42,6 +45,14 @@ class PendingOrder:
 def _unavailable() -> ProtocolError:
     return ProtocolError("unavailable", "the hub cannot store orders right now; "
                          "keep the order and retry with the same uuid")
+
+
+def _child(cache: dict[str, M], metric: M, label: str) -> M:
+    """A metric's label child, resolved once per label value (a dict lookup per order)."""
+    child = cache.get(label)
+    if child is None:
+        child = cache[label] = metric.labels(label)
+    return child
 
 
 def token_matches(presented: str | None, expected: str) -> bool:
@@ -94,7 +105,7 @@ class OrderIntake:
             now = iso()
             order = normalize_order(raw, self.cfg.outlet_id, source=source, now_iso=now)
             try:
-                stored = self.store.orders.submit(order, fingerprint(order), now)
+                stored = self.store.submit(order, fingerprint(order), now)
             except StoreUnavailable:
                 raise _unavailable() from None
         except ProtocolError as exc:
@@ -128,18 +139,14 @@ class OrderIntake:
                 "rev": stored["rev"], "duplicate": result.duplicate, "status": stored["status"]}
 
     def _received(self, source: str) -> Counter:
-        """`orders_received` for a source, its label child resolved once (every order)."""
-        child = self._received_children.get(source)
-        if child is None:
-            child = self.metrics.orders_received.labels(self.metrics.source_label(source))
-            self._received_children[source] = child
-        return child
+        """`orders_received` for a source, its label child resolved once (every order).
+
+        Keyed by the bounded label (`source_label`), never by the raw source."""
+        label = self.metrics.source_label(source)
+        return _child(self._received_children, self.metrics.orders_received, label)
 
     def _ack_latency(self, transport: str) -> Histogram:
-        child = self._ack_children.get(transport)
-        if child is None:
-            child = self._ack_children[transport] = self.metrics.ack_latency.labels(transport)
-        return child
+        return _child(self._ack_children, self.metrics.ack_latency, transport)
 
     async def self_test(self) -> dict[str, Any]:
         """A test order through validation and the store's own insert, rolled back: what a

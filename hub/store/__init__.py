@@ -155,9 +155,14 @@ class OrderStore:
 
     _submit_op = write       # the name modules written before the split use
 
-    async def submit(self, order: dict[str, Any], fp: str, received_at: str) -> SubmitResult:
-        """Store a validated order once; a retry gets the stored result, other content a conflict."""
-        return await self.orders.submit(order, fp, received_at)
+    def submit(self, order: dict[str, Any], fp: str,
+               received_at: str) -> asyncio.Future[SubmitResult]:
+        """Store a validated order once; a retry gets the stored result, other content a conflict.
+
+        Queued for the writer at once (no coroutine): the intake queues an order in the
+        caller's turn of the loop and awaits, or chains on, the future.
+        """
+        return self.orders.submit(order, fp, received_at)
 
     async def rehearse(self, order: dict[str, Any], fp: str, received_at: str) -> SubmitResult:
         """`submit`'s insert, read back and rolled back: nothing committed, nothing fanned out."""
