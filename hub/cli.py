@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from hub import __version__
 from hub.config import ConfigError, HubConfig, load
 from hub.journal import configure_logging
-from hub.migration_child import start_migration
 
 if TYPE_CHECKING:
     import asyncio
@@ -137,10 +136,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     #   `freeze_startup_objects` freezes the rest at start, and the collector is back on
     #   before the loop runs;
     # - migrations (alembic) run in a short-lived child, so the serving process never
-    #   imports them, forked before those imports so both run at once. serve() still
-    #   checks, and migrates in-process if the child could not.
+    #   imports them. It is forked once the store (SQLAlchemy) is imported, which it shares,
+    #   and before the rest (asyncio's loop, aiohttp, the hub's apps), which the parent
+    #   imports meanwhile. serve() still checks, and migrates in-process if the child could
+    #   not.
     gc.disable()
     try:
+        from hub.store.engine import start_migration
         child = start_migration(cfg.db_path)
         import asyncio
 

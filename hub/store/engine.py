@@ -7,17 +7,19 @@ readers keep their snapshot while the one writer commits.
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import sys
+import threading
+import traceback
+import zlib
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.pool import NullPool, QueuePool
 
-from hub.migration_child import MIGRATIONS, schema_stamp, start_migration
-from hub.migration_child import stamp_of as _stamp_of
-
-__all__ = ["MIGRATIONS", "make_engine", "migrate", "migrate_in_child", "schema_stamp", "sequence"]
-
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 BUSY_TIMEOUT_MS = 10000      # a writer waits this long for another process's lock, then fails
 
 
@@ -42,6 +44,26 @@ def make_engine(path: Path, *, pooled: bool = True) -> Engine:
                            connect_args={"check_same_thread": False}, **pool)
     event.listen(engine, "connect", _on_connect)
     return engine
+
+
+def schema_stamp() -> int:
+    """A fingerprint of the migration scripts this release ships (31 bits, for PRAGMA
+    user_version): equal only when the database was last migrated by the same scripts."""
+    crc = 0
+    for script in sorted((MIGRATIONS / "versions").glob("*.py")):
+        crc = zlib.crc32(script.name.encode() + b"\0" + script.read_bytes(), crc)
+    return crc & 0x7FFFFFFF
+
+
+def _stamp_of(path: Path) -> int | None:
+    """The user_version of the database at `path`, None when there is no database yet."""
+    if not path.exists():
+        return None
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        conn.close()
 
 
 def migrate(path: Path) -> None:
@@ -70,18 +92,64 @@ def migrate(path: Path) -> None:
     engine.dispose()
 
 
-def migrate_in_child(path: Path) -> bool:
-    """Run `migrate(path)` in a forked child when the database needs it, and wait for it;
-    True when it did.
+class MigrationChild:
+    """A forked child running `migrate(path)`; `wait()` reaps it."""
 
-    Why: alembic, Mako, Pygments and SQLAlchemy's PostgreSQL dialect (what alembic pulls
-    in) stay in a process once imported — ~11 MB of the serving hub's RSS, for a job done
-    once per schema (decision 1901, addendum on memory). `outlet-hub run` starts the child
-    itself before its own imports (`hub.migration_child.start_migration`) so the two
-    overlap; this is the same child for callers that have imported already. False when
-    the child could not run or failed: the caller migrates in-process as before, and a
-    failure raises there with its real exception.
+    def __init__(self, path: Path, pid: int) -> None:
+        self.path = path
+        self.pid = pid
+
+    def wait(self) -> bool:
+        """True when the child exited 0 and the database now carries this release's stamp;
+        False otherwise, and then the caller migrates in-process (a failure raises there
+        with its real exception), as it always has."""
+        _, status = os.waitpid(self.pid, 0)
+        try:
+            return os.waitstatus_to_exitcode(status) == 0 and _stamp_of(self.path) == schema_stamp()
+        except (OSError, sqlite3.Error):
+            return False
+
+
+def start_migration(path: Path) -> MigrationChild | None:
+    """Fork a child that runs `migrate(path)` when the database needs it; None when there
+    is nothing to migrate or the child cannot run.
+
+    Why a child: alembic, Mako, Pygments and SQLAlchemy's PostgreSQL dialect (what alembic
+    pulls in) stay in a process once imported — ~11 MB of the serving hub's RSS, for a job
+    done once per schema (decision 1901, addendum on memory). The fork shares the parent's
+    already-imported modules (SQLAlchemy, this package), so it costs milliseconds, not a
+    new interpreter, and the parent can go on importing the rest of the hub while the
+    child migrates (`outlet-hub run` does). Only from a single-threaded process (a fork
+    copies just the calling thread) on a platform with fork; otherwise, or when the
+    database cannot even be read (the in-process migrate says why), None.
     """
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return None
+    try:
+        if _stamp_of(path) == schema_stamp():
+            return None
+    except (OSError, sqlite3.Error):
+        return None
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child; its exit status is what the parent sees
+        code = 1
+        try:
+            migrate(path)
+            code = 0
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            for stream in (sys.stdout, sys.stderr):
+                stream.flush()
+            os._exit(code)
+    return MigrationChild(path, pid)
+
+
+def migrate_in_child(path: Path) -> bool:
+    """`start_migration(path)` and wait for it: True when the child migrated; False when
+    there was nothing to do or it could not, and the caller migrates in-process."""
     child = start_migration(path)
     return child.wait() if child is not None else False
 

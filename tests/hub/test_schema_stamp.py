@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hub import migration_child
+from hub.store import engine
 from hub.store.engine import migrate, schema_stamp
 
 PROBE = """
@@ -79,8 +79,8 @@ def test_a_database_without_this_stamp_is_migrated_to_head(tmp_path: Path) -> No
 def test_any_change_to_the_scripts_changes_the_stamp(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     copy = tmp_path / "migrations"
-    shutil.copytree(migration_child.MIGRATIONS, copy)
-    monkeypatch.setattr(migration_child, "MIGRATIONS", copy)
+    shutil.copytree(engine.MIGRATIONS, copy)
+    monkeypatch.setattr(engine, "MIGRATIONS", copy)
     before = schema_stamp()
     script = next(iter(sorted((copy / "versions").glob("*.py"))))
     script.write_text(script.read_text() + "\n# edited\n")
