@@ -19,8 +19,10 @@ HUB_WHEEL_SOURCES := pyproject.toml README.md LICENSE $(shell find hub central o
 # The wheel's path, for recipes (after $(HUB_WHEEL_STAMP) is made).
 HUB_WHEEL = $$(ls $(CURDIR)/$(HUB_WHEEL_DIR)/outlet_hub-*.whl)
 
-# Each area adds its own targets in mk/<area>.mk: `EXTRA_TESTS += test-x`, `APT_PACKAGES += pkg`.
+# Each area adds its own targets in mk/<area>.mk: `EXTRA_TESTS += test-x`, `APT_PACKAGES += pkg`;
+# `TEST_BACKGROUND += x` for untimed work `make test` starts in the background before lint.
 EXTRA_TESTS :=
+TEST_BACKGROUND :=
 .DEFAULT_GOAL := venv
 -include mk/*.mk
 
@@ -63,7 +65,7 @@ test-py: deps
 test-ui:
 	@if ls ui/tests/*.test.mjs >/dev/null 2>&1; then node --test ui/tests/; fi
 
-test: deps lint test-ui test-py $(EXTRA_TESTS)
+test: deps $(TEST_BACKGROUND) lint test-ui test-py $(EXTRA_TESTS)
 	@echo "make test: all tiers passed"
 
 clean:

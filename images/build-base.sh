@@ -12,8 +12,13 @@ security=${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 packages=$(cat "$here/packages/common.txt" "$here/packages/$arch.txt" | sed -e 's/#.*//' | tr -s ' \n' '\n' | grep . | sort -u | paste -sd, -)
 key=$(printf '%s\n%s\n%s\n' "$arch" "$packages" "$mirror" | cat - "$0" | sha256sum | cut -c1-16)
 tarball="$cache_dir/base-bookworm-$arch-$key.tar"
+mkdir -p "$cache_dir"
+# One build of an architecture's base at a time: `make test` starts the bases in the
+# background while the suite runs (mk/images.mk, image-bases-background), and an image build
+# that needs one waits here until it is there, then finds it cached.
+exec 9>"$cache_dir/.base-$arch.lock"
+flock 9
 if [ ! -s "$tarball" ]; then
-  mkdir -p "$cache_dir"
   if [ "$arch" != "$(dpkg --print-architecture)" ]; then
     "$here/ensure-binfmt.sh" "$arch" >&2
   fi

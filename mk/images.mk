@@ -8,11 +8,26 @@ APT_PACKAGES += mmdebstrap arch-test mtools dosfstools fdisk e2fsprogs xz-utils 
 # whole IT journey; the Pi under -M virt on its own kernel. Measured: images/README.md.
 EXTRA_TESTS += image-test-pi image-test
 
+# The two mmdebstrap bases (arm64 through qemu-user: ~6 min of one core; amd64 ~1 min) wait
+# for nothing and are not timed, so `make test` builds them in the background at nice 19 while
+# lint and pytest run, in the CPU those leave idle. image-test-pi and image-test then find them
+# cached, or wait for them (build-base.sh holds a lock per architecture); a failed background
+# build is simply built again there, with its errors. Log: var/log/image-bases.log.
+# (Boots are never put beside other work: TCG slows badly beside a busy neighbour.)
+TEST_BACKGROUND += image-bases-background
+
+image-bases-background: deps
+	@mkdir -p var/log; \
+	( nice -n 19 images/build-base.sh arm64 $(CURDIR)/var/cache/images && \
+	  nice -n 19 images/build-base.sh amd64 $(CURDIR)/var/cache/images ) \
+	  > var/log/image-bases.log 2>&1 < /dev/null & \
+	echo "image-bases-background: building the arm64 and amd64 bases at nice 19 (log: var/log/image-bases.log)"
+
 IMAGE_COMPRESS ?= xz
 PYI_VENV := build/pyinstaller-venv
 HUB_BINARY := build/hub-binary/outlet-hub
 
-.PHONY: image-nuc image-pi image-nuc-raw wheelhouse-amd64 wheelhouse-arm64 hub-binary image-test image-test-pi
+.PHONY: image-bases-background image-nuc image-pi image-nuc-raw wheelhouse-amd64 wheelhouse-arm64 hub-binary image-test image-test-pi
 
 # The hub and its dependencies as amd64 wheels (this machine) — the provisioning wheelhouse.
 # (Its own directory: build/wheelhouse belongs to provisioning's tests, which rebuild it.)
