@@ -147,13 +147,6 @@ def start_migration(path: Path) -> MigrationChild | None:
     return MigrationChild(path, pid)
 
 
-def migrate_in_child(path: Path) -> bool:
-    """`start_migration(path)` and wait for it: True when the child migrated; False when
-    there was nothing to do or it could not, and the caller migrates in-process."""
-    child = start_migration(path)
-    return child.wait() if child is not None else False
-
-
 def sequence(conn: Connection, table: str) -> int:
     """The AUTOINCREMENT high-water mark of `table` (0 when it never had a row)."""
     seq = conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = :t"), {"t": table}).scalar()

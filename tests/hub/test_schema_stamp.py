@@ -26,12 +26,15 @@ print("alembic" in sys.modules)
 """
 
 
-# migrate_in_child forks only from a single-threaded process: a fresh interpreter.
+# start_migration forks only from a single-threaded process: a fresh interpreter. Prints
+# whether a child migrated (False: nothing to do, or it could not) and whether the parent
+# imported alembic.
 CHILD_PROBE = """
 import sys
 from pathlib import Path
-from hub.store.engine import migrate_in_child
-print(migrate_in_child(Path(sys.argv[1])), "alembic" in sys.modules)
+from hub.store.engine import start_migration
+child = start_migration(Path(sys.argv[1]))
+print(child.wait() if child is not None else False, "alembic" in sys.modules)
 """
 
 
