@@ -13,6 +13,7 @@ Decision 0620 explains the rules; in short:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 MAX_FRAME = 64 * 1024        # WebSocket frames; larger ones close with 1009
 MAX_BODY = 256 * 1024        # HTTP bodies; larger ones get 413
+CHECK_CACHE = 256            # peer addresses and Host values whose check is remembered
 
 # Flood limits. A food court's busiest source is one POS relaying for several counters or
 # a kiosk draining its offline queue: tens of orders at once, a few per second at most
@@ -82,19 +84,26 @@ def own_host_names(cfg: HubConfig) -> frozenset[str]:
 
 def host_allowed(host: str | None, names: frozenset[str]) -> bool:
     """A missing Host (HTTP/1.0 devices), an address literal, or one of the hub's names."""
+    if fixed_host_allowed(host, names):
+        return True
+    assert host is not None
+    # The host name is read on demand: first boot renames the hub after it has started.
+    system = socket.gethostname().lower().split(".")[0]
+    return host_name(host) in (system, f"{system}.local")
+
+
+def fixed_host_allowed(host: str | None, names: frozenset[str]) -> bool:
+    """`host_allowed` without the system host name: an answer that never changes (cacheable)."""
     if not host:
         return True
     name = host_name(host)
-    try:
-        ipaddress.ip_address(name)
-        return True
-    except ValueError:
-        pass
     if name in names:
         return True
-    # The host name is read on demand: first boot renames the hub after it has started.
-    system = socket.gethostname().lower().split(".")[0]
-    return name in (system, f"{system}.local")
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def origin_allowed(origin: str | None, host: str | None, cfg: HubConfig,
@@ -199,14 +208,23 @@ def make_guard_middleware(cfg: HubConfig, guard: FloodGuard | None = None, *,
     rate_token (the allowlist has its own log line and no metric, as before).
     """
     names = own_host_names(cfg)
+    # Both answers depend only on the string and this middleware's fixed config, and a
+    # hub sees a few dozen peers under a few names: parsing them per request was ~6 % of a
+    # poll's CPU. Bounded, so a flood of made-up Host headers only evicts entries. The
+    # system host name is compared per request, outside the cache: first boot renames it.
+    address_allowed = functools.lru_cache(maxsize=CHECK_CACHE)(
+        lambda remote: remote_allowed(remote, cfg))
+    known_host = functools.lru_cache(maxsize=CHECK_CACHE)(
+        lambda host: fixed_host_allowed(host, names))
 
     @web.middleware
     async def guarded(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not remote_allowed(request.remote, cfg):
+        if not address_allowed(request.remote):
             log.warning("refused %s %s from %s: not in allowed networks", request.method,
                         request.path, request.remote)
             return _refusal("forbidden", "your address is not allowed", 403)
-        if not host_allowed(request.headers.get("Host"), names):
+        host = request.headers.get("Host")
+        if not (known_host(host) or host_allowed(host, names)):
             log.warning("refused %s %s from %s: Host %r is not one of this hub's names",
                         request.method, request.path, request.remote, request.headers.get("Host"))
             count("host")
