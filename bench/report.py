@@ -25,7 +25,7 @@ def _lat(r: dict[str, Any], server: str, rate: str) -> str:
     lat = run["latency_ms"]
     acc = "all" if run["all_accounted"] else f"{run['received']}/{run['expected']}"
     return (f"{lat['p50']:.1f} / {lat['p99']:.1f} ms ({acc} delivered, "
-            f"{run.get('server_cpu_ms_per_order')} ms CPU/order)")
+            f"{run.get('cpu_ms_per_order_median', run.get('server_cpu_ms_per_order'))} ms CPU/order)")
 
 
 def table(r: dict[str, Any]) -> str:
