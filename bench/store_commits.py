@@ -8,6 +8,13 @@ so every commit carries one order (the hub's case below ~1,000 orders/s). CPU (u
 system, all threads) is read per block of 200 commits; on a shared machine the blocks'
 minimum and median say more than the mean. Also the WAL's size at the end: it should stay
 near one second's worth of commits, not grow with every one (decision 1901, addendum).
+
+Its peer in the same run is the floor: the same two INSERTs (the store's own SQL) and
+COMMIT straight on `sqlite3` in one thread, same pragmas, same migrated schema, its own
+checkpoint every second, no event loop and no hand-off between threads. Blocks of the two
+alternate, so both see the same minutes of a shared host; `store_over_floor` is the
+median of their per-block ratios: what the writer thread, its queue and the loop cost on
+top of the durable commit itself.
 """
 
 from __future__ import annotations
@@ -17,9 +24,11 @@ import asyncio
 import json
 import os
 import resource
+import sqlite3
 import statistics
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -28,6 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from hub.store import OrderStore, migrate  # noqa: E402
+from hub.store.engine import _on_connect  # noqa: E402
+from hub.store.orders import _RAW_INSERT_EVENT, _RAW_INSERT_ORDER  # noqa: E402
 
 BLOCK = 200
 NOW = "2026-12-01T10:00:00.000Z"
@@ -46,33 +57,77 @@ async def _checkpoints(store: OrderStore) -> None:
         await store.checkpoint()
 
 
+def _cpu_us() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return 1e6 * (r.ru_utime + r.ru_stime)
+
+
+def _system_us() -> float:
+    return 1e6 * resource.getrusage(resource.RUSAGE_SELF).ru_stime
+
+
+class Floor:
+    """The durable commit alone: raw sqlite3, one thread, the store's SQL and pragmas."""
+
+    def __init__(self) -> None:
+        path = Path(tempfile.mkdtemp(prefix="store-floor-")) / "hub.sqlite3"
+        migrate(path)
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        _on_connect(self.conn, None)
+        self.conn.execute("PRAGMA wal_autocheckpoint=0")
+        self.path, self.n, self.last_checkpoint = path, 0, time.monotonic()
+
+    def commit_one(self) -> None:
+        self.n += 1
+        order = _order(self.n)
+        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute(_RAW_INSERT_ORDER, (
+            self.n, order["uuid"], order["order_number"], 1, None, "pending", "pos",
+            json.dumps(order), "fp", self.n, self.n, NOW, NOW, None, "[]"))
+        self.conn.execute(_RAW_INSERT_EVENT, (self.n, self.n, "created", "pending", None, NOW,
+                                              None, None))
+        self.conn.execute("COMMIT")
+        if time.monotonic() - self.last_checkpoint >= 1.0:
+            self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            self.last_checkpoint = time.monotonic()
+
+
 async def run(orders: int) -> dict[str, Any]:
     path = Path(tempfile.mkdtemp(prefix="store-commits-")) / "hub.sqlite3"
     migrate(path)
     store = OrderStore(path)
     store.start(asyncio.get_running_loop())
+    floor = Floor()
     task = asyncio.create_task(_checkpoints(store))
-    total, system = [], []
+    total, system, floor_total, ratios = [], [], [], []
     try:
         for i in range(BLOCK):                       # warm-up: caches, statement cache
             await store.submit(_order(i), "fp", NOW)
+            floor.commit_one()
         for block in range(max(1, orders // BLOCK)):
-            r0 = resource.getrusage(resource.RUSAGE_SELF)
+            c0, s0 = _cpu_us(), _system_us()
             for i in range(BLOCK):
                 await store.submit(_order(BLOCK * (block + 1) + i), "fp", NOW)
-            r1 = resource.getrusage(resource.RUSAGE_SELF)
-            sys_s = r1.ru_stime - r0.ru_stime
-            total.append(1e6 * (r1.ru_utime - r0.ru_utime + sys_s) / BLOCK)
-            system.append(1e6 * sys_s / BLOCK)
+            c1, s1 = _cpu_us(), _system_us()
+            total.append((c1 - c0) / BLOCK)
+            system.append((s1 - s0) / BLOCK)
+            for _ in range(BLOCK):
+                floor.commit_one()
+            floor_total.append((_cpu_us() - c1) / BLOCK)
+            ratios.append(total[-1] / max(1.0, floor_total[-1]))
         wal_mb = Path(f"{path}-wal").stat().st_size / 1e6
     finally:
         task.cancel()
         await store.close()
+        floor.conn.close()
     return {
         "orders": len(total) * BLOCK, "loadavg_before": list(os.getloadavg()),
         "cpu_us_per_commit": {"min": round(min(total)), "median": round(statistics.median(total))},
         "system_us_per_commit": {"min": round(min(system)),
                                  "median": round(statistics.median(system))},
+        "floor_cpu_us_per_commit": {"min": round(min(floor_total)),
+                                    "median": round(statistics.median(floor_total))},
+        "store_over_floor": round(statistics.median(ratios), 2),
         "wal_mb_at_end": round(wal_mb, 1),
     }
 
