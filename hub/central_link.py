@@ -190,12 +190,15 @@ class CentralLink:
         if answer.get("hub_token") and not self.token:
             self._save_token(str(answer["hub_token"]))
             log.info("enrolled with central as %s", cfg.effective_hub_id)
+        # Enrolled from the moment central answered (the token is on disk), in the same
+        # loop step as `_call` set central "ok": no reader sees "ok" beside "not enrolled"
+        # while the outlet settings below are written.
+        ctx.state.update(enrolled=True)
         if answer.get("display_token"):
             ctx.display_token = str(answer["display_token"])
         self._note_menu_version(answer.get("menu_version"))
         self.certificate.note(answer)
         await self._note_outlet(answer.get("outlet"))
-        ctx.state.update(enrolled=True)
         log.info("registered with central: websocket_url %s", ctx.websocket_url)
         self.registered.set()
 
