@@ -38,6 +38,7 @@ from tests.ui.test_with_central import ADMIN, enrolled_hub
 
 PKI_KEY = "browser-test-pki-passphrase-0123"
 NAME = "hub-test.local"          # the mDNS name of the hub the fixtures call hub-test
+SHELL_WAIT_MS = 60000            # the service worker's first install (the whole shell over HTTPS)
 
 
 # A headless tab is never hidden, so the test says when the kitchen's is (window.__hidden);
@@ -139,11 +140,17 @@ def test_kiosk_over_https_survives_hub_down_reload_and_orders_reach_kitchen_once
     wait_mode(kiosk, "online", timeout=30000)
     assert kiosk.evaluate("window.isSecureContext") is True
     # The service worker controls the page and holds the shell before the hub goes away.
-    kiosk.wait_for_function("navigator.serviceWorker.controller !== null")
-    kiosk.wait_for_function("caches.match('/kiosk/').then(r => !!r)", polling=200)
+    # Its install fetches the whole shell over HTTPS first: on a CI box running four test
+    # workers that took longer than the usual 15 s wait once (2026-12-02), so these waits
+    # get a minute; they return as soon as the worker is in control.
+    kiosk.wait_for_function("navigator.serviceWorker.controller !== null", timeout=SHELL_WAIT_MS)
+    kiosk.wait_for_function("caches.match('/kiosk/').then(r => !!r)", polling=200,
+                            timeout=SHELL_WAIT_MS)
     kitchen.reload()
-    kitchen.wait_for_function("navigator.serviceWorker.controller !== null")
-    kitchen.wait_for_function("caches.match('/kitchen/').then(r => !!r)", polling=200)
+    kitchen.wait_for_function("navigator.serviceWorker.controller !== null",
+                              timeout=SHELL_WAIT_MS)
+    kitchen.wait_for_function("caches.match('/kitchen/').then(r => !!r)", polling=200,
+                              timeout=SHELL_WAIT_MS)
 
     # A new order while the kitchen's tab is hidden: the browser shows a notification.
     kitchen.evaluate("window.__hidden = true")
