@@ -82,18 +82,17 @@ def own_host_names(cfg: HubConfig) -> frozenset[str]:
     return frozenset(names)
 
 
-def host_allowed(host: str | None, names: frozenset[str]) -> bool:
-    """A missing Host (HTTP/1.0 devices), an address literal, or one of the hub's names."""
-    if fixed_host_allowed(host, names):
-        return True
-    assert host is not None
-    # The host name is read on demand: first boot renames the hub after it has started.
+def system_host_allowed(host: str) -> bool:
+    """The machine's own host name, read on demand: first boot renames the hub after it has
+    started, so this answer is never remembered (the rest of the Host check is)."""
     system = socket.gethostname().lower().split(".")[0]
     return host_name(host) in (system, f"{system}.local")
 
 
 def fixed_host_allowed(host: str | None, names: frozenset[str]) -> bool:
-    """`host_allowed` without the system host name: an answer that never changes (cacheable)."""
+    """A missing Host (HTTP/1.0 devices), an address literal, or one of the hub's names: an
+    answer that never changes for a running hub (cacheable). The other way in is
+    `system_host_allowed`."""
     if not host:
         return True
     name = host_name(host)
@@ -224,7 +223,7 @@ def make_guard_middleware(cfg: HubConfig, guard: FloodGuard | None = None, *,
                         request.path, request.remote)
             return _refusal("forbidden", "your address is not allowed", 403)
         host = request.headers.get("Host")
-        if not (known_host(host) or host_allowed(host, names)):
+        if not (known_host(host) or (host is not None and system_host_allowed(host))):
             log.warning("refused %s %s from %s: Host %r is not one of this hub's names",
                         request.method, request.path, request.remote, request.headers.get("Host"))
             count("host")
