@@ -567,6 +567,20 @@ def _wrk(url: str, concurrency: int, duration: float) -> dict[str, Any] | None:
     raise RuntimeError(f"wrk printed no JSON:\n{proc.stdout}\n{proc.stderr}")
 
 
+def peer_since_id(ids: list[int], window: int) -> int:
+    """The `since_id` that makes the peer answer the newest `window` orders (at least).
+
+    The seed gives an order without an id `Date.now()`, so orders sent in the same
+    millisecond share one (a burst from a lagging generator on a busy CI box did): the
+    plain `ids[-window - 1]` could then equal the newest id and every poll would answer
+    nothing. Step down to the last id below the ones it ties with.
+    """
+    k = len(ids) - window - 1
+    while k >= 0 and ids[k] == ids[k + 1]:
+        k -= 1
+    return ids[k] if k >= 0 else 0
+
+
 def section_poll(work: Path, concurrency: int, duration: float, preload: int, window: int,
                  client: str) -> dict[str, Any]:
     """Pollers asking for the last `window` orders of a store holding `preload` orders."""
@@ -585,7 +599,7 @@ def section_poll(work: Path, concurrency: int, duration: float, preload: int, wi
                 _, body, _ = http_get(f"http://127.0.0.1:{server.ws_port}/api/orders?outlet_id=1&since_id=0")
                 ids = sorted(o["id"] for o in json.loads(body))
                 url = (f"http://127.0.0.1:{server.ws_port}/api/orders?outlet_id=1"
-                       f"&since_id={ids[-window - 1] if len(ids) > window else 0}")
+                       f"&since_id={peer_since_id(ids, window)}")
             _, body, headers = http_get(url)
             sample = json.loads(body)
             res = _wrk(url, concurrency, duration) if client == "wrk" else None

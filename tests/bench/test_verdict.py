@@ -1,5 +1,6 @@
-"""The verdict's arithmetic (pure functions of `bench/run.py`, no processes): with repeats,
-CPU per order is compared as the median of back-to-back hub/peer pairs, not one run each."""
+"""The verdict's arithmetic and the poll position (pure functions of `bench/run.py`, no
+processes): with repeats, CPU per order is compared as the median of back-to-back hub/peer
+pairs, not one run each; the peer's poll position survives ids shared within a millisecond."""
 
 from __future__ import annotations
 
@@ -59,3 +60,13 @@ def test_one_run_is_judged_on_its_own_figures() -> None:
     v = bench.verdict({"latency": {"hub": {"200": hub}, "peer": {"200": peer}}})
     assert v["cpu_per_order_at_200_le_2x_peer"]["ratio"] == 1.67
     assert v["cpu_per_order_at_200_le_2x_peer"]["met"] is True
+
+
+def test_peer_poll_position_survives_ids_shared_within_a_millisecond() -> None:
+    bench = _bench()
+    assert bench.peer_since_id(list(range(1, 21)), 10) == 10          # ids 11..20 answered
+    assert bench.peer_since_id([1, 2, 3], 10) == 0                    # fewer than the window
+    # Twelve orders in one millisecond: the plain choice (ids[-11] == 7) answered nothing.
+    tied = [1, 2, 3, 4, 5, 6] + [7] * 12
+    since = bench.peer_since_id(tied, 10)
+    assert since == 6 and sum(1 for i in tied if i > since) >= 10
