@@ -23,7 +23,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -43,6 +42,9 @@ LOADGEN = BENCH / "loadgen" / "loadgen.js"
 WRK_LUA = BENCH / "loadgen" / "poll.lua"
 NODE = shutil.which("node") or "node"
 
+sys.path.insert(0, str(ROOT))           # run as a script: the repository's shared helpers
+from scripts.ports import free_port  # noqa: E402
+
 # Issue 19's bar (hub vs the seed peer, same run): see bench/README.md "What each number means".
 TARGETS = {
     "p99_1000_ms": 5.0,             # p99 at 1,000 orders/s; at 50 and 200/s: ≤ the peer's
@@ -58,12 +60,6 @@ TARGETS = {
 
 def log(msg: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def http_get(url: str, timeout: float = 1.0) -> tuple[int, bytes, dict[str, str]]:

@@ -17,6 +17,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from scripts.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 VAR = Path(os.environ.get("DEMO_DIR", ROOT / "var" / "demo"))
 
@@ -29,9 +31,7 @@ def _free(port: int) -> bool:
 def _pick(preferred: int) -> int:
     if _free(preferred):
         return preferred
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_port()
 
 
 def _wait(url: str, proc: subprocess.Popen[bytes], name: str, timeout: float = 30) -> None:
