@@ -14,7 +14,7 @@ from functools import partial
 from hub import devices_db as db
 from hub.config import HubConfig
 from hub.core.pairing import REQUEST_TTL, new_device_id
-from hub.devices import iso
+from hub.devices import RESYNC_EVERY, iso
 from hub.store import make_engine, migrate
 
 
@@ -43,9 +43,16 @@ def devices(cfg: HubConfig, revoke: str | None = None) -> int:
     engine = make_engine(cfg.db_path)
     try:
         if revoke:
-            if not db.write(engine, partial(db.revoke, device_id=revoke, now=time.time())):
+            now = time.time()
+            if not db.write(engine, partial(db.revoke, device_id=revoke, now=now)):
                 print(f"no paired device {revoke}")
                 return 1
+            try:
+                db.note_revocation(cfg.db_path, revoke, now)
+            except OSError as exc:      # committed all the same: the hub's resync obeys it
+                print(f"revoked {revoke}; the running hub was not told ({exc}), so its screens "
+                      f"are disconnected within {RESYNC_EVERY:.0f} s")
+                return 0
             print(f"revoked {revoke}; its screens are disconnected within a second")
             return 0
         rows = db.read(engine, db.all_devices)

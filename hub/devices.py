@@ -51,6 +51,7 @@ from outlet_protocol.feed import parse_tenant_ids
 log = logging.getLogger(__name__)
 
 SYNC_EVERY = 1.0              # console revocations reach the hub within this
+RESYNC_EVERY = 60.0           # the revocation table is read anyway this often (see below)
 FLUSH_SEEN_EVERY = 15.0       # last_seen is written in batches, not per request
 ONLINE_WINDOW = 30.0          # a polling screen counts as online this long after a poll
 MAX_PENDING = 64              # live pairing requests at once, whatever the addresses
@@ -318,15 +319,27 @@ class DeviceRegistry:
         await self._write(partial(db.touch, seen=batch))
 
     async def sync_loop(self) -> None:
-        """Pick up console revocations each second; write last_seen every 15 s; never dies."""
+        """Pick up console revocations each second; write last_seen every 15 s; never dies.
+
+        The table is read when the console's revocations log changed (one `stat` a second
+        otherwise), and every RESYNC_EVERY whatever the log says: a console killed between
+        its commit and its note, or one from before the log existed, is still obeyed. While
+        a read fails it is retried every second, so /health clears as soon as it works.
+        """
         last_flush = time.monotonic()
         online = {d for d, dev in self.devices.items() if dev.online(time.time())}
+        seen_stamp = db.revocations_stamp(self.cfg.db_path)
+        last_read = time.monotonic()          # start() has just read every device
         while True:
             await asyncio.sleep(SYNC_EVERY)
             try:
-                for device_id in await self._read(db.revoked_ids):
-                    if device_id in self.devices:
-                        self._forget(self.devices[device_id])
+                stamp = db.revocations_stamp(self.cfg.db_path)   # before the read it triggers
+                if (stamp != seen_stamp or self.fault
+                        or time.monotonic() - last_read >= RESYNC_EVERY):
+                    for device_id in await self._read(db.revoked_ids):
+                        if device_id in self.devices:
+                            self._forget(self.devices[device_id])
+                    seen_stamp, last_read = stamp, time.monotonic()
                 if time.monotonic() - last_flush >= FLUSH_SEEN_EVERY:
                     last_flush = time.monotonic()
                     await self.flush_seen()

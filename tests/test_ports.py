@@ -23,7 +23,8 @@ def test_ports_sit_below_the_ephemeral_range() -> None:
 
 
 def test_workers_never_share_a_port() -> None:
-    code = "from scripts.ports import free_port; import json; print(json.dumps([free_port() for _ in range(300)]))"
+    code = ("from scripts.ports import free_port; import json; "
+            "print(json.dumps([free_port() for _ in range(300)]))")
     seen: list[set[int]] = []
     for worker in ("gw0", "gw1", "gw2"):
         env = {"PYTEST_XDIST_WORKER": worker, "PYTEST_XDIST_WORKER_COUNT": "3", "PATH": "/usr/bin:/bin"}

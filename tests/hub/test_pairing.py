@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from hub import devices_db
 from hub.core.pairing import PIN_LOCKOUT, PinGuard, Principal, bounded_tenants, refusal
 from tests.hub.pairing_support import PIN, approve, pair, request_pairing, revoke
 from tests.support.processes import Hub, http_json
@@ -243,6 +244,8 @@ def test_a_failing_device_sync_degrades_health_with_a_reason(hub_factory: HubFac
 
     with db:
         db.execute("ALTER TABLE devices RENAME TO devices_moved")
+    # The hub reads the table when the console notes a revocation (or at its slow resync).
+    devices_db.note_revocation(hub.data_dir / "hub.sqlite3", "nobody-revoked", time.time())
     wait_until(lambda: any("paired-device sync failing" in r for r in reasons()))
     with db:
         db.execute("ALTER TABLE devices_moved RENAME TO devices")
