@@ -61,6 +61,12 @@ def table(r: dict[str, Any]) -> str:
                     f"p99 {h['latency_ms']['p99']:.1f} ms | {p['requests_per_s']:.0f} req/s, "
                     f"p99 {p['latency_ms']['p99']:.1f} ms | ≥ 10,000 req/s and ≥ 0.5x peer | "
                     f"{met('poll_ge_10000_rps_and_half_peer')} |")
+    if "idle" in r:
+        i = r["idle"]
+        cold = ", ".join(f"{k.removeprefix('after_')} {v} µs" for k, v in i["cold_page_us"].items())
+        rows.append(f"| CPU with no client, {i['window_s']:g} s (this host's cost per cold page: {cold}) | "
+                    f"{i['hub']['cpu_ms_per_s']} ms/s | {i['peer']['cpu_ms_per_s']} ms/s | "
+                    f"(measured, no bar) | - |")
     if "memory" in r:
         h, p = r["memory"]["hub"], r["memory"]["peer"]
         rows.append(f"| RSS with 200 clients (idle RSS) | {h['rss_connected_mb']} MB ({h['rss_idle_mb']}) | "

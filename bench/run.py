@@ -163,6 +163,16 @@ class Server:
                 return float(t.user_time + t.system_time)
         return 0.0
 
+    def scheduled_cpu_seconds(self) -> float:
+        """CPU from the scheduler's own account (/proc/PID/task/*/schedstat, nanoseconds):
+        psutil's figures are 10 ms ticks, too coarse for a few idle milliseconds a second."""
+        assert self.proc is not None
+        total = 0
+        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                total += int((task / "schedstat").read_text().split()[0])
+        return total / 1e9
+
     def rss_mb(self) -> float:
         return round(self.ps.memory_info().rss / 2**20, 1)
 
@@ -521,6 +531,45 @@ def section_restart(work: Path, kitchens: int, live: int, missed: int) -> dict[s
     return result
 
 
+def section_idle(work: Path, settle: float, window: float) -> dict[str, Any]:
+    """What each server burns with nothing to do (a Pi's budget: the hub idles most of the
+    day), and what this machine charges for memory that went cold while idle.
+
+    The cold-page figure explains low-rate CPU per order here: on this VM a page first
+    touched after a second of idleness costs ~15 us (measured 2026-12-02), so work done once
+    a second or once per order at 50/s pays for every page it touches; it is recorded so
+    runs on other hosts can be compared with it in view.
+    """
+    out: dict[str, Any] = {"window_s": window}
+    for server in (HubServer(work / "idle"), PeerServer(work / "idle")):
+        server.workdir.mkdir(parents=True, exist_ok=True)
+        with running(server):
+            time.sleep(settle)
+            cpu0, t0 = server.scheduled_cpu_seconds(), time.perf_counter()
+            time.sleep(window)
+            ms_per_s = 1000 * (server.scheduled_cpu_seconds() - cpu0) / (time.perf_counter() - t0)
+        out[server.name] = {"cpu_ms_per_s": round(ms_per_s, 2)}
+        log(f"idle {server.name}: {out[server.name]}")
+    out["cold_page_us"] = cold_page_cost()
+    return out
+
+
+def cold_page_cost(pages: int = 256, samples: int = 5) -> dict[str, float]:
+    """Median CPU (us) per 4 KiB page to touch `pages` pages again after an idle gap."""
+    block = [bytearray(4096) for _ in range(pages)]
+    out: dict[str, float] = {}
+    for gap in (0.001, 0.1, 1.0):
+        costs = []
+        for _ in range(samples):
+            time.sleep(gap)
+            t = time.thread_time_ns()
+            for b in block:
+                b[0] ^= 1
+            costs.append((time.thread_time_ns() - t) / 1000 / pages)
+        out[f"after_{gap:g}s"] = round(statistics.median(costs), 2)
+    return out
+
+
 def section_memory(work: Path, kitchens: int, pos: int, orders: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for server in (HubServer(work / "memory"), PeerServer(work / "memory")):
@@ -687,7 +736,7 @@ def hub_uncommitted() -> list[str]:
     return []
 
 
-SECTIONS = ("startup", "latency", "steps", "restart", "poll", "memory")
+SECTIONS = ("startup", "idle", "latency", "steps", "restart", "poll", "memory")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -711,12 +760,14 @@ def main(argv: list[str] | None = None) -> int:
     if a.smoke:
         cfg: dict[str, Any] = dict(startup_runs=1, rates=[50.0], duration=2.0, kitchens=5, pos=2, repeats=1,
                                    step_duration=1.5, step_start=50.0, step_max=100.0, refine=0,
-                                   restart=(10, 20, 20), memory=(8, 2, 10), poll=(10, 1.0, 100, 10))
+                                   restart=(10, 20, 20), memory=(8, 2, 10), poll=(10, 1.0, 100, 10),
+                                   idle=(0.5, 1.0))
         only = [s for s in only if s != "steps"] if "--only" not in (argv or sys.argv) else only
     else:
         cfg = dict(startup_runs=3, rates=[50.0, 200.0, 1000.0], duration=10.0, kitchens=20, pos=5,
                    repeats=a.repeats, step_duration=10.0, step_start=500.0, step_max=32000.0, refine=2,
-                   restart=(100, 300, 200), memory=(180, 20, 100), poll=(50, 10.0, 1000, 10))
+                   restart=(100, 300, 200), memory=(180, 20, 100), poll=(50, 10.0, 1000, 10),
+                   idle=(5.0, 10.0))
 
     results: dict[str, Any] = {
         "meta": {"started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "smoke": a.smoke,
@@ -733,6 +784,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         plan: dict[str, Callable[[], dict[str, Any]]] = {
             "startup": lambda: section_startup(work, cfg["startup_runs"]),
+            "idle": lambda: section_idle(work, *cfg["idle"]),
             "latency": lambda: section_latency(work, cfg["rates"], cfg["duration"], cfg["kitchens"],
                                                cfg["pos"], cfg["repeats"]),
             "steps": lambda: section_steps(work, cfg["step_duration"], cfg["kitchens"], cfg["step_start"],

@@ -31,6 +31,10 @@ def test_smoke_accounts_for_every_delivery(tmp_path: Path) -> None:
     hub = r["latency"]["hub"]["50"]
     assert hub["acked"] == hub["sent"] and hub["errors"] == {} and hub["out_of_order"] == 0
 
+    idle = r["idle"]                 # measured, never judged: present and sane
+    assert idle["hub"]["cpu_ms_per_s"] >= 0 and idle["peer"]["cpu_ms_per_s"] >= 0
+    assert set(idle["cold_page_us"]) == {"after_0.001s", "after_0.1s", "after_1s"}
+
     restart = r["restart"]
     assert restart["all_accounted"], restart
     assert restart["complete_kitchens"] == restart["kitchens"]
