@@ -66,8 +66,8 @@ def _usage_us() -> tuple[float, float]:
 class Floor:
     """The durable commit alone: raw sqlite3, one thread, the store's SQL and pragmas."""
 
-    def __init__(self) -> None:
-        path = Path(tempfile.mkdtemp(prefix="store-floor-")) / "hub.sqlite3"
+    def __init__(self, directory: Path) -> None:
+        path = directory / "hub.sqlite3"
         migrate(path)
         self.conn = sqlite3.connect(path, isolation_level=None)
         _on_connect(self.conn, None)
@@ -90,11 +90,16 @@ class Floor:
 
 
 async def run(orders: int) -> dict[str, Any]:
-    path = Path(tempfile.mkdtemp(prefix="store-commits-")) / "hub.sqlite3"
+    with tempfile.TemporaryDirectory(prefix="store-commits-") as tmp:   # removed at the end
+        (Path(tmp) / "store").mkdir()
+        (Path(tmp) / "floor").mkdir()
+        return await _run(orders, Path(tmp) / "store" / "hub.sqlite3", Floor(Path(tmp) / "floor"))
+
+
+async def _run(orders: int, path: Path, floor: Floor) -> dict[str, Any]:
     migrate(path)
     store = OrderStore(path)
     store.start(asyncio.get_running_loop())
-    floor = Floor()
     task = asyncio.create_task(_checkpoints(store))
     total, system, floor_total, ratios = [], [], [], []
     try:
