@@ -58,9 +58,11 @@ class CentralOutbox:
         cursor = await store.read(partial(OrderStore.cursor, sink=SINK))
         attempt = 0
         while True:
+            # Cleared before the read, never after: a commit that lands while the read's
+            # snapshot is taken sets it again, so an empty answer cannot sleep through it.
+            self.link.outbox_wake.clear()
             changes = await store.read(partial(OrderStore.changes_after, rev=cursor, limit=BATCH))
             if not changes:
-                self.link.outbox_wake.clear()
                 await self.link.outbox_wake.wait()
                 continue
             try:
@@ -155,6 +157,7 @@ async def report_dead_letters(link: CentralLink) -> None:
     await link.registered.wait()
     box, attempt = link.dead_letters, 0
     while True:
+        link.dead_letters_wake.clear()           # before the read, as in the outbox loop
         try:
             waiting = await box.unreported(REPORT_BATCH)
             if waiting:
@@ -177,7 +180,6 @@ async def report_dead_letters(link: CentralLink) -> None:
             await link.pause(attempt)
             attempt += 1
             continue
-        link.dead_letters_wake.clear()
         try:
             await asyncio.wait_for(link.dead_letters_wake.wait(), REPORT_EVERY)
         except TimeoutError:
