@@ -17,6 +17,7 @@ outside our control may listen there: RabbitMQ's 25672, another session's child)
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import socket
@@ -37,8 +38,10 @@ def _ephemeral_low() -> int:
         return 32768
 
 
+@functools.cache
 def _slice() -> range | None:
-    """This process's share of the band, or None when the band is too small to share."""
+    """This process's share of the band, or None when the band is too small to share (read
+    once: neither the kernel's range nor the worker's name changes during a session)."""
     high = min(_ephemeral_low(), 65536)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     try:
