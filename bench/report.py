@@ -77,11 +77,30 @@ def table(r: dict[str, Any]) -> str:
         rows.append(f"| start → /health 200 (median, max) | {h['median_s']} s, {h['max_s']} s | "
                     f"{p['median_s']} s | "
                     f"≤ 0.5 s (median) | {met('startup_le_0_5s')} |")
+    rows.extend(floor_table(r))
     m = r["meta"]
     rows.append("")
     rows.append(f"Run {m['started']} → {m['finished']}, commit {m['git_commit']}, {m['cpus']} CPUs, "
                 f"load average at start {m['loadavg_start']}, at end {m['loadavg_end']}.")
     return "\n".join(rows)
+
+
+def floor_table(r: dict[str, Any]) -> list[str]:
+    """The durable peer (the in-memory peer + one write and fdatasync per order) asked the
+    same latency and CPU questions: the floor durability sets on this host."""
+    floor = r.get("durable_floor")
+    if not floor:
+        return []
+    rows = ["", "| rate | durable peer p50 / p99 (CPU/order) | its p99 ≤ peer's | its CPU ≤ 2x peer's "
+                "| hub CPU ÷ durable peer's |", "|---|---|---|---|---|"]
+    yes = {True: "yes", False: "**no**", None: "-"}
+    for rate, f in floor.items():
+        rows.append(f"| {rate}/s | {_lat(r, 'durable-peer', rate)} | "
+                    f"{yes[f['durable_peer_p99_le_peer']]} ({f['durable_peer_p99_ms']:.1f} vs "
+                    f"{f['peer_p99_ms']:.1f} ms) | {yes[f['durable_peer_cpu_le_2x_peer']]} "
+                    f"({f['durable_peer_cpu_ratio_to_peer']}x) | "
+                    f"{f.get('hub_cpu_ratio_to_durable_peer', '-')}x |")
+    return rows
 
 
 def main() -> int:

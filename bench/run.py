@@ -87,6 +87,7 @@ class Server:
     """A server process on free loopback ports: the hub or the seed peer."""
 
     name = "?"
+    protocol = "?"        # which client protocol loadgen speaks to it: "hub" or "peer"
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
@@ -178,7 +179,7 @@ class Server:
 
 
 class HubServer(Server):
-    name = "hub"
+    name = protocol = "hub"
 
     def __init__(self, workdir: Path) -> None:
         super().__init__(workdir)
@@ -197,7 +198,7 @@ class HubServer(Server):
 
 
 class PeerServer(Server):
-    name = "peer"
+    name = protocol = "peer"
 
     def argv_env(self) -> tuple[list[str], dict[str, str]]:
         return [NODE, str(PEER_DIR / "server.js")], {
@@ -207,6 +208,23 @@ class PeerServer(Server):
 
     def fresh(self) -> None:
         pass
+
+
+class DurablePeerServer(PeerServer):
+    """The seed peer that writes and fdatasyncs each order before broadcasting it
+    (`PEER_DURABLE_FILE`, see server.js): the floor any durable server pays, measured in
+    the same run. Not a bar for the hub, the evidence of what durability costs here."""
+
+    name = "durable-peer"
+
+    def argv_env(self) -> tuple[list[str], dict[str, str]]:
+        argv, env = super().argv_env()
+        return argv, env | {"PEER_DURABLE_FILE": str(self.workdir / "durable-peer.orders")}
+
+    def durable_orders(self) -> int:
+        """Orders written and fdatasynced so far (the peer's /health counts them)."""
+        _, body, _ = http_get(self.health)
+        return int(json.loads(body)["durable_orders"])
 
 
 @contextlib.contextmanager
@@ -296,10 +314,12 @@ def commit_stats(before: dict[str, float], after: dict[str, float]) -> dict[str,
 
 def latency_run(server: Server, rate: float, duration: float, kitchens: int, pos: int) -> dict[str, Any]:
     commits0 = hub_commit_counters(server) if isinstance(server, HubServer) else {}
+    synced0 = server.durable_orders() if isinstance(server, DurablePeerServer) else 0
     cpu0, main0, t0 = server.cpu_seconds(), server.main_thread_cpu_seconds(), time.perf_counter()
     load0 = loadavg()
-    res = loadgen("latency", "--server", server.name, "--ws", server.ws, "--rate", str(rate),
+    res = loadgen("latency", "--server", server.protocol, "--ws", server.ws, "--rate", str(rate),
                   "--duration", str(duration), "--kitchens", str(kitchens), "--pos", str(pos))
+    res["server"] = server.name
     wall = time.perf_counter() - t0
     cpu = server.cpu_seconds() - cpu0
     main = server.main_thread_cpu_seconds() - main0
@@ -316,6 +336,11 @@ def latency_run(server: Server, rate: float, duration: float, kitchens: int, pos
     res["cpu_pressure_avg10_after"] = cpu_pressure()
     if isinstance(server, HubServer):
         res["hub_commits"] = commit_stats(commits0, hub_commit_counters(server))
+    if isinstance(server, DurablePeerServer):
+        # Every order it received was on disk before its broadcast; a run that says
+        # otherwise measured something else.
+        res["durable_orders"] = server.durable_orders() - synced0
+        res["all_accounted"] = res["all_accounted"] and res["durable_orders"] == res["sent"]
     return res
 
 
@@ -364,13 +389,15 @@ def section_startup(work: Path, runs: int) -> dict[str, Any]:
 
 def section_latency(work: Path, rates: list[float], duration: float, kitchens: int, pos: int,
                     repeats: int) -> dict[str, Any]:
-    """Interleaved run by run: for each rate and repeat, the hub and the peer back to back
-    (which goes first alternates), so a change in the shared host's speed falls on both.
-    Measured here: CPU per order of both servers halved or doubled within minutes, so
-    three hub runs followed by three peer runs could compare a fast minute with a slow one.
+    """Interleaved run by run: for each rate and repeat, the hub, the peer and the durable
+    peer back to back (the order reverses every repeat), so a change in the shared host's
+    speed falls on all of them. Measured here: CPU per order of both servers halved or
+    doubled within minutes, so three hub runs followed by three peer runs could compare a
+    fast minute with a slow one.
     """
-    out: dict[str, Any] = {"hub": {}, "peer": {}}
-    servers: list[Server] = [HubServer(work / "latency"), PeerServer(work / "latency")]
+    servers: list[Server] = [HubServer(work / "latency"), PeerServer(work / "latency"),
+                             DurablePeerServer(work / "latency")]
+    out: dict[str, Any] = {s.name: {} for s in servers}
     for s in servers:
         s.workdir.mkdir(parents=True, exist_ok=True)
         s.start()
@@ -387,10 +414,11 @@ def section_latency(work: Path, rates: list[float], duration: float, kitchens: i
             for s in servers:
                 out[s.name][f"{rate:g}"] = summarize_runs(runs[s.name], repeats)
             if repeats > 1:
-                pairs = [h["server_cpu_ms_per_order"] / p["server_cpu_ms_per_order"]
-                         for h, p in zip(runs["hub"], runs["peer"], strict=True)
-                         if p["server_cpu_ms_per_order"]]
-                out["hub"][f"{rate:g}"]["cpu_ratio_to_peer_by_pair"] = [round(x, 2) for x in pairs]
+                for name in ("hub", DurablePeerServer.name):
+                    pairs = [h["server_cpu_ms_per_order"] / p["server_cpu_ms_per_order"]
+                             for h, p in zip(runs[name], runs["peer"], strict=True)
+                             if p["server_cpu_ms_per_order"]]
+                    out[name][f"{rate:g}"]["cpu_ratio_to_peer_by_pair"] = [round(x, 2) for x in pairs]
     finally:
         for s in servers:
             s.stop()
@@ -714,6 +742,37 @@ def verdict(r: dict[str, Any]) -> dict[str, Any]:
     return v
 
 
+def durable_floor(r: dict[str, Any]) -> dict[str, Any]:
+    """The two latency bars the hub misses, asked of the durable peer (the in-memory peer
+    plus one write and fdatasync per order, nothing else): if it cannot meet them either,
+    what stands between the hub and them is durability itself, not the hub's code. Beside
+    it, the hub against that floor. Not part of the verdict: the issue's bars are the hub's."""
+    lat = r.get("latency") or {}
+    floor, peer, hub = (lat.get(k, {}) for k in (DurablePeerServer.name, "peer", "hub"))
+    out: dict[str, Any] = {}
+    for rate, d in floor.items():
+        if rate not in peer:
+            continue
+        d_p99, p_p99 = d["latency_ms"]["p99"], peer[rate]["latency_ms"]["p99"]
+        pairs = d.get("cpu_ratio_to_peer_by_pair")
+        d_cpu, p_cpu = cpu_per_order(d), cpu_per_order(peer[rate])
+        ratio = statistics.median(pairs) if pairs else (d_cpu / p_cpu if d_cpu and p_cpu else None)
+        row: dict[str, Any] = {
+            "durable_peer_p99_ms": d_p99, "peer_p99_ms": p_p99,
+            "durable_peer_p99_le_peer": d_p99 <= p_p99,
+            "durable_peer_cpu_ms_per_order": d_cpu,
+            "durable_peer_cpu_ratio_to_peer": None if ratio is None else round(ratio, 2),
+            "durable_peer_cpu_le_2x_peer": None if ratio is None else ratio <= TARGETS["cpu_ratio"],
+        }
+        if rate in hub:
+            h_cpu = cpu_per_order(hub[rate])
+            row["hub_p99_ms"] = hub[rate]["latency_ms"]["p99"]
+            row["hub_cpu_ratio_to_durable_peer"] = (round(h_cpu / d_cpu, 2) if h_cpu and d_cpu
+                                                    else None)
+        out[rate] = row
+    return out
+
+
 def ensure_peer_deps() -> None:
     if not (PEER_DIR / "node_modules" / "ws").is_dir():
         log("npm ci in bench/seed_peer")
@@ -803,6 +862,8 @@ def main(argv: list[str] | None = None) -> int:
     results["meta"]["loadavg_end"] = loadavg()
     results["meta"]["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     results["verdict"] = verdict(results)
+    if results.get("latency"):
+        results["durable_floor"] = durable_floor(results)
     text = json.dumps(results, indent=2)
     print(text)
     if a.out != "-":

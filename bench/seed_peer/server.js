@@ -21,7 +21,17 @@
  * The seed used Express for the HTTP side; plain `http` is used here so the peer's only
  * dependency is `ws` (Express would only make the peer slower — the hub's bar gets lower,
  * not higher, by leaving it out).
+ *
+ * PEER_DURABLE_FILE=path turns it into the *durable peer*: the same server, but every order
+ * is written to that file and `fdatasync`ed before it is broadcast — the least a server can
+ * do and still say an order it passed on is on disk. The file is preallocated (written
+ * with zeros and fsynced at start) and orders overwrite it in place, wrapping at its end,
+ * so each `fdatasync` flushes data only, never file size or block allocation: cheaper
+ * than any real store (no index, no transaction, no recovery). It is the benchmark's floor
+ * for durability, not a store: what a durable server must pay at the least, in the same
+ * run as the in-memory peer and the hub.
  */
+const fs = require('fs');
 const http = require('http');
 const { URL } = require('url');
 const { WebSocketServer, WebSocket } = require('ws');
@@ -32,12 +42,37 @@ const HOST = process.env.HOST || '127.0.0.1';
 const MAX_ORDERS_PER_OUTLET = parseInt(process.env.MAX_ORDERS_PER_OUTLET || '100', 10);
 const QUIET = process.env.PEER_QUIET === '1';
 
+const DURABLE_FILE = process.env.PEER_DURABLE_FILE || '';
+const DURABLE_BYTES = 64 * 1024 * 1024;
+
 const log = (...a) => { if (!QUIET) console.log(`[${new Date().toISOString()}]`, ...a); };
 
 const clients = new Map();     // clientId -> {ws, type, connectedAt}
 const orderCache = new Map();  // outlet_id -> [order, …] (last 100)
 
+let durableFd = null;
+let durablePos = 0;
+let durableSynced = 0;   // orders written and fdatasynced, shown in /health
+if (DURABLE_FILE) {
+  durableFd = fs.openSync(DURABLE_FILE, 'w+');
+  const zeros = Buffer.alloc(1024 * 1024);
+  for (let at = 0; at < DURABLE_BYTES; at += zeros.length) fs.writeSync(durableFd, zeros, 0, zeros.length, at);
+  fs.fsyncSync(durableFd);
+}
+
+/** Durable peer only: the order is on disk before anyone hears of it. */
+function persist(orderData) {
+  if (durableFd === null) return;
+  const line = Buffer.from(JSON.stringify(orderData) + '\n');
+  if (durablePos + line.length > DURABLE_BYTES) durablePos = 0;
+  fs.writeSync(durableFd, line, 0, line.length, durablePos);
+  durablePos += line.length;
+  fs.fdatasyncSync(durableFd);
+  durableSynced++;
+}
+
 function storeOrderForPolling(orderData) {
+  persist(orderData);   // (durable peer) before the cache and before any broadcast
   const outletId = orderData.outlet_id;
   if (!orderCache.has(outletId)) orderCache.set(outletId, []);
   const orders = orderCache.get(outletId);
@@ -142,7 +177,8 @@ const ops = http.createServer((req, res) => {
   if (req.url === '/health') {
     return sendJson(res, 200, { status: 'ok', timestamp: new Date().toISOString(),
                                 connections: wss.clients.size, clients: clients.size,
-                                uptime: process.uptime() });
+                                uptime: process.uptime(),
+                                durable_orders: durableFd === null ? null : durableSynced });
   }
   if (req.url === '/clients') {
     const list = [];

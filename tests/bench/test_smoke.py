@@ -31,6 +31,13 @@ def test_smoke_accounts_for_every_delivery(tmp_path: Path) -> None:
     hub = r["latency"]["hub"]["50"]
     assert hub["acked"] == hub["sent"] and hub["errors"] == {} and hub["out_of_order"] == 0
 
+    # The durable peer (the floor of durability): every order it broadcast, it had written
+    # and fdatasynced first, by its own count; and the floor comparison is drawn from it.
+    floor = r["latency"]["durable-peer"]["50"]
+    assert floor["all_accounted"] and floor["durable_orders"] == floor["sent"] > 0, floor
+    assert floor["received"] == floor["sent"] * floor["kitchens"]
+    assert set(r["durable_floor"]["50"]) >= {"durable_peer_p99_le_peer", "hub_cpu_ratio_to_durable_peer"}
+
     idle = r["idle"]                 # measured, never judged: present and sane
     assert idle["hub"]["cpu_ms_per_s"] >= 0 and idle["peer"]["cpu_ms_per_s"] >= 0
     assert set(idle["cold_page_us"]) == {"after_0.001s", "after_0.1s", "after_1s"}

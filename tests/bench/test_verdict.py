@@ -70,3 +70,20 @@ def test_peer_poll_position_survives_ids_shared_within_a_millisecond() -> None:
     tied = [1, 2, 3, 4, 5, 6] + [7] * 12
     since = bench.peer_since_id(tied, 10)
     assert since == 6 and sum(1 for i in tied if i > since) >= 10
+
+
+def test_durable_floor_asks_the_durable_peer_the_hubs_latency_and_cpu_questions() -> None:
+    bench = _bench()
+    peer = bench.summarize_runs([_run(2.0, 0.5), _run(2.5, 0.4), _run(3.0, 0.6)], 3)
+    floor = bench.summarize_runs([_run(4.0, 0.6), _run(4.4, 0.7), _run(5.0, 0.9)], 3)
+    floor["cpu_ratio_to_peer_by_pair"] = [1.2, 1.75, 1.5]
+    hub = bench.summarize_runs([_run(5.0, 1.4)], 1)
+    f = bench.durable_floor({"latency": {"hub": {"50": hub}, "peer": {"50": peer},
+                                         "durable-peer": {"50": floor}}})["50"]
+    assert f["durable_peer_p99_ms"] == 4.4 and f["peer_p99_ms"] == 2.5
+    assert f["durable_peer_p99_le_peer"] is False
+    assert f["durable_peer_cpu_ratio_to_peer"] == 1.5          # the median pair, not 0.7 / 0.5
+    assert f["durable_peer_cpu_le_2x_peer"] is True
+    assert f["hub_p99_ms"] == 5.0 and f["hub_cpu_ratio_to_durable_peer"] == 2.0   # 1.4 / 0.7
+    # Not a bar of the issue: the verdict is unchanged by it.
+    assert "durable_floor" not in bench.verdict({"latency": {"hub": {"50": hub}, "peer": {"50": peer}}})
