@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         counts[file_of(item)] = counts.get(file_of(item), 0) + 1
     rank = {name: i for i, name in enumerate(LONGEST_FILES)}
     items.sort(key=lambda item: (rank.get(file_of(item), len(rank)), -counts[file_of(item)]))
+
+
+# How much of each process's log a failed test shows (the end is where the failure is).
+LOG_TAIL_CHARS = 6000
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test's report carries the tail of every process log it started (`procs`):
+    on a fresh-clone CI run the temporary directories are gone by the time anyone reads
+    the failure, and "not within 30 s" says nothing without the hub's own account."""
+    report = yield
+    if report.when == "call" and report.failed:
+        for p in getattr(item, "funcargs", {}).get("procs") or ():
+            tail = p.log()[-LOG_TAIL_CHARS:]
+            report.sections.append((f"{p.name} log, last {len(tail)} characters ({p.log_path})",
+                                    tail))
+    return report
 
 
 @pytest.fixture
