@@ -39,7 +39,7 @@ function ticketEl(t, { onAction, onReprint, showTenant }) {
     h('div.acts', {}, actionsFor(t.status).map(([cls, label, status]) =>
       h(`button.${cls}`, { dataset: { testid: `action-${cls}` }, title: cls === 'cancel' ? tr('kitchen.cancel_order') : null, 'aria-label': cls === 'cancel' ? tr('kitchen.cancel_order') : null,
         onclick: (ev) => { ev.currentTarget.disabled = true; onAction(t.uuid, status); } }, label)),
-      onReprint ? h('button.reprint', { title: tr('kitchen.reprint'), 'aria-label': tr('kitchen.reprint'), dataset: { testid: 'action-reprint' }, onclick: () => onReprint(t.uuid) }, '🖨') : null));
+      onReprint ? h('button.reprint', { title: tr('kitchen.reprint'), 'aria-label': tr('kitchen.reprint'), dataset: { testid: 'action-reprint' }, onclick: () => onReprint(t.uuid) }, h('span.icon-print', { 'aria-hidden': 'true' })) : null));
 }
 
 export class TicketBoard {
