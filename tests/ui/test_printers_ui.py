@@ -39,13 +39,16 @@ def test_kitchen_shows_printer_offline_and_reprints_status_page_test_prints(
 
     # A Debian kiosk's Chromium has no emoji font (nor has this one): nothing on the screen
     # may need one. The reprint button's printer is drawn, a mask over the button's colour.
-    assert page.evaluate("() => [...document.body.innerText].filter((c) => c.codePointAt(0) > 0xffff)") == []
-    icon = page.locator('[data-testid="ticket"][data-number="UI-1"] [data-testid="action-reprint"] .icon-print')
+    astral = "() => [...document.body.innerText].filter((c) => c.codePointAt(0) > 0xffff)"
+    assert page.evaluate(astral) == []
+    reprint = '[data-testid="ticket"][data-number="UI-1"] [data-testid="action-reprint"]'
+    icon = page.locator(f"{reprint} .icon-print")
     box = icon.bounding_box()
     assert box is not None and box["width"] >= 24 and box["height"] >= 24
-    assert "svg" in icon.evaluate("(e) => getComputedStyle(e).webkitMaskImage || getComputedStyle(e).maskImage")
+    mask = "(e) => getComputedStyle(e).webkitMaskImage || getComputedStyle(e).maskImage"
+    assert "svg" in icon.evaluate(mask)
 
-    page.click('[data-testid="ticket"][data-number="UI-1"] [data-testid="action-reprint"]')
+    page.click(reprint)
     texts = grill.wait_for(lambda t: len(t) == 2, 30, "the reprint")
     assert "CETAK ULANG" in texts[1] and "^^No. UI-1" in texts[1]
 
