@@ -98,6 +98,11 @@ def check_page(page: Any, lang: str, extra: set[str] | None = None) -> None:
                 strange.append(piece)
     assert not wrong, f"{page.url}: {other} words on a {lang} screen: {wrong}"
     assert not strange, f"{page.url}: strings in no catalog (hard-coded?): {strange}"
+    # A Debian kiosk's Chromium has no emoji font: a character outside the Basic
+    # Multilingual Plane (emoji live there) would show as an empty box.
+    shown = page.evaluate(VISIBLE_TEXT_JS)
+    boxes = sorted({c for text in shown for c in text if ord(c) > 0xFFFF})
+    assert not boxes, f"{page.url}: characters that need an emoji font: {boxes}"
 
 
 def money(page: Any, product_id: int) -> str:
