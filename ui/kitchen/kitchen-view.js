@@ -10,6 +10,21 @@ const STATUSES = { pending: 'new', preparing: 'preparing', ready: 'ready', compl
 const typeText = (type) => (TYPES.has(type || 'dine_in') ? tr(`order_type.${type || 'dine_in'}`) : type);
 const statusText = (status) => (STATUSES[status] ? tr(`kitchen.status_${STATUSES[status]}`) : status);
 
+// A printer, drawn: the emoji (U+1F5A8) needs a font Debian's Chromium kiosks do not have.
+const SVG_NS = 'http://www.w3.org/2000/svg';
+const PRINTER_PATH = 'M6 2h12v5H6zM4 8h16a2 2 0 0 1 2 2v6h-4v6H6v-6H2v-6a2 2 0 0 1 2-2zm4 7v5h8v-5zm9-5a1 1 0 1 0 0 2a1 1 0 1 0 0-2z';
+function printerIcon() {
+  const svg = document.createElementNS(SVG_NS, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('class', 'icon-print');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS(SVG_NS, 'path');
+  path.setAttribute('fill-rule', 'evenodd');
+  path.setAttribute('d', PRINTER_PATH);
+  svg.append(path);
+  return svg;
+}
+
 /** The buttons a ticket offers in its status. */
 export function actionsFor(status) {
   switch (status) {
@@ -39,7 +54,7 @@ function ticketEl(t, { onAction, onReprint, showTenant }) {
     h('div.acts', {}, actionsFor(t.status).map(([cls, label, status]) =>
       h(`button.${cls}`, { dataset: { testid: `action-${cls}` }, title: cls === 'cancel' ? tr('kitchen.cancel_order') : null, 'aria-label': cls === 'cancel' ? tr('kitchen.cancel_order') : null,
         onclick: (ev) => { ev.currentTarget.disabled = true; onAction(t.uuid, status); } }, label)),
-      onReprint ? h('button.reprint', { title: tr('kitchen.reprint'), 'aria-label': tr('kitchen.reprint'), dataset: { testid: 'action-reprint' }, onclick: () => onReprint(t.uuid) }, h('span.icon-print', { 'aria-hidden': 'true' })) : null));
+      onReprint ? h('button.reprint', { title: tr('kitchen.reprint'), 'aria-label': tr('kitchen.reprint'), dataset: { testid: 'action-reprint' }, onclick: () => onReprint(t.uuid) }, printerIcon()) : null));
 }
 
 export class TicketBoard {
