@@ -694,6 +694,16 @@ def cpu_per_order(run: dict[str, Any]) -> float | None:
     return None if value is None else float(value)
 
 
+def cpu_ratio_to_peer(run: dict[str, Any], peer_run: dict[str, Any]) -> float | None:
+    """With repeats, the median of the run's back-to-back ratios to the peer (each pair saw
+    the same minute of the host); else the ratio of the two figures."""
+    pairs = run.get("cpu_ratio_to_peer_by_pair")
+    if pairs:
+        return float(statistics.median(pairs))
+    mine, peer = cpu_per_order(run), cpu_per_order(peer_run)
+    return mine / peer if mine is not None and peer else None
+
+
 def verdict(r: dict[str, Any]) -> dict[str, Any]:
     """Issue 19's targets, met or not, from this run's own numbers (hub against the peer)."""
     v: dict[str, Any] = {}
@@ -708,11 +718,8 @@ def verdict(r: dict[str, Any]) -> dict[str, Any]:
             v["p99_at_1000_le_5ms"] = {"hub_ms": h, "met": h <= TARGETS["p99_1000_ms"]}
         for rate in lat["hub"]:
             h, p = (cpu_per_order(lat[s].get(rate, {})) for s in ("hub", "peer"))
-            if h is not None and p:
-                # With repeats, the median of the hub/peer ratios of back-to-back pairs: each
-                # pair saw the same minute of the host.
-                pairs = lat["hub"][rate].get("cpu_ratio_to_peer_by_pair")
-                ratio = statistics.median(pairs) if pairs else h / p
+            ratio = cpu_ratio_to_peer(lat["hub"][rate], lat["peer"].get(rate, {}))
+            if h is not None and p and ratio is not None:
                 v[f"cpu_per_order_at_{rate}_le_2x_peer"] = {
                     "hub_ms": h, "peer_ms": p, "ratio": round(ratio, 2),
                     "met": ratio <= TARGETS["cpu_ratio"]}
@@ -754,9 +761,7 @@ def durable_floor(r: dict[str, Any]) -> dict[str, Any]:
         if rate not in peer:
             continue
         d_p99, p_p99 = d["latency_ms"]["p99"], peer[rate]["latency_ms"]["p99"]
-        pairs = d.get("cpu_ratio_to_peer_by_pair")
-        d_cpu, p_cpu = cpu_per_order(d), cpu_per_order(peer[rate])
-        ratio = statistics.median(pairs) if pairs else (d_cpu / p_cpu if d_cpu and p_cpu else None)
+        d_cpu, ratio = cpu_per_order(d), cpu_ratio_to_peer(d, peer[rate])
         row: dict[str, Any] = {
             "durable_peer_p99_ms": d_p99, "peer_p99_ms": p_p99,
             "durable_peer_p99_le_peer": d_p99 <= p_p99,
@@ -862,8 +867,7 @@ def main(argv: list[str] | None = None) -> int:
     results["meta"]["loadavg_end"] = loadavg()
     results["meta"]["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     results["verdict"] = verdict(results)
-    if results.get("latency"):
-        results["durable_floor"] = durable_floor(results)
+    results["durable_floor"] = durable_floor(results)
     text = json.dumps(results, indent=2)
     print(text)
     if a.out != "-":

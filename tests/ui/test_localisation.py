@@ -85,7 +85,8 @@ def check_page(page: Any, lang: str, extra: set[str] | None = None) -> None:
     other = "en" if lang == "id" else "id"
     strange: list[str] = []
     wrong: list[str] = []
-    for text in page.evaluate(VISIBLE_TEXT_JS):
+    shown = page.evaluate(VISIBLE_TEXT_JS)
+    for text in shown:
         ours = any(p.match(text) for p in patterns[lang])
         if ours:
             continue
@@ -100,7 +101,6 @@ def check_page(page: Any, lang: str, extra: set[str] | None = None) -> None:
     assert not strange, f"{page.url}: strings in no catalog (hard-coded?): {strange}"
     # A Debian kiosk's Chromium has no emoji font: a character outside the Basic
     # Multilingual Plane (emoji live there) would show as an empty box.
-    shown = page.evaluate(VISIBLE_TEXT_JS)
     boxes = sorted({c for text in shown for c in text if ord(c) > 0xFFFF})
     assert not boxes, f"{page.url}: characters that need an emoji font: {boxes}"
 
