@@ -3,6 +3,7 @@
     .venv/bin/python bench/run.py                 # everything (~6-8 min), writes bench/results/<date>.json
     .venv/bin/python bench/run.py --smoke         # a few seconds of each section; checks accounting only
     .venv/bin/python bench/run.py --only latency,steps --out /tmp/x.json
+    .venv/bin/python bench/run.py --only latency --rates 50,200,500,1000 --neighbour 1   # a busy Pi
 
 This script owns the processes (hub, peer, wrk); the WebSocket clients live in
 bench/loadgen/loadgen.js (Node + ws) because a Python client saturates near 15-25k
@@ -185,8 +186,11 @@ class HubServer(Server):
         super().__init__(workdir)
         self.data_dir = workdir / "hub-data"
 
+    nice = 0       # --hub-nice: the hub's scheduling weight, as its unit's CPUWeight= sets it
+
     def argv_env(self) -> tuple[list[str], dict[str, str]]:
-        return [sys.executable, "-m", "hub", "run"], {
+        prefix = ["nice", "-n", str(self.nice)] if self.nice else []
+        return [*prefix, sys.executable, "-m", "hub", "run"], {
             "HUB_DATA_DIR": str(self.data_dir), "HUB_OUTLET_ID": "1", "HUB_ID": "bench-hub",
             "WS_PORT": str(self.ws_port), "HTTP_PORT": str(self.http_port),
             "HUB_BIND": "127.0.0.1", "HUB_MQTT_URL": "none", "HUB_ZEROCONF": "off",
@@ -238,6 +242,43 @@ def running(server: Server) -> Iterator[Server]:
 
 
 PROFILE: dict[str, Path] = {}    # --profile DIR: where py-spy writes each hub's samples
+
+
+class Neighbour:
+    """`--neighbour CORES`: processes (bench/neighbour.py) that keep CORES of the host busy
+    for the whole run, each at most one core, so the servers compete for the cores as a busy
+    Pi's would (issue 19). What they really used is measured, in total and beside each run:
+    a neighbour the scheduler starved says so instead of passing for one that ran."""
+
+    def __init__(self, cores: float) -> None:
+        self.cores = cores
+        count = math.ceil(cores)
+        self.share = cores / count
+        self.procs = [subprocess.Popen([sys.executable, str(BENCH / "neighbour.py"), f"{self.share:.4f}"],
+                                       start_new_session=True) for _ in range(count)]
+        self.started = time.perf_counter()
+        self.cpu_at_start = self.cpu_seconds()
+
+    def cpu_seconds(self) -> float:
+        total = 0.0
+        for p in self.procs:
+            with contextlib.suppress(psutil.Error):
+                t = psutil.Process(p.pid).cpu_times()
+                total += t.user + t.system
+        return total
+
+    def stop(self) -> dict[str, Any]:
+        used = self.cpu_seconds() - self.cpu_at_start
+        wall = time.perf_counter() - self.started
+        for p in self.procs:
+            p.kill()
+            p.wait(10)
+        return {"cores_asked": self.cores, "processes": len(self.procs), "share_each": round(self.share, 4),
+                "pids": [p.pid for p in self.procs], "seconds": round(wall, 1),
+                "cores_used": round(used / wall, 3) if wall > 0 else None}
+
+
+NEIGHBOUR: list[Neighbour] = []   # the one running, if --neighbour was given
 
 
 @contextlib.contextmanager
@@ -316,6 +357,7 @@ def latency_run(server: Server, rate: float, duration: float, kitchens: int, pos
     commits0 = hub_commit_counters(server) if isinstance(server, HubServer) else {}
     synced0 = server.durable_orders() if isinstance(server, DurablePeerServer) else 0
     cpu0, main0, t0 = server.cpu_seconds(), server.main_thread_cpu_seconds(), time.perf_counter()
+    neighbour0 = NEIGHBOUR[0].cpu_seconds() if NEIGHBOUR else None
     load0 = loadavg()
     res = loadgen("latency", "--server", server.protocol, "--ws", server.ws, "--rate", str(rate),
                   "--duration", str(duration), "--kitchens", str(kitchens), "--pos", str(pos))
@@ -334,6 +376,9 @@ def latency_run(server: Server, rate: float, duration: float, kitchens: int, pos
     res["loadgen_ceiling_msgs_per_s_est"] = round(1 / per_msg) if per_msg else None
     res["loadavg_before"] = load0
     res["cpu_pressure_avg10_after"] = cpu_pressure()
+    if neighbour0 is not None:
+        used = NEIGHBOUR[0].cpu_seconds() - neighbour0
+        res["neighbour_cpu_pct_of_one_core"] = round(100 * used / wall, 1)
     if isinstance(server, HubServer):
         res["hub_commits"] = commit_stats(commits0, hub_commit_counters(server))
     if isinstance(server, DurablePeerServer):
@@ -351,6 +396,8 @@ def brief(res: dict[str, Any]) -> str:
             f"errors {res['errors']}, server cpu {res.get('server_cpu_pct_of_one_core')}% "
             f"({res.get('server_cpu_ms_per_order')} ms/order), "
             f"loadgen cpu {res['loadgen_cpu']['cpu_pct_of_one_core']}%"
+            + (f", neighbour cpu {res['neighbour_cpu_pct_of_one_core']}%"
+               if "neighbour_cpu_pct_of_one_core" in res else "")
             + (f", commits {res['hub_commits']}" if res.get("hub_commits") else ""))
 
 
@@ -803,6 +850,30 @@ def hub_uncommitted() -> list[str]:
 SECTIONS = ("startup", "idle", "latency", "steps", "restart", "poll", "memory")
 
 
+def run_sections(results: dict[str, Any], cfg: dict[str, Any], only: list[str], poll_client: str) -> None:
+    """Each asked-for section in turn, in a scratch directory, with its own timing."""
+    with tempfile.TemporaryDirectory(prefix="outlet-bench-") as tmp:
+        work = Path(tmp)
+        plan: dict[str, Callable[[], dict[str, Any]]] = {
+            "startup": lambda: section_startup(work, cfg["startup_runs"]),
+            "idle": lambda: section_idle(work, *cfg["idle"]),
+            "latency": lambda: section_latency(work, cfg["rates"], cfg["duration"], cfg["kitchens"],
+                                               cfg["pos"], cfg["repeats"]),
+            "steps": lambda: section_steps(work, cfg["step_duration"], cfg["kitchens"], cfg["step_start"],
+                                           cfg["step_max"], cfg["refine"]),
+            "restart": lambda: section_restart(work, *cfg["restart"]),
+            "poll": lambda: section_poll(work, *cfg["poll"], client=poll_client),
+            "memory": lambda: section_memory(work, *cfg["memory"]),
+        }
+        for name in SECTIONS:
+            if name in only:
+                log(f"section {name} (load {loadavg()})")
+                t0 = time.perf_counter()
+                results[name] = plan[name]()
+                results[name + "_meta"] = {"seconds": round(time.perf_counter() - t0, 1),
+                                           "loadavg_after": loadavg(), "cpu_pressure_avg10": cpu_pressure()}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--smoke", action="store_true", help="seconds-long correctness run (for tests)")
@@ -810,6 +881,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", help="result file (default bench/results/<date>.json; '-' = stdout only)")
     ap.add_argument("--repeats", type=int, default=3, help="latency runs per rate and server")
     ap.add_argument("--poll-client", choices=("wrk", "node"), default="wrk")
+    ap.add_argument("--rates", help="latency rates, comma list (default 50,200,1000)")
+    ap.add_argument("--neighbour", type=float, default=0.0, metavar="CORES",
+                    help="keep CORES of the host busy beside the servers for the whole run "
+                         "(bench/neighbour.py; issue 19's busy Pi)")
+    ap.add_argument("--hub-nice", type=int, default=0, metavar="N",
+                    help="run the hub under `nice -n N` (negative needs root): a neighbour in the same "
+                         "cgroup meets the weight that CPUWeight= gives the hub's unit on a hub")
     ap.add_argument("--profile", type=Path, metavar="DIR",
                     help="sample each hub with py-spy into DIR (CPU numbers then include its cost)")
     a = ap.parse_args(argv)
@@ -832,6 +910,12 @@ def main(argv: list[str] | None = None) -> int:
                    repeats=a.repeats, step_duration=10.0, step_start=500.0, step_max=32000.0, refine=2,
                    restart=(100, 300, 200), memory=(180, 20, 100), poll=(50, 10.0, 1000, 10),
                    idle=(5.0, 10.0))
+    if a.rates:
+        cfg["rates"] = [float(x) for x in a.rates.split(",") if x]
+        if not cfg["rates"] or min(cfg["rates"]) <= 0:
+            ap.error("--rates: a comma list of orders per second, each > 0")
+    if not 0.0 <= a.neighbour <= (os.cpu_count() or 1):
+        ap.error("--neighbour must be between 0 and the number of CPUs")
 
     results: dict[str, Any] = {
         "meta": {"started": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "smoke": a.smoke,
@@ -844,26 +928,16 @@ def main(argv: list[str] | None = None) -> int:
                  "durability": "hub: SQLite WAL synchronous=FULL (always)",
                  "generator": "bench/loadgen/loadgen.js (Node ws, one process)", "config": cfg},
     }
-    with tempfile.TemporaryDirectory(prefix="outlet-bench-") as tmp:
-        work = Path(tmp)
-        plan: dict[str, Callable[[], dict[str, Any]]] = {
-            "startup": lambda: section_startup(work, cfg["startup_runs"]),
-            "idle": lambda: section_idle(work, *cfg["idle"]),
-            "latency": lambda: section_latency(work, cfg["rates"], cfg["duration"], cfg["kitchens"],
-                                               cfg["pos"], cfg["repeats"]),
-            "steps": lambda: section_steps(work, cfg["step_duration"], cfg["kitchens"], cfg["step_start"],
-                                           cfg["step_max"], cfg["refine"]),
-            "restart": lambda: section_restart(work, *cfg["restart"]),
-            "poll": lambda: section_poll(work, *cfg["poll"], client=a.poll_client),
-            "memory": lambda: section_memory(work, *cfg["memory"]),
-        }
-        for name in SECTIONS:
-            if name in only:
-                log(f"section {name} (load {loadavg()})")
-                t0 = time.perf_counter()
-                results[name] = plan[name]()
-                results[name + "_meta"] = {"seconds": round(time.perf_counter() - t0, 1),
-                                           "loadavg_after": loadavg(), "cpu_pressure_avg10": cpu_pressure()}
+    HubServer.nice = a.hub_nice
+    results["meta"]["hub_nice"] = a.hub_nice
+    if a.neighbour:
+        NEIGHBOUR.append(Neighbour(a.neighbour))
+        log(f"neighbour: {len(NEIGHBOUR[0].procs)} process(es) at {NEIGHBOUR[0].share:.0%} of a core each")
+    try:
+        run_sections(results, cfg, only, a.poll_client)
+    finally:
+        if NEIGHBOUR:
+            results["meta"]["neighbour"] = NEIGHBOUR.pop().stop()
     results["meta"]["loadavg_end"] = loadavg()
     results["meta"]["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     results["verdict"] = verdict(results)

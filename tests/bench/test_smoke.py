@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import psutil
+
 ROOT = Path(__file__).resolve().parents[2]
 
 def test_smoke_accounts_for_every_delivery(tmp_path: Path) -> None:
@@ -52,3 +54,34 @@ def test_smoke_accounts_for_every_delivery(tmp_path: Path) -> None:
     assert restart["loadgen_cpu_ms_after_health"] > 0
     assert 0 <= restart["loadgen_loop_busy_after_health"] <= 1
     assert r["startup"]["hub"]["max_s"] > 0
+
+
+def test_neighbour_competes_and_is_stopped(tmp_path: Path) -> None:
+    """`--neighbour`: the busy neighbour really runs beside every latency run, is measured,
+    and is gone when the bench ends (a left-over spinner would skew every later test)."""
+    out = tmp_path / "neighbour.json"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--smoke", "--only", "latency",
+                           "--rates", "50,100", "--neighbour", "0.5", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    r = json.loads(out.read_text())
+    n = r["meta"]["neighbour"]
+    assert n["cores_asked"] == 0.5 and n["processes"] == 1 and n["cores_used"] > 0
+    assert not [p for p in n["pids"] if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
+    assert r["meta"]["config"]["rates"] == [50.0, 100.0]
+    for server in ("hub", "peer", "durable-peer"):
+        assert set(r["latency"][server]) == {"50", "100"}
+        for run in r["latency"][server].values():
+            assert run["all_accounted"], run
+            assert run["neighbour_cpu_pct_of_one_core"] > 0, run
+    # The report says the run was not a quiet one, above its table.
+    report = subprocess.run([sys.executable, str(ROOT / "bench" / "report.py"), str(out)],
+                            capture_output=True, text=True, check=True).stdout
+    assert report.startswith("With a busy neighbour asked to keep 0.5 of the cores busy")
+
+
+def test_neighbour_refuses_more_cores_than_the_host_has() -> None:
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--smoke", "--only", "latency",
+                           "--neighbour", "999", "--out", "-"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 2 and "--neighbour" in proc.stderr
