@@ -57,10 +57,11 @@ lint: venv
 
 # Most tests wait on real processes (hub, central, broker, Chromium), not on the CPU: several
 # workers overlap the waiting. A file stays on one worker (module-scoped processes); files go
-# out in collection order, the longest first (tests/conftest.py LONGEST_FILES).
+# out in collection order, the longest first (tests/conftest.py LONGEST_FILES); the 25 slowest
+# tests are printed at the end, so each CI log says whether that list is still right.
 PYTEST_WORKERS ?= 4
 test-py: deps
-	$(VENV)/bin/pytest -q -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	$(VENV)/bin/pytest -q -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=25
 
 test-ui:
 	@if ls ui/tests/*.test.mjs >/dev/null 2>&1; then node --test ui/tests/; fi
