@@ -61,12 +61,12 @@ def test_neighbour_competes_and_is_stopped(tmp_path: Path) -> None:
     and is gone when the bench ends (a left-over spinner would skew every later test)."""
     out = tmp_path / "neighbour.json"
     proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--smoke", "--only", "latency",
-                           "--rates", "50,100", "--neighbour", "0.5", "--out", str(out)],
+                           "--rates", "50,100", "--neighbour", "0.25", "--out", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr[-4000:]
     r = json.loads(out.read_text())
     n = r["meta"]["neighbour"]
-    assert n["cores_asked"] == 0.5 and n["processes"] == 1 and n["cores_used"] > 0
+    assert n["cores_asked"] == 0.25 and n["processes"] == 1 and n["cores_used"] > 0
     assert not [p for p in n["pids"] if psutil.pid_exists(p) and psutil.Process(p).status() != "zombie"]
     assert r["meta"]["config"]["rates"] == [50.0, 100.0]
     for server in ("hub", "peer", "durable-peer"):
@@ -77,7 +77,7 @@ def test_neighbour_competes_and_is_stopped(tmp_path: Path) -> None:
     # The report says the run was not a quiet one, above its table.
     report = subprocess.run([sys.executable, str(ROOT / "bench" / "report.py"), str(out)],
                             capture_output=True, text=True, check=True).stdout
-    assert report.startswith("With a busy neighbour asked to keep 0.5 of the cores busy")
+    assert report.startswith("With a busy neighbour asked to keep 0.25 of the cores busy")
 
 
 def test_neighbour_refuses_more_cores_than_the_host_has() -> None:
