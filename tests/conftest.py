@@ -31,12 +31,6 @@ LONGEST_FILES = (
     "tests/chaos/test_broker_kills.py",
     "tests/hub/test_crash_safety.py",
     "tests/ui/test_provisioned_pairing.py",
-    # Not among the per-file totals above; in the 25 slowest tests of the CI log at
-    # da8027c (`make test-py` prints them): 39 + 32 s, 35 s of setup, 33 s, 31 s.
-    "tests/ui/test_with_central.py",
-    "tests/monitoring/test_live_fleet.py",
-    "tests/ui/test_printers_ui.py",
-    "tests/ui/test_offline_queue.py",
 )
 
 
