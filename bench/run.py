@@ -181,12 +181,11 @@ class Server:
 
 class HubServer(Server):
     name = protocol = "hub"
+    nice = 0       # --hub-nice: the hub's scheduling weight, as its unit's CPUWeight= sets it
 
     def __init__(self, workdir: Path) -> None:
         super().__init__(workdir)
         self.data_dir = workdir / "hub-data"
-
-    nice = 0       # --hub-nice: the hub's scheduling weight, as its unit's CPUWeight= sets it
 
     def argv_env(self) -> tuple[list[str], dict[str, str]]:
         prefix = ["nice", "-n", str(self.nice)] if self.nice else []
@@ -911,9 +910,12 @@ def main(argv: list[str] | None = None) -> int:
                    restart=(100, 300, 200), memory=(180, 20, 100), poll=(50, 10.0, 1000, 10),
                    idle=(5.0, 10.0))
     if a.rates:
-        cfg["rates"] = [float(x) for x in a.rates.split(",") if x]
-        if not cfg["rates"] or min(cfg["rates"]) <= 0:
-            ap.error("--rates: a comma list of orders per second, each > 0")
+        try:
+            cfg["rates"] = [float(x) for x in a.rates.split(",") if x]
+        except ValueError:
+            cfg["rates"] = []
+        if not cfg["rates"] or not all(0 < x <= 100_000 for x in cfg["rates"]):
+            ap.error("--rates: a comma list of orders per second, each > 0 and <= 100000")
     if not 0.0 <= a.neighbour <= (os.cpu_count() or 1):
         ap.error("--neighbour must be between 0 and the number of CPUs")
 
