@@ -89,6 +89,25 @@ class WsClient:
             except TimeoutError:
                 pass
 
+    async def flood_pings(self, most: int = 20_000, chunk: int = 500) -> dict[str, Any]:
+        """Send pings until the hub refuses one as `rate_limited`; that refusal.
+
+        Sends in chunks and stops at the first refusal, so the test does not depend on how
+        fast this host sends: a slow sender refills the hub's bucket (200/s) while it sends,
+        and a fixed count just past the burst (1,000) came back all pongs on a slow hour.
+        """
+        def refused(m: dict[str, Any]) -> bool:
+            return m.get("type") == "error" and m.get("payload", {}).get("code") == "rate_limited"
+        for start in range(0, most, chunk):
+            for i in range(start, start + chunk):
+                await self.ws.send_str(f'{{"type": "ping", "id": "p{i}"}}')
+            try:
+                return await self.wait_for(refused, timeout=0.05)
+            except TimeoutError:
+                if self.closed:
+                    raise
+        return await self.wait_for(refused)
+
     async def reply(self, msg_id: str, timeout: float = 10.0) -> dict[str, Any]:
         return await self.wait_for(lambda m: m.get("ref") == msg_id, timeout)
 
