@@ -130,12 +130,16 @@ async def test_polling_the_change_feed_during_writes_misses_nothing(
 
     task = asyncio.create_task(poller())
     orders = [make_order(f"PL-{i}", 1 + i % 2) for i in range(60)]
+    sent: list[str] = []
     for i, o in enumerate(orders):
-        await pos.send("new_order", o)
+        sent.append(await pos.send("new_order", o))
         if i % 3 == 0:
-            await pos.send("order_update", {"uuid": orders[i // 2]["uuid"], "status": "preparing"})
-    await pos.request("ping", {})
-    await asyncio.sleep(0.5)
+            sent.append(await pos.send("order_update", {"uuid": orders[i // 2]["uuid"],
+                                                        "status": "preparing"}))
+    # Every write answered (an ack comes only after its commit), so the poller's last pass
+    # after `stop` sees them all; a fixed sleep here lost to a slow fsync on a busy host.
+    for msg_id in sent:
+        await pos.reply(msg_id, timeout=30)
     stop.set()
     await asyncio.wait_for(task, 30)
     _, final = http_json(f"{hub.base}/api/orders?since_rev=0&limit=1000")
