@@ -73,7 +73,10 @@ async def test_a_commit_during_an_empty_read_is_forwarded_without_another_order(
     store.read = read_then_commit  # type: ignore[method-assign]
     task = asyncio.create_task(CentralOutbox(link).run())   # type: ignore[arg-type]
     try:
-        for _ in range(300):
+        # The bug this guards against waits forever, so a generous deadline costs nothing
+        # (3 s of 10-ms polls once ran short of a threaded read and an fsync'd commit).
+        deadline = asyncio.get_running_loop().time() + 30
+        while asyncio.get_running_loop().time() < deadline:
             if landed and link.sent == landed:
                 break
             await asyncio.sleep(0.01)
