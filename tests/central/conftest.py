@@ -7,8 +7,10 @@ skips the PostgreSQL half; under CI=true it fails, so CI can never silently test
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,12 +25,21 @@ PG_ADMIN_URL = os.environ.get("CENTRAL_TEST_PG", "postgresql://postgres@127.0.0.
 BACKENDS = ["sqlite", "postgresql"]
 
 
-def _pg_reachable() -> str | None:
-    try:
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
-            return None
-    except psycopg.OperationalError as exc:
-        return str(exc)
+@functools.cache
+def _pg_reachable(attempts: int = 3) -> str | None:
+    """None when the server answers; else why not. Three tries: under CI a miss fails the
+    test, and one slow connect on a busy host is not a missing PostgreSQL. Asked once per
+    test process."""
+    problem = ""
+    for attempt in range(attempts):
+        try:
+            with psycopg.connect(PG_ADMIN_URL, connect_timeout=10):
+                return None
+        except psycopg.OperationalError as exc:
+            problem = str(exc)
+        if attempt + 1 < attempts:
+            time.sleep(1)
+    return problem
 
 
 def require_postgres() -> None:
