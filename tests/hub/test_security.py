@@ -22,7 +22,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from tests.support.netns import CLIENT_SCRIPT, NetnsLab
 from tests.support.processes import Hub, Mosquitto, http_json, wait_for_port
-from tests.support.wsclient import WsClient, make_order
+from tests.support.wsclient import WsClient, error_code, make_order
 
 TOKEN = "tok-7f3a9c1e5b2d4f60-secret"       # distinctive, so a grep of the log is meaningful
 WRONG = "tok-wrong-0b1c2d3e4f5a6978"
@@ -79,10 +79,6 @@ async def hello(client: WsClient, fields: dict[str, Any]) -> dict[str, Any]:
     await client.send("hello", fields)
     await client.wait_for(lambda m: len(client.of_type("connected")) > seen)
     return client.of_type("connected")[-1]
-
-
-def error_code(msg: dict[str, Any]) -> str | None:
-    return msg["payload"].get("code") if msg.get("type") == "error" else None
 
 
 class MqttDevice:

@@ -24,6 +24,11 @@ def make_order(number: str, tenant_id: int | None = None, *, uuid: str | None = 
     return order
 
 
+def error_code(msg: dict[str, Any]) -> str | None:
+    """The `code` of an `error` envelope; None for any other message."""
+    return msg["payload"].get("code") if msg.get("type") == "error" else None
+
+
 class WsClient:
     """Connects, records every message, and answers request/reply by `id`/`ref`."""
 
@@ -97,7 +102,7 @@ class WsClient:
         and a fixed count just past the burst (1,000) came back all pongs on a slow hour.
         """
         def refused(m: dict[str, Any]) -> bool:
-            return m.get("type") == "error" and m.get("payload", {}).get("code") == "rate_limited"
+            return error_code(m) == "rate_limited"
         for start in range(0, most, chunk):
             for i in range(start, start + chunk):
                 await self.ws.send_str(f'{{"type": "ping", "id": "p{i}"}}')
