@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -66,7 +67,13 @@ def test_backups_taken_while_orders_arrive_are_consistent_snapshots(
             stop.wait(0.05)
         for _ in range(3):
             copies.append(backup(hub, dest, keep=2))
-            stop.wait(0.3)
+            # More orders acknowledged after each backup, so the next one (and the live
+            # database at the end) must hold more: waited for, not assumed from a 0.3 s
+            # pause that a stalled sender on a slow host could spend doing nothing.
+            acked = len(sent)
+            deadline = time.monotonic() + 30
+            while len(sent) < acked + 5 and time.monotonic() < deadline:
+                stop.wait(0.05)
     finally:
         stop.set()
         sender.join(60)

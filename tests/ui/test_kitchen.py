@@ -3,6 +3,7 @@ propagating to a second kitchen and the board."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -101,10 +102,27 @@ def test_reload_restores_tickets_and_status_changes_reach_other_screens(menu_hub
     wait_ticket(other, "R-0002")
     assert "R-0003" not in kitchen_numbers(other)
 
+    # Reload with the hub out of reach (every API call refused, every socket closed): the
+    # tickets can only come from the browser's storage. Was a 5 s budget on the first
+    # ticket, which said "fast" but not "from storage", and raced a slow host.
+    hub_reachable = False
+
+    def api(route: Any) -> None:
+        route.continue_() if hub_reachable else route.abort()
+
+    def socket(ws: Any) -> None:
+        ws.connect_to_server() if hub_reachable else ws.close()
+
+    cook.route("**/api/**", api)
+    cook.route_web_socket(re.compile(".*"), socket)
     cook.reload()
-    wait_ticket(cook, "R-0001", timeout=5000)  # restored from storage, before any network answer
+    wait_ticket(cook, "R-0001")
     assert sorted(kitchen_numbers(cook)) == ["R-0001", "R-0002", "R-0003"]
+    wait_kitchen_mode(cook, "offline")
+    hub_reachable = True
+    cook.reload()
     wait_kitchen_mode(cook, "live")
+    assert sorted(kitchen_numbers(cook)) == ["R-0001", "R-0002", "R-0003"]
     ticket = cook.locator('[data-testid="ticket"][data-number="R-0001"]')
     assert "extra cheese" in ticket.inner_text() and "well done" in ticket.inner_text()
 
