@@ -3,10 +3,10 @@
 // network fails. Orders and status (/api/…) are never answered from a cache: the menu is
 // kept by the page itself in IndexedDB, and order freshness matters more than speed.
 
-const CACHE = 'outlet-hub-shell-v4';
+const CACHE = 'outlet-hub-shell-v5';
 const SHELL = [
   '/', '/kiosk/', '/kitchen/', '/board/',
-  '/shared/base.css', '/shared/dom.js', '/shared/idb.js', '/shared/backoff.js', '/shared/money.js',
+  '/shared/base.css', '/shared/shell-guard.js', '/shared/dom.js', '/shared/idb.js', '/shared/backoff.js', '/shared/money.js',
   '/shared/order-number.js', '/shared/promotions.js', '/shared/cart.js', '/shared/order-queue.js',
   '/shared/order-sender.js', '/shared/sync-client.js', '/shared/menu-cache.js', '/shared/status-bar.js',
   '/shared/hub-link.js', '/shared/uuid.js', '/shared/ticket-store.js', '/shared/ticket-timer.js',

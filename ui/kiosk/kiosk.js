@@ -101,13 +101,24 @@ async function main() {
       waiting: await queue.count(), menuFetchedAt: menuAt.length ? Math.min(...menuAt) : null }));
   }
 
+  // The hub's menu version this kiosk has fetched. Remembered only after a refresh that
+  // succeeded: a fetch lost to a blip (Wi-Fi roaming, ERR_NETWORK_CHANGED) is retried on the
+  // next status (10 s at most), not left until the admin next edits the menu.
   let lastMenuVersion = null;
-  async function refreshMenu() {
-    try {
-      if (await menu.refresh()) { repriceCart(cart, new Map(menu.items('products').map((p) => [p.id, p])), menu.items('promotions')); drawMenu(); drawCart(); }
-      else if (!$('menu').querySelector('.product')) drawMenu();
-    } catch (err) { console.warn('menu refresh failed, selling from the saved menu:', err.message); }
-    drawStatus();
+  let menuRefresh = null;
+  function refreshMenu() {
+    if (menuRefresh) return menuRefresh;
+    menuRefresh = (async () => {
+      let ok = false;
+      try {
+        if (await menu.refresh()) { repriceCart(cart, new Map(menu.items('products').map((p) => [p.id, p])), menu.items('promotions')); drawMenu(); drawCart(); }
+        else if (!$('menu').querySelector('.product')) drawMenu();
+        ok = true;
+      } catch (err) { console.warn('menu refresh failed, selling from the saved menu:', err.message); }
+      drawStatus();
+      return ok;
+    })().finally(() => { menuRefresh = null; });
+    return menuRefresh;
   }
 
   async function onHubChange() {
@@ -116,7 +127,7 @@ async function main() {
       soldOut.refresh().catch(() => {});
       if (await queue.count()) sender.drain();
       const v = watcher.status?.menu_version;
-      if (v != null && v !== lastMenuVersion) { lastMenuVersion = v; refreshMenu(); }
+      if (v != null && v !== lastMenuVersion && !menuRefresh) refreshMenu().then((ok) => { if (ok) lastMenuVersion = v; });
       if (!state.outlet.outlet_id) { const r = await loadOutlet(); if (r.fresh) { state.outlet = r.outlet; configure(r.outlet); drawAll(); } }
     }
   }

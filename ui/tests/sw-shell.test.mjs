@@ -27,3 +27,17 @@ test('the service worker keeps every module the kiosk, kitchen and board load (a
     assert.deepEqual(missing, [], `${page} loads modules the service worker does not keep`);
   }
 });
+
+test('every page loads the shell guard first, and the service worker keeps it', () => {
+  const tag = '<script src="/shared/shell-guard.js" onerror="setTimeout(() => location.reload(), 3000)"></script>';
+  for (const app of ['admin', 'board', 'kiosk', 'kitchen', 'status']) {
+    const html = readFileSync(join(UI, app, 'index.html'), 'utf8');
+    const at = html.indexOf(tag);
+    assert.ok(at > 0, `${app}/index.html does not load the shell guard`);
+    for (const watched of ['<link rel="stylesheet"', '<script type="module"']) {
+      assert.ok(html.indexOf(watched) > at, `${app}/index.html: the guard must come before ${watched}`);
+    }
+  }
+  const sw = readFileSync(join(UI, 'sw.js'), 'utf8');
+  assert.match(sw.slice(sw.indexOf('const SHELL'), sw.indexOf('];')), /'\/shared\/shell-guard\.js'/);
+});
