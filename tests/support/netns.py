@@ -89,24 +89,26 @@ class NetnsLab:
 
     def veth(self, left_ns: str | None, right_ns: str | None, *,
              multicast: bool = True) -> tuple[Link, Link]:
-        """A veth pair between two namespaces (None = this host), addressed from one /30, up."""
+        """A veth pair between two namespaces (None = this host), addressed from one /30, up.
+
+        Each end is made inside its namespace rather than made here and moved: an interface
+        that comes and goes on this host makes Chromium abort what the browser tests beside
+        it have in flight (net::ERR_NETWORK_CHANGED). Only an end meant for this host
+        appears here."""
         self._links += 1
         left_name, right_name = f"oh{self.tag}{self._links}a", f"oh{self.tag}{self._links}b"
-        _ip("link", "add", left_name, "type", "veth", "peer", "name", right_name)
-        if left_ns is None or right_ns is None:
-            self.host_links.append(left_name if left_ns is None else right_name)
-        else:
-            self.host_links.append(left_name)   # until it moves into its namespace
+
+        def end(name: str, ns: str | None) -> list[str]:
+            return ["name", name, *(["netns", ns] if ns is not None else [])]
+
+        _ip("link", "add", *end(left_name, left_ns), "type", "veth", "peer", *end(right_name, right_ns))
+        self.host_links += [name for name, ns in ((left_name, left_ns), (right_name, right_ns)) if ns is None]
         left_addr, right_addr = self._subnet()
         ends = []
         for name, ns, addr in ((left_name, left_ns, left_addr), (right_name, right_ns, right_addr)):
-            if ns is not None:
-                _ip("link", "set", name, "netns", ns)
             _ip("addr", "add", f"{addr}/30", "dev", name, ns=ns)
             _ip("link", "set", name, "multicast", "on" if multicast else "off", "up", ns=ns)
             ends.append(Link(name, ns, addr, 30))
-        if left_ns is not None and right_ns is not None:
-            self.host_links.remove(left_name)
         return ends[0], ends[1]
 
     @staticmethod
