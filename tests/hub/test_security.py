@@ -20,7 +20,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from tests.support.netns import CLIENT_SCRIPT, NetnsLab
+from tests.support.netns import CLIENT_SCRIPT, WAIT_HTTP_SCRIPT, NetnsLab
 from tests.support.processes import Hub, Mosquitto, http_json, wait_for_port
 from tests.support.wsclient import WsClient, error_code, make_order
 
@@ -208,19 +208,24 @@ async def test_address_outside_allowed_networks_is_refused_on_both_ports_and_wri
 
 def test_client_in_namespace_outside_allowlist_is_refused_while_allowed_network_is_served(
         hub_factory: Callable[..., Hub], lab: NetnsLab) -> None:
+    # The hub runs in a namespace of its own, not on this host: an interface that comes and
+    # goes here makes Chromium abort the browser tests' requests in flight (ERR_NETWORK_CHANGED).
+    hub_ns = lab.namespace("hub")
     refused_ns, allowed_ns = lab.namespace("refused"), lab.namespace("allowed")
-    hub_side, refused_side = lab.veth(None, refused_ns)
-    allowed_host_side, allowed_side = lab.veth(None, allowed_ns)
+    hub_side, refused_side = lab.veth(hub_ns, refused_ns)
+    allowed_hub_side, allowed_side = lab.veth(hub_ns, allowed_ns)
     lab.route(refused_ns, "default", via=hub_side.address)
-    lab.route(allowed_ns, "default", via=allowed_host_side.address)
+    lab.route(allowed_ns, "default", via=allowed_hub_side.address)
 
-    # The hub listens on the host end of the refused namespace's link, so the refused client
+    # The hub listens on its end of the refused namespace's link, so the refused client
     # reaches it directly; only the allowed namespace's /30 may talk to it.
     hub = hub_factory(start=False, env={"HUB_BIND": hub_side.address,
                                         "HUB_ALLOWED_NETWORKS": allowed_side.network})
+    lab.adopt(hub, hub_ns)
     hub.start(wait=False)
-    wait_for_port(hub.ws_port, host=hub_side.address)
-    wait_for_port(hub.http_port, host=hub_side.address)
+    for port, path in ((hub.http_port, "/health"), (hub.ws_port, "/api/outlet")):
+        ready = lab.python(allowed_ns, WAIT_HTTP_SCRIPT, {"url": f"http://{hub_side.address}:{port}{path}"})
+        assert ready["status"] == 200, (ready, hub.log())
     base = f"http://{hub_side.address}:{hub.ws_port}"
     ops = f"http://{hub_side.address}:{hub.http_port}"
     ws = f"ws://{hub_side.address}:{hub.ws_port}/ws"
