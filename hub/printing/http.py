@@ -52,14 +52,16 @@ def _printer_name(service: PrintService, value: Any, field: str = "printer") -> 
 
 
 async def list_printers(request: web.Request) -> web.Response:
-    """Printers with state and queue, and every held ticket (the kitchen's reprint decisions)."""
+    """Printers with state and queue, and every held ticket (the kitchen's reprint decisions).
+
+    The queue is counted now, like the held tickets, not taken from the metrics' snapshot
+    (up to 2 s old): a cook who just saw a ticket come out must not read "1 waiting"."""
     _manager_or(request, lambda r: guard(r, READ))
     service = _service(request)
     held = await service.jobs.listed("held")
-    return web.json_response({"printers": [
-        {**w.printer.describe(), **w.status.describe(),
-         "held": sum(1 for j in held if j.printer == n)} for n, w in service.workers.items()],
-        "held": [j.describe() for j in held]})
+    printers = [{**w.printer.describe(), **w.status.describe(), "queue": await w.pending(),
+                 "held": sum(1 for j in held if j.printer == n)} for n, w in service.workers.items()]
+    return web.json_response({"printers": printers, "held": [j.describe() for j in held]})
 
 
 async def reprint(request: web.Request) -> web.Response:
